@@ -1,0 +1,99 @@
+/**
+ * Numbered SQLite migrations, applied in order, each once, inside a transaction.
+ * Never edit a released migration: add the next number.
+ */
+export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'init',
+    sql: `
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  -- last per-tenant event sequence number handed out; bumped in the commit transaction
+  last_sequence INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id);
+
+CREATE TABLE subjects (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  workflow TEXT NOT NULL,
+  status TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  parent_id TEXT,
+  attributes TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  status_changed_at TEXT NOT NULL,
+  erased_at TEXT,
+  PRIMARY KEY (tenant_id, id)
+) WITHOUT ROWID;
+CREATE INDEX subjects_by_created ON subjects(tenant_id, created_at, id);
+CREATE INDEX subjects_by_parent ON subjects(tenant_id, parent_id);
+
+-- The append-only log: rows are inserted, never updated (retention deletes old ones).
+CREATE TABLE events (
+  tenant_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  parent_id TEXT,
+  workflow TEXT NOT NULL,
+  type TEXT NOT NULL,
+  from_status TEXT,
+  to_status TEXT NOT NULL,
+  occurred_at TEXT NOT NULL,
+  subject_version INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, sequence)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX events_by_id ON events(id);
+CREATE INDEX events_by_subject ON events(tenant_id, subject_id, sequence);
+CREATE INDEX events_by_parent ON events(tenant_id, parent_id, sequence);
+
+-- Events waiting to be fanned out to push endpoints; written with the event.
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  event_sequence INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+-- At most one armed timer per subject, replaced on every write of the subject.
+CREATE TABLE timers (
+  tenant_id TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  subject_version INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  fire TEXT NOT NULL,
+  to_status TEXT,
+  data TEXT,
+  due_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, subject_id)
+) WITHOUT ROWID;
+CREATE INDEX timers_by_due ON timers(due_at);
+
+CREATE TABLE idempotency_keys (
+  tenant_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+) WITHOUT ROWID;
+`,
+  },
+];

@@ -1,0 +1,387 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { StoredEvent } from '../../events/event.js';
+import type { Subject } from '../../subjects/subject.js';
+import type { Change } from '../../workflows/engine.js';
+import {
+  type ApiKeyRow,
+  apiKeyFromRow,
+  type EventRow,
+  eventFromRow,
+  type IdempotencyRow,
+  idempotencyFromRow,
+  type SubjectRow,
+  subjectFromRow,
+  type TenantRow,
+  type TimerRow,
+  tenantFromRow,
+  timerFromRow,
+} from '../rows.js';
+import type {
+  ApiKeyRecord,
+  CommitResult,
+  EventFilter,
+  IdempotencyWrite,
+  Store,
+  SubjectFilter,
+  Tenant,
+} from '../store.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+
+interface PendingCommit {
+  tenantId: string;
+  change: Change;
+  idempotency: IdempotencyWrite | undefined;
+  resolve: (result: CommitResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Thrown inside a savepoint to undo one change and answer with `result`. */
+class Refusal {
+  constructor(readonly result: CommitResult) {}
+}
+
+export interface SqliteStoreOptions {
+  /** File path, or `:memory:` for throwaway tests. */
+  path: string;
+  /** `FULL` (default) makes every acknowledged commit survive power loss. */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+/**
+ * The embedded store: better-sqlite3 in WAL mode with `synchronous=FULL`.
+ *
+ * Commits are grouped: every `commit` issued in the same turn of the event
+ * loop joins one transaction (one fsync), each change inside its own savepoint
+ * so one refused change does not undo its neighbours. A single-row commit
+ * costs an fsync (~7,300/s on the reference machine); grouped, the fsync is
+ * shared by the whole batch.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly db: Database.Database;
+  private queue: PendingCommit[] = [];
+  private flushScheduled = false;
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(
+      this.db
+        .prepare('SELECT version FROM schema_migrations')
+        .all()
+        .map((r) => (r as { version: number }).version),
+    );
+    for (const m of SQLITE_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      this.db
+        .transaction(() => {
+          this.db.exec(m.sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)')
+            .run(m.version, m.name, new Date().toISOString());
+        })
+        .immediate();
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.queue.length > 0) this.flush();
+    this.db.close();
+  }
+
+  async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)')
+          .run(tenant.id, tenant.name, tenant.createdAt);
+        this.insertApiKey(firstKey);
+      })
+      .immediate();
+  }
+
+  async getTenant(id: string): Promise<Tenant | null> {
+    const row = this.db.prepare('SELECT id, name, created_at FROM tenants WHERE id = ?').get(id) as
+      | TenantRow
+      | undefined;
+    return row ? tenantFromRow(row) : null;
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return (
+      this.db.prepare('SELECT id, name, created_at FROM tenants ORDER BY created_at, id').all() as TenantRow[]
+    ).map(tenantFromRow);
+  }
+
+  async createApiKey(key: ApiKeyRecord): Promise<void> {
+    this.insertApiKey(key);
+  }
+
+  private insertApiKey(key: ApiKeyRecord): void {
+    this.db
+      .prepare(
+        'INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(key.id, key.tenantId, key.name, key.secretHash, JSON.stringify(key.scopes), key.createdAt, key.revokedAt);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
+    return row ? apiKeyFromRow(row) : null;
+  }
+
+  async listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id')
+      .all(tenantId) as ApiKeyRow[];
+    return rows.map(apiKeyFromRow);
+  }
+
+  async revokeApiKey(tenantId: string, id: string, at: string): Promise<boolean> {
+    const info = this.db
+      .prepare('UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL')
+      .run(at, tenantId, id);
+    return info.changes === 1;
+  }
+
+  async getSubject(tenantId: string, id: string): Promise<Subject | null> {
+    const row = this.db.prepare('SELECT * FROM subjects WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+      | SubjectRow
+      | undefined;
+    return row ? subjectFromRow(row) : null;
+  }
+
+  async listSubjects(tenantId: string, filter: SubjectFilter): Promise<Subject[]> {
+    const where = ['tenant_id = @tenantId'];
+    if (filter.workflow !== undefined) where.push('workflow = @workflow');
+    if (filter.status !== undefined) where.push('status = @status');
+    if (filter.parentId !== undefined) where.push('parent_id = @parentId');
+    if (filter.after) where.push('(created_at, id) > (@afterCreatedAt, @afterId)');
+    const sql = `SELECT * FROM subjects WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT @limit`;
+    const rows = this.db.prepare(sql).all({
+      tenantId,
+      workflow: filter.workflow,
+      status: filter.status,
+      parentId: filter.parentId,
+      afterCreatedAt: filter.after?.createdAt,
+      afterId: filter.after?.id,
+      limit: filter.limit,
+    }) as SubjectRow[];
+    return rows.map(subjectFromRow);
+  }
+
+  commit(tenantId: string, change: Change, idempotency?: IdempotencyWrite): Promise<CommitResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ tenantId, change, idempotency, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits every queued change in one transaction, one savepoint each. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0 || !this.db.open) return;
+    const outcomes: Array<{ result: CommitResult } | { error: unknown }> = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const item of batch) {
+        this.db.exec('SAVEPOINT change');
+        try {
+          outcomes.push({ result: this.applyChange(item) });
+          this.db.exec('RELEASE change');
+        } catch (error) {
+          this.db.exec('ROLLBACK TO change');
+          this.db.exec('RELEASE change');
+          outcomes.push(error instanceof Refusal ? { result: error.result } : { error });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome && 'result' in outcome) item.resolve(outcome.result);
+      else item.reject(outcome?.error);
+    });
+  }
+
+  private applyChange({ tenantId, change, idempotency }: PendingCommit): CommitResult {
+    if (idempotency) {
+      const row = this.db
+        .prepare('SELECT * FROM idempotency_keys WHERE tenant_id = ? AND key = ?')
+        .get(tenantId, idempotency.key) as IdempotencyRow | undefined;
+      if (row) throw new Refusal({ ok: false, reason: 'idempotency_replay', record: idempotencyFromRow(row) });
+    }
+    for (const write of change.subjects) {
+      const s = write.subject;
+      if (write.expectedVersion === null) {
+        const info = this.db
+          .prepare(
+            `INSERT INTO subjects (tenant_id, id, workflow, status, version, parent_id, attributes, created_at, updated_at, status_changed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+          )
+          .run(
+            tenantId,
+            s.id,
+            s.workflow,
+            s.status,
+            s.version,
+            s.parentId,
+            JSON.stringify(s.attributes),
+            s.createdAt,
+            s.updatedAt,
+            s.statusChangedAt,
+          );
+        if (info.changes === 0) throw new Refusal({ ok: false, reason: 'subject_exists', subjectId: s.id });
+      } else {
+        const info = this.db
+          .prepare(
+            `UPDATE subjects SET status = ?, version = ?, attributes = ?, updated_at = ?, status_changed_at = ?
+             WHERE tenant_id = ? AND id = ? AND version = ?`,
+          )
+          .run(
+            s.status,
+            s.version,
+            JSON.stringify(s.attributes),
+            s.updatedAt,
+            s.statusChangedAt,
+            tenantId,
+            s.id,
+            write.expectedVersion,
+          );
+        if (info.changes === 0) throw new Refusal({ ok: false, reason: 'version_conflict', subjectId: s.id });
+      }
+      this.db.prepare('DELETE FROM timers WHERE tenant_id = ? AND subject_id = ?').run(tenantId, s.id);
+      if (write.timer) {
+        const t = write.timer;
+        this.db
+          .prepare('INSERT INTO timers VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(
+            tenantId,
+            s.id,
+            s.version,
+            t.name,
+            t.fire,
+            t.to ?? null,
+            t.data ? JSON.stringify(t.data) : null,
+            t.dueAt,
+          );
+      }
+    }
+    const stored = this.appendEvents(tenantId, change);
+    if (idempotency) {
+      const { status, body } = idempotency.respond(stored);
+      this.db
+        .prepare('INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?)')
+        .run(
+          tenantId,
+          idempotency.key,
+          idempotency.requestHash,
+          status,
+          JSON.stringify(body),
+          new Date().toISOString(),
+        );
+    }
+    return { ok: true, events: stored };
+  }
+
+  private appendEvents(tenantId: string, change: Change): StoredEvent[] {
+    if (change.events.length === 0) return [];
+    const bumped = this.db
+      .prepare('UPDATE tenants SET last_sequence = last_sequence + ? WHERE id = ? RETURNING last_sequence')
+      .get(change.events.length, tenantId) as { last_sequence: number } | undefined;
+    if (!bumped) throw new Error(`tenant ${tenantId} does not exist`);
+    let sequence = bumped.last_sequence - change.events.length;
+    const insertEvent = this.db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insertOutbox = this.db.prepare('INSERT INTO outbox (tenant_id, event_sequence, created_at) VALUES (?, ?, ?)');
+    return change.events.map((e) => {
+      sequence += 1;
+      insertEvent.run(
+        tenantId,
+        sequence,
+        e.id,
+        e.subjectId,
+        e.parentId,
+        e.workflow,
+        e.type,
+        e.from,
+        e.to,
+        e.occurredAt,
+        e.subjectVersion,
+        JSON.stringify(e.data),
+      );
+      insertOutbox.run(tenantId, sequence, e.occurredAt);
+      return { ...e, tenantId, sequence };
+    });
+  }
+
+  async getIdempotency(tenantId: string, key: string) {
+    const row = this.db.prepare('SELECT * FROM idempotency_keys WHERE tenant_id = ? AND key = ?').get(tenantId, key) as
+      | IdempotencyRow
+      | undefined;
+    return row ? idempotencyFromRow(row) : null;
+  }
+
+  async listEvents(tenantId: string, filter: EventFilter): Promise<StoredEvent[]> {
+    const bySubject = filter.subjectId !== undefined ? 'AND subject_id = @subjectId' : '';
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM events WHERE tenant_id = @tenantId AND sequence > @after ${bySubject} ORDER BY sequence LIMIT @limit`,
+      )
+      .all({
+        tenantId,
+        after: filter.afterSequence ?? 0,
+        subjectId: filter.subjectId,
+        limit: filter.limit,
+      }) as EventRow[];
+    return rows.map(eventFromRow);
+  }
+
+  async getEvent(tenantId: string, id: string): Promise<StoredEvent | null> {
+    const row = this.db.prepare('SELECT * FROM events WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+      | EventRow
+      | undefined;
+    return row ? eventFromRow(row) : null;
+  }
+
+  async countOutbox(): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+  }
+
+  async dueTimers(now: string, limit: number) {
+    const rows = this.db
+      .prepare('SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?')
+      .all(now, limit) as TimerRow[];
+    return rows.map(timerFromRow);
+  }
+
+  async deleteTimer(tenantId: string, subjectId: string, subjectVersion: number): Promise<void> {
+    this.db
+      .prepare('DELETE FROM timers WHERE tenant_id = ? AND subject_id = ? AND subject_version = ?')
+      .run(tenantId, subjectId, subjectVersion);
+  }
+}
