@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/config.js';
+import { createRuntime } from '../server/create-runtime.js';
+import { loadWorkflows } from '../server/load-workflows.js';
+import { openStore } from '../server/open-store.js';
+import { generateApiKey, SCOPES } from '../tenants/api-key.js';
+
+/** A command's outcome: text for stdout, and the exit code. */
+export interface CommandResult {
+  out: string;
+  code: number;
+}
+
+export class UsageError extends Error {}
+
+export async function migrate(config: Config): Promise<CommandResult> {
+  const store = openStore(config);
+  try {
+    await store.migrate();
+    return { out: `migrated the ${store.kind} database`, code: 0 };
+  } finally {
+    await store.close();
+  }
+}
+
+export async function tenants(config: Config, args: string[]): Promise<CommandResult> {
+  const [action, name, ...extra] = args;
+  if (action === 'create') {
+    if (!name || extra.length > 0 || name.length > 200)
+      throw new UsageError('usage: tidings tenants create NAME (1-200 characters)');
+    const store = openStore(config);
+    try {
+      await store.migrate();
+      const now = new Date();
+      const tenant = { id: randomUUID(), name, createdAt: now.toISOString() };
+      const { apiKey, record } = generateApiKey(tenant.id, 'initial', SCOPES, now);
+      await store.createTenant(tenant, record);
+      return { out: `tenant id: ${tenant.id}\napi key:   ${apiKey}\n(the key is shown once; store it now)`, code: 0 };
+    } finally {
+      await store.close();
+    }
+  }
+  if (action === 'list' && name === undefined) {
+    const store = openStore(config);
+    try {
+      await store.migrate();
+      const rows = await store.listTenants();
+      return { out: rows.map((t) => `${t.id}  ${t.name}`).join('\n') || '(no tenants)', code: 0 };
+    } finally {
+      await store.close();
+    }
+  }
+  throw new UsageError('usage: tidings tenants create NAME | tidings tenants list');
+}
+
+export function workflows(config: Config, args: string[]): CommandResult {
+  const registry = loadWorkflows(config);
+  const [action, name, ...extra] = args;
+  if (action === 'list' && name === undefined) {
+    const lines = registry
+      .list()
+      .map(({ definition: d }) => `${d.name.padEnd(26)}${d.format.padEnd(10)}${d.states.join(', ')}`);
+    return { out: lines.join('\n'), code: 0 };
+  }
+  if (action === 'show' && name !== undefined && extra.length === 0) {
+    const wf = registry.get(name);
+    if (!wf) throw new UsageError(`no workflow named ${name}; see tidings workflows list`);
+    return { out: JSON.stringify(wf.definition, null, 2), code: 0 };
+  }
+  throw new UsageError('usage: tidings workflows list | tidings workflows show NAME');
+}
+
+/** The OpenAPI document, generated from the route schemas (the committed openapi.json is checked against it). */
+export async function openapi(config: Config): Promise<CommandResult> {
+  const { SqliteStore } = await import('../storage/sqlite/sqlite-store.js');
+  const runtime = await createRuntime(
+    { ...config, databaseUrl: null },
+    { store: new SqliteStore({ path: ':memory:' }) },
+  );
+  try {
+    await runtime.app.ready();
+    return { out: JSON.stringify(runtime.app.swagger(), null, 2), code: 0 };
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseDuration } from '../workflows/duration.js';
+
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Everything configurable, validated once at start-up. Nothing else reads `process.env`. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  adminToken: string | null;
+  allowInsecureEndpoints: boolean;
+  /** Delays between delivery attempts, in ms. */
+  retrySchedule: number[];
+  role: Role;
+  issuer: string;
+  workflowFiles: string[];
+  bodyLimitBytes: number;
+  retentionDays: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  timerIntervalMs: number;
+  dbPoolSize: number;
+  dbStatementTimeoutMs: number;
+}
+
+/** The file layer: the same keys as `Config`, durations and lists as text. Environment wins over it. */
+const ENV_KEYS: Record<string, keyof FileConfig> = {
+  PORT: 'port',
+  HOST: 'host',
+  TIDINGS_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
+  TIDINGS_ADMIN_TOKEN: 'adminToken',
+  TIDINGS_ALLOW_INSECURE_ENDPOINTS: 'allowInsecureEndpoints',
+  TIDINGS_RETRY_SCHEDULE: 'retrySchedule',
+  TIDINGS_ROLE: 'role',
+  TIDINGS_ISSUER: 'issuer',
+  TIDINGS_WORKFLOW_FILES: 'workflowFiles',
+  TIDINGS_BODY_LIMIT: 'bodyLimitBytes',
+  TIDINGS_RETENTION_DAYS: 'retentionDays',
+  TIDINGS_LOG_LEVEL: 'logLevel',
+  TIDINGS_TIMER_INTERVAL: 'timerIntervalMs',
+  TIDINGS_DB_POOL_SIZE: 'dbPoolSize',
+  TIDINGS_DB_STATEMENT_TIMEOUT: 'dbStatementTimeoutMs',
+};
+
+type FileConfig = { [K in keyof Config]?: unknown };
+
+export const DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  dataDir: './data',
+  databaseUrl: null,
+  adminToken: null,
+  allowInsecureEndpoints: false,
+  retrySchedule: '5s,5m,30m,2h,5h,10h,10h',
+  role: 'all',
+  issuer: null,
+  workflowFiles: [],
+  bodyLimitBytes: 1_048_576,
+  retentionDays: 90,
+  logLevel: 'info',
+  timerIntervalMs: '1s',
+  dbPoolSize: 10,
+  dbStatementTimeoutMs: '30s',
+} as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function readFileLayer(path: string): FileConfig {
+  const text = readFileSync(resolve(path), 'utf8');
+  const parsed: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`${path} must hold an object of settings`]);
+  }
+  const known = new Set(Object.keys(DEFAULTS));
+  const unknown = Object.keys(parsed).filter((k) => !known.has(k));
+  if (unknown.length > 0) throw new ConfigError(unknown.map((k) => `${path}: unknown setting ${k}`));
+  return parsed as FileConfig;
+}
+
+/**
+ * Reads defaults, then the config file (`TIDINGS_CONFIG` or `configPath`), then
+ * the environment, validates everything once and returns a frozen `Config`.
+ * Throws `ConfigError` listing every problem at once.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: string): Config {
+  const filePath = configPath ?? env.TIDINGS_CONFIG;
+  const raw: FileConfig = { ...DEFAULTS, ...(filePath ? readFileLayer(filePath) : {}) };
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const problems: string[] = [];
+  const int = (key: keyof Config, min: number, max: number): number => {
+    const value = typeof raw[key] === 'string' ? Number(raw[key]) : raw[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${key} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw[key])})`);
+      return min;
+    }
+    return value;
+  };
+  const ms = (key: keyof Config): number => {
+    const value = raw[key];
+    const parsed = typeof value === 'number' ? value : typeof value === 'string' ? parseDuration(value) : null;
+    if (parsed === null || parsed < 0) {
+      problems.push(`${key} must be a duration like 500ms, 5s, 2h (got ${JSON.stringify(value)})`);
+      return 0;
+    }
+    return parsed;
+  };
+  const text = (key: keyof Config): string | null => {
+    const value = raw[key];
+    if (value === null || value === undefined) return null;
+    if (typeof value !== 'string') problems.push(`${key} must be text`);
+    return String(value);
+  };
+  const bool = (key: keyof Config): boolean => {
+    const value = raw[key];
+    if (typeof value === 'boolean') return value;
+    if (value === '1' || value === 'true') return true;
+    if (value === '0' || value === 'false') return false;
+    problems.push(`${key} must be 1/0 or true/false`);
+    return false;
+  };
+  const list = (key: keyof Config): string[] => {
+    const value = raw[key];
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+    if (typeof value === 'string')
+      return value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    problems.push(`${key} must be a list of text or a comma-separated text`);
+    return [];
+  };
+
+  const port = int('port', 0, 65_535);
+  const host = text('host') ?? '127.0.0.1';
+  const databaseUrl = text('databaseUrl');
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('databaseUrl must be a postgres:// URL');
+  }
+  const role = text('role') as Role;
+  if (!ROLES.includes(role)) problems.push(`role must be one of ${ROLES.join(', ')}`);
+  const logLevel = text('logLevel') as Config['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push('logLevel must be fatal, error, warn, info, debug, trace or silent');
+  }
+  const retrySchedule = list('retrySchedule').map((step) => {
+    const delay = parseDuration(step);
+    if (delay === null)
+      problems.push(`retrySchedule has a malformed delay ${JSON.stringify(step)} (units ms, s, m, h, d)`);
+    return delay ?? 0;
+  });
+  const issuer = text('issuer') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const config: Config = {
+    port,
+    host,
+    dataDir: text('dataDir') ?? './data',
+    databaseUrl,
+    adminToken: text('adminToken'),
+    allowInsecureEndpoints: bool('allowInsecureEndpoints'),
+    retrySchedule,
+    role,
+    issuer,
+    workflowFiles: list('workflowFiles'),
+    bodyLimitBytes: int('bodyLimitBytes', 1024, 64 * 1_048_576),
+    retentionDays: int('retentionDays', 1, 36_500),
+    logLevel,
+    timerIntervalMs: ms('timerIntervalMs'),
+    dbPoolSize: int('dbPoolSize', 1, 1000),
+    dbStatementTimeoutMs: ms('dbStatementTimeoutMs'),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,15 @@
+import type { Config } from '../config/config.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Store } from '../storage/store.js';
+import type { SubjectService } from '../subjects/subject-service.js';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+
+/** What the HTTP routes need, passed in explicitly (no container, no globals). */
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  registry: WorkflowRegistry;
+  subjects: SubjectService;
+  metrics: Metrics;
+  clock: () => Date;
+}

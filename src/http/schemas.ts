@@ -1,0 +1,75 @@
+import { type TSchema, Type } from '@sinclair/typebox';
+
+/** Shared route schemas: they drive validation, serialization and the OpenAPI document. */
+
+export const SUBJECT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$';
+
+export const SubjectId = Type.String({
+  pattern: SUBJECT_ID_PATTERN,
+  description: 'Subject id: 1-128 of A-Z a-z 0-9 . _ : @ -',
+});
+
+export const JsonObject = Type.Object({}, { additionalProperties: true });
+
+export const ErrorItemSchema = Type.Object({
+  code: Type.String({ description: 'WrongFieldValue, MissingField, UnknownField, ConditionNotMet, ...' }),
+  message: Type.String(),
+  target: Type.String({ description: 'The field the item is about' }),
+});
+
+export const ErrorBodySchema = Type.Object(
+  {
+    code: Type.String({ description: 'Stable error code; see docs/errors.md' }),
+    message: Type.String(),
+    target: Type.String(),
+    errors: Type.Array(ErrorItemSchema),
+  },
+  { $id: 'Error' },
+);
+
+export const SubjectSchema = Type.Object(
+  {
+    id: Type.String(),
+    workflow: Type.String(),
+    status: Type.String(),
+    version: Type.Integer(),
+    parentId: Type.Union([Type.String(), Type.Null()]),
+    attributes: JsonObject,
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    statusChangedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Subject' },
+);
+
+export const EventSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    sequence: Type.Integer({ description: 'Gap-free per-tenant sequence number' }),
+    subjectId: Type.String(),
+    workflow: Type.String(),
+    type: Type.String(),
+    from: Type.Union([Type.String(), Type.Null()]),
+    to: Type.String(),
+    occurredAt: Type.String({ format: 'date-time' }),
+    subjectVersion: Type.Integer(),
+    data: JsonObject,
+  },
+  { $id: 'Event' },
+);
+
+/** Error answers every route may give, for the OpenAPI document. */
+export function errorResponses(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')]));
+}
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7E]+$',
+      description: 'Retries with the same key get the same answer',
+    }),
+  ),
+});

@@ -1,0 +1,17 @@
+import { join } from 'node:path';
+import type { Config } from '../config/config.js';
+import { PostgresStore } from '../storage/postgres/postgres-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import type { Store } from '../storage/store.js';
+
+/** SQLite under `dataDir` by default; PostgreSQL when `DATABASE_URL` is set. */
+export function openStore(config: Config): Store {
+  if (config.databaseUrl) {
+    return new PostgresStore({
+      connectionString: config.databaseUrl,
+      poolSize: config.dbPoolSize,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+    });
+  }
+  return new SqliteStore({ path: join(config.dataDir, 'tidings.sqlite') });
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { notFound, TidingsError, validationError } from '../errors/tidings-error.js';
+import { publicEvent, type StoredEvent } from '../events/event.js';
+import { newEventId } from '../events/event-id.js';
+import type { Store } from '../storage/store.js';
+import {
+  applyEvent,
+  type Change,
+  createSubject,
+  type EngineContext,
+  type EventInput,
+  updateAttributes,
+} from '../workflows/engine.js';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import { requestHash } from './request-hash.js';
+import { publicSubject, type Subject } from './subject.js';
+
+/** An answer to a write: what to send, and whether it is the replay of an earlier identical request. */
+export interface WriteAnswer {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+  events: StoredEvent[];
+}
+
+export interface Idempotency {
+  key: string;
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+export interface SubjectServiceDeps {
+  store: Store;
+  registry: WorkflowRegistry;
+  clock: () => Date;
+  /** Called after every committed transition (metrics, wake-ups of the dispatcher). */
+  onCommitted?: (events: StoredEvent[]) => void;
+}
+
+/** How often an unguarded write is retried when another writer got there first. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The write path: load → engine (pure) → commit (one transaction). Writes
+ * without `expectedVersion` retry on a version conflict, because the engine
+ * re-checks the transition against the fresh state; writes with it answer 409.
+ */
+export class SubjectService {
+  constructor(private readonly deps: SubjectServiceDeps) {}
+
+  private context(): EngineContext {
+    return { now: this.deps.clock(), newSubjectId: randomUUID, newEventId };
+  }
+
+  async create(
+    tenantId: string,
+    input: {
+      workflow: string;
+      id?: string;
+      parentId?: string;
+      attributes?: Record<string, unknown>;
+      to?: string;
+      type?: string;
+      data?: Record<string, unknown>;
+    },
+    idempotency?: Idempotency,
+  ): Promise<WriteAnswer> {
+    return this.write(tenantId, idempotency, 201, async () => {
+      const parent = input.parentId === undefined ? null : await this.deps.store.getSubject(tenantId, input.parentId);
+      if (input.parentId !== undefined && !parent) {
+        throw validationError([{ field: 'parentId', message: `parent subject ${input.parentId} does not exist` }]);
+      }
+      const { parentId: _omit, ...rest } = input;
+      const result = createSubject(this.deps.registry, { ...rest, tenantId, parent }, this.context());
+      if (!result.ok) throw result.error;
+      return { change: result.value, guarded: false, respond: (events) => this.subjectBody(result.value, events) };
+    });
+  }
+
+  async transition(
+    tenantId: string,
+    subjectId: string,
+    input: EventInput & { expectedVersion?: number },
+    idempotency?: Idempotency,
+  ): Promise<WriteAnswer> {
+    return this.write(tenantId, idempotency, 201, async () => {
+      const subject = await this.requireSubject(tenantId, subjectId);
+      this.checkVersion(subject, input.expectedVersion);
+      const { expectedVersion, ...event } = input;
+      const result = applyEvent(this.deps.registry, subject, event, this.context());
+      if (!result.ok) throw result.error;
+      return {
+        change: result.value,
+        guarded: expectedVersion !== undefined,
+        respond: (events) => (events[0] ? publicEvent(events[0]) : null),
+      };
+    });
+  }
+
+  async patchAttributes(
+    tenantId: string,
+    subjectId: string,
+    input: { attributes: Record<string, unknown>; expectedVersion?: number },
+  ): Promise<WriteAnswer> {
+    return this.write(tenantId, undefined, 200, async () => {
+      const subject = await this.requireSubject(tenantId, subjectId);
+      this.checkVersion(subject, input.expectedVersion);
+      const result = updateAttributes(this.deps.registry, subject, input.attributes, this.context());
+      if (!result.ok) throw result.error;
+      return {
+        change: result.value,
+        guarded: input.expectedVersion !== undefined,
+        respond: () => publicSubject(result.value.subjects[0]?.subject as Subject),
+      };
+    });
+  }
+
+  private async requireSubject(tenantId: string, subjectId: string): Promise<Subject> {
+    const subject = await this.deps.store.getSubject(tenantId, subjectId);
+    if (!subject) throw notFound(`subject ${subjectId}`);
+    return subject;
+  }
+
+  private checkVersion(subject: Subject, expected: number | undefined): void {
+    if (expected !== undefined && expected !== subject.version) {
+      throw new TidingsError(
+        'version_conflict',
+        `subject ${subject.id} is at version ${subject.version}, not ${expected}`,
+        {
+          target: 'expectedVersion',
+        },
+      );
+    }
+  }
+
+  private subjectBody(change: Change, _events: StoredEvent[]) {
+    const created = change.subjects[0]?.subject as Subject;
+    return publicSubject(created);
+  }
+
+  private async write(
+    tenantId: string,
+    idempotency: Idempotency | undefined,
+    status: number,
+    plan: () => Promise<{ change: Change; guarded: boolean; respond: (events: StoredEvent[]) => unknown }>,
+  ): Promise<WriteAnswer> {
+    const hash = idempotency ? requestHash(idempotency.method, idempotency.path, idempotency.body) : '';
+    if (idempotency) {
+      const earlier = await this.deps.store.getIdempotency(tenantId, idempotency.key);
+      if (earlier) return this.replay(earlier, hash);
+    }
+    for (let attempt = 1; ; attempt++) {
+      const { change, guarded, respond } = await plan();
+      const result = await this.deps.store.commit(
+        tenantId,
+        change,
+        idempotency
+          ? { key: idempotency.key, requestHash: hash, respond: (events) => ({ status, body: respond(events) }) }
+          : undefined,
+      );
+      if (result.ok) {
+        this.deps.onCommitted?.(result.events);
+        return { status, body: respond(result.events), replayed: false, events: result.events };
+      }
+      if (result.reason === 'idempotency_replay') return this.replay(result.record, hash);
+      if (result.reason === 'subject_exists') {
+        throw new TidingsError('conflict', `subject ${result.subjectId} already exists`, { target: 'id' });
+      }
+      if (guarded || attempt >= MAX_ATTEMPTS) {
+        throw new TidingsError('version_conflict', `subject ${result.subjectId} was changed concurrently`, {
+          target: 'expectedVersion',
+        });
+      }
+    }
+  }
+
+  private replay(record: { requestHash: string; status: number; body: unknown }, hash: string): WriteAnswer {
+    if (record.requestHash !== hash) {
+      throw new TidingsError('idempotency_conflict', 'Idempotency-Key was already used with a different request', {
+        target: 'Idempotency-Key',
+      });
+    }
+    return { status: record.status, body: record.body, replayed: true, events: [] };
+  }
+}
