@@ -1,0 +1,73 @@
+import { pickString } from './pick.js';
+import type { RenderContext, WireFormat } from './render-context.js';
+import { onespanTimestamp } from './time-formats.js';
+
+/**
+ * OneSpan Identity Verification transaction notification (seed 001).
+ *
+ * Shape follows OneSpan's published "transaction created" example
+ * (`{"@timestamp":"2020-01-17 00:08:31.118 +0000","type":"notification",
+ * "transaction_id",...,"trigger":"transaction_created",...}`), so the timestamp
+ * key is `@timestamp` in `yyyy-MM-dd HH:mm:ss.SSS +0000` (UTC), the style of the
+ * transaction-level example; the ISO `timestamp` variant belongs to the
+ * consent/page events we do not emit.
+ *
+ * `opaque_id` is included whenever the transaction has one: the seed says it is
+ * part of the notification data together with the transaction id, although
+ * neither published example shows it.
+ *
+ * `trigger` comes from the new status: `new` → `transaction_created`, every
+ * other status `s` → `transaction_<s>`, which yields the published
+ * `transaction_completed`, `transaction_expired`, `transaction_cancelled`,
+ * `transaction_error`, and names the unpublished ones the same way
+ * (`transaction_workflow_in_progress`, `transaction_workflow_completed`,
+ * `transaction_post_processing`, `transaction_autosigned`, `transaction_vaulted`).
+ *
+ * `session_id`, `role` and `message` are copied from the event data when given
+ * (they describe the session that caused the change, which only the caller knows).
+ */
+export interface OnespanNotification {
+  '@timestamp': string;
+  type: 'notification';
+  transaction_id: string;
+  opaque_id?: string;
+  session_id?: string;
+  trigger: string;
+  status: string;
+  previous_status?: string;
+  role?: string;
+  message?: string;
+  version: number;
+}
+
+/** The trigger a transaction status announces; see the module comment for the mapping. */
+export function onespanTrigger(status: string): string {
+  return status === 'new' ? 'transaction_created' : `transaction_${status}`;
+}
+
+export function renderOnespan(ctx: RenderContext): OnespanNotification {
+  const { event, subject } = ctx;
+  const opaqueId = pickString([subject.attributes], ['opaque_id', 'opaqueId']);
+  const sessionId = pickString([event.data], ['session_id', 'sessionId']);
+  const role = pickString([event.data], ['role']);
+  const message = pickString([event.data], ['message']);
+  return {
+    '@timestamp': onespanTimestamp(event.occurredAt),
+    type: 'notification',
+    transaction_id: subject.id,
+    ...(opaqueId !== undefined ? { opaque_id: opaqueId } : {}),
+    ...(sessionId !== undefined ? { session_id: sessionId } : {}),
+    trigger: onespanTrigger(event.to),
+    status: event.to,
+    ...(event.from !== null ? { previous_status: event.from } : {}),
+    ...(role !== undefined ? { role } : {}),
+    ...(message !== undefined ? { message } : {}),
+    version: event.subjectVersion,
+  };
+}
+
+export const onespan: WireFormat = {
+  name: 'onespan',
+  contentType: 'application/json',
+  render: renderOnespan,
+};
