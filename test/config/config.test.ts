@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { parse } from 'yaml';
+import { ConfigError, DEFAULTS, loadConfig } from '../../src/config/config.js';
+
+describe('configuration', () => {
+  test('defaults match product.md: 127.0.0.1:8080, ./data, role all, issuer from host and port', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.dataDir, './data');
+    assert.equal(config.role, 'all');
+    assert.equal(config.issuer, 'http://127.0.0.1:8080');
+    assert.equal(config.databaseUrl, null);
+    assert.equal(config.adminToken, null);
+    assert.deepEqual(config.retrySchedule, [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+  });
+
+  test('the shipped default file says the same as the defaults in code', () => {
+    const file = parse(readFileSync(join(process.cwd(), 'tidings.config.default.yaml'), 'utf8'));
+    assert.deepEqual(file, { ...DEFAULTS });
+  });
+
+  test('environment wins over the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidings-config-'));
+    const path = join(dir, 'c.yaml');
+    writeFileSync(path, 'port: 9000\nrole: worker\nretrySchedule: [1s, 2s]\n');
+    const config = loadConfig({ TIDINGS_CONFIG: path, PORT: '9100' });
+    assert.equal(config.port, 9100);
+    assert.equal(config.role, 'worker');
+    assert.deepEqual(config.retrySchedule, [1000, 2000]);
+  });
+
+  test('every problem is reported at once, and nothing else is accepted', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          PORT: 'eighty',
+          TIDINGS_ROLE: 'boss',
+          DATABASE_URL: 'mysql://x',
+          TIDINGS_RETRY_SCHEDULE: '5s,soon',
+          TIDINGS_ALLOW_INSECURE_ENDPOINTS: 'maybe',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 5, error.message);
+        return true;
+      },
+    );
+  });
+
+  test('an unknown key in the file is refused, not ignored', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidings-config-'));
+    const path = join(dir, 'c.json');
+    writeFileSync(path, JSON.stringify({ prot: 8080 }));
+    assert.throws(() => loadConfig({ TIDINGS_CONFIG: path }), /unknown setting prot/);
+  });
+
+  test('TIDINGS_ALLOW_INSECURE_ENDPOINTS=1 and TIDINGS_ISSUER are read', () => {
+    const config = loadConfig({ TIDINGS_ALLOW_INSECURE_ENDPOINTS: '1', TIDINGS_ISSUER: 'https://tidings.example' });
+    assert.equal(config.allowInsecureEndpoints, true);
+    assert.equal(config.issuer, 'https://tidings.example');
+  });
+});
