@@ -5,7 +5,7 @@ import type { ApiKeyRecord, DueTimer, IdempotencyRecord, Tenant } from './store.
 /**
  * Row shapes shared by both SQL backends (snake_case columns) and their
  * mapping to domain objects. JSON columns arrive as text (SQLite) or already
- * parsed (PostgreSQL jsonb); `json` accepts both.
+ * parsed (PostgreSQL json columns, parsed by pg); `json` accepts both.
  */
 type Json = string | Record<string, unknown> | unknown[] | null;
 

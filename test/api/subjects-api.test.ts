@@ -247,5 +247,8 @@ describe('subjects and transitions over HTTP', () => {
     const doc = (await app.inject({ url: '/openapi.json' })).json();
     assert.equal(doc.openapi, '3.1.0');
     assert.ok(doc.paths['/v1/subjects/{id}/events']);
+    const ui = await app.inject({ url: '/docs/' });
+    assert.equal(ui.statusCode, 200);
+    assert.match(ui.headers['content-type'] as string, /text\/html/);
   });
 });

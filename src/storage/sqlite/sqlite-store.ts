@@ -62,6 +62,8 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
   private queue: PendingCommit[] = [];
+  /** Prepared once, reused: preparing costs more than running most of these statements. */
+  private readonly statements = new Map<string, Database.Statement>();
   private flushScheduled = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -73,13 +75,21 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
   }
 
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   async migrate(): Promise<void> {
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
     );
     const applied = new Set(
-      this.db
-        .prepare('SELECT version FROM schema_migrations')
+      this.stmt('SELECT version FROM schema_migrations')
         .all()
         .map((r) => (r as { version: number }).version),
     );
@@ -97,7 +107,7 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.stmt('SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -108,25 +118,25 @@ export class SqliteStore implements Store {
   async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {
     this.db
       .transaction(() => {
-        this.db
-          .prepare('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)')
-          .run(tenant.id, tenant.name, tenant.createdAt);
+        this.stmt('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)').run(
+          tenant.id,
+          tenant.name,
+          tenant.createdAt,
+        );
         this.insertApiKey(firstKey);
       })
       .immediate();
   }
 
   async getTenant(id: string): Promise<Tenant | null> {
-    const row = this.db.prepare('SELECT id, name, created_at FROM tenants WHERE id = ?').get(id) as
-      | TenantRow
-      | undefined;
+    const row = this.stmt('SELECT id, name, created_at FROM tenants WHERE id = ?').get(id) as TenantRow | undefined;
     return row ? tenantFromRow(row) : null;
   }
 
   async listTenants(): Promise<Tenant[]> {
-    return (
-      this.db.prepare('SELECT id, name, created_at FROM tenants ORDER BY created_at, id').all() as TenantRow[]
-    ).map(tenantFromRow);
+    return (this.stmt('SELECT id, name, created_at FROM tenants ORDER BY created_at, id').all() as TenantRow[]).map(
+      tenantFromRow,
+    );
   }
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {
@@ -134,34 +144,32 @@ export class SqliteStore implements Store {
   }
 
   private insertApiKey(key: ApiKeyRecord): void {
-    this.db
-      .prepare(
-        'INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(key.id, key.tenantId, key.name, key.secretHash, JSON.stringify(key.scopes), key.createdAt, key.revokedAt);
+    this.stmt(
+      'INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(key.id, key.tenantId, key.name, key.secretHash, JSON.stringify(key.scopes), key.createdAt, key.revokedAt);
   }
 
   async getApiKey(id: string): Promise<ApiKeyRecord | null> {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
+    const row = this.stmt('SELECT * FROM api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
     return row ? apiKeyFromRow(row) : null;
   }
 
   async listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id')
-      .all(tenantId) as ApiKeyRow[];
+    const rows = this.stmt('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id').all(
+      tenantId,
+    ) as ApiKeyRow[];
     return rows.map(apiKeyFromRow);
   }
 
   async revokeApiKey(tenantId: string, id: string, at: string): Promise<boolean> {
-    const info = this.db
-      .prepare('UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL')
-      .run(at, tenantId, id);
+    const info = this.stmt(
+      'UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL',
+    ).run(at, tenantId, id);
     return info.changes === 1;
   }
 
   async getSubject(tenantId: string, id: string): Promise<Subject | null> {
-    const row = this.db.prepare('SELECT * FROM subjects WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+    const row = this.stmt('SELECT * FROM subjects WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
       | SubjectRow
       | undefined;
     return row ? subjectFromRow(row) : null;
@@ -174,7 +182,7 @@ export class SqliteStore implements Store {
     if (filter.parentId !== undefined) where.push('parent_id = @parentId');
     if (filter.after) where.push('(created_at, id) > (@afterCreatedAt, @afterId)');
     const sql = `SELECT * FROM subjects WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT @limit`;
-    const rows = this.db.prepare(sql).all({
+    const rows = this.stmt(sql).all({
       tenantId,
       workflow: filter.workflow,
       status: filter.status,
@@ -201,7 +209,12 @@ export class SqliteStore implements Store {
     this.flushScheduled = false;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 0 || !this.db.open) return;
+    if (batch.length === 0) return;
+    if (!this.db.open) {
+      // A commit issued after close() must fail, not leave its caller waiting forever.
+      for (const item of batch) item.reject(new Error('the store is closed'));
+      return;
+    }
     const outcomes: Array<{ result: CommitResult } | { error: unknown }> = [];
     try {
       this.db.exec('BEGIN IMMEDIATE');
@@ -231,93 +244,86 @@ export class SqliteStore implements Store {
 
   private applyChange({ tenantId, change, idempotency }: PendingCommit): CommitResult {
     if (idempotency) {
-      const row = this.db
-        .prepare('SELECT * FROM idempotency_keys WHERE tenant_id = ? AND key = ?')
-        .get(tenantId, idempotency.key) as IdempotencyRow | undefined;
+      const row = this.stmt('SELECT * FROM idempotency_keys WHERE tenant_id = ? AND key = ?').get(
+        tenantId,
+        idempotency.key,
+      ) as IdempotencyRow | undefined;
       if (row) throw new Refusal({ ok: false, reason: 'idempotency_replay', record: idempotencyFromRow(row) });
     }
     for (const write of change.subjects) {
       const s = write.subject;
       if (write.expectedVersion === null) {
-        const info = this.db
-          .prepare(
-            `INSERT INTO subjects (tenant_id, id, workflow, status, version, parent_id, attributes, created_at, updated_at, status_changed_at)
+        const info = this.stmt(
+          `INSERT INTO subjects (tenant_id, id, workflow, status, version, parent_id, attributes, created_at, updated_at, status_changed_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-          )
-          .run(
-            tenantId,
-            s.id,
-            s.workflow,
-            s.status,
-            s.version,
-            s.parentId,
-            JSON.stringify(s.attributes),
-            s.createdAt,
-            s.updatedAt,
-            s.statusChangedAt,
-          );
+        ).run(
+          tenantId,
+          s.id,
+          s.workflow,
+          s.status,
+          s.version,
+          s.parentId,
+          JSON.stringify(s.attributes),
+          s.createdAt,
+          s.updatedAt,
+          s.statusChangedAt,
+        );
         if (info.changes === 0) throw new Refusal({ ok: false, reason: 'subject_exists', subjectId: s.id });
       } else {
-        const info = this.db
-          .prepare(
-            `UPDATE subjects SET status = ?, version = ?, attributes = ?, updated_at = ?, status_changed_at = ?
+        const info = this.stmt(
+          `UPDATE subjects SET status = ?, version = ?, attributes = ?, updated_at = ?, status_changed_at = ?
              WHERE tenant_id = ? AND id = ? AND version = ?`,
-          )
-          .run(
-            s.status,
-            s.version,
-            JSON.stringify(s.attributes),
-            s.updatedAt,
-            s.statusChangedAt,
-            tenantId,
-            s.id,
-            write.expectedVersion,
-          );
+        ).run(
+          s.status,
+          s.version,
+          JSON.stringify(s.attributes),
+          s.updatedAt,
+          s.statusChangedAt,
+          tenantId,
+          s.id,
+          write.expectedVersion,
+        );
         if (info.changes === 0) throw new Refusal({ ok: false, reason: 'version_conflict', subjectId: s.id });
       }
-      this.db.prepare('DELETE FROM timers WHERE tenant_id = ? AND subject_id = ?').run(tenantId, s.id);
+      this.stmt('DELETE FROM timers WHERE tenant_id = ? AND subject_id = ?').run(tenantId, s.id);
       if (write.timer) {
         const t = write.timer;
-        this.db
-          .prepare('INSERT INTO timers VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(
-            tenantId,
-            s.id,
-            s.version,
-            t.name,
-            t.fire,
-            t.to ?? null,
-            t.data ? JSON.stringify(t.data) : null,
-            t.dueAt,
-          );
+        this.stmt('INSERT INTO timers VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+          tenantId,
+          s.id,
+          s.version,
+          t.name,
+          t.fire,
+          t.to ?? null,
+          t.data ? JSON.stringify(t.data) : null,
+          t.dueAt,
+        );
       }
     }
     const stored = this.appendEvents(tenantId, change);
     if (idempotency) {
       const { status, body } = idempotency.respond(stored);
-      this.db
-        .prepare('INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?)')
-        .run(
-          tenantId,
-          idempotency.key,
-          idempotency.requestHash,
-          status,
-          JSON.stringify(body),
-          new Date().toISOString(),
-        );
+      this.stmt('INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?)').run(
+        tenantId,
+        idempotency.key,
+        idempotency.requestHash,
+        status,
+        JSON.stringify(body),
+        new Date().toISOString(),
+      );
     }
     return { ok: true, events: stored };
   }
 
   private appendEvents(tenantId: string, change: Change): StoredEvent[] {
     if (change.events.length === 0) return [];
-    const bumped = this.db
-      .prepare('UPDATE tenants SET last_sequence = last_sequence + ? WHERE id = ? RETURNING last_sequence')
-      .get(change.events.length, tenantId) as { last_sequence: number } | undefined;
+    const bumped = this.stmt(
+      'UPDATE tenants SET last_sequence = last_sequence + ? WHERE id = ? RETURNING last_sequence',
+    ).get(change.events.length, tenantId) as { last_sequence: number } | undefined;
     if (!bumped) throw new Error(`tenant ${tenantId} does not exist`);
     let sequence = bumped.last_sequence - change.events.length;
-    const insertEvent = this.db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const insertOutbox = this.db.prepare('INSERT INTO outbox (tenant_id, event_sequence, created_at) VALUES (?, ?, ?)');
+    const insertEvent = this.stmt('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insertOutbox = this.stmt('INSERT INTO outbox (tenant_id, event_sequence, created_at) VALUES (?, ?, ?)');
     return change.events.map((e) => {
       sequence += 1;
       insertEvent.run(
@@ -340,7 +346,7 @@ export class SqliteStore implements Store {
   }
 
   async getIdempotency(tenantId: string, key: string) {
-    const row = this.db.prepare('SELECT * FROM idempotency_keys WHERE tenant_id = ? AND key = ?').get(tenantId, key) as
+    const row = this.stmt('SELECT * FROM idempotency_keys WHERE tenant_id = ? AND key = ?').get(tenantId, key) as
       | IdempotencyRow
       | undefined;
     return row ? idempotencyFromRow(row) : null;
@@ -348,40 +354,41 @@ export class SqliteStore implements Store {
 
   async listEvents(tenantId: string, filter: EventFilter): Promise<StoredEvent[]> {
     const bySubject = filter.subjectId !== undefined ? 'AND subject_id = @subjectId' : '';
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM events WHERE tenant_id = @tenantId AND sequence > @after ${bySubject} ORDER BY sequence LIMIT @limit`,
-      )
-      .all({
-        tenantId,
-        after: filter.afterSequence ?? 0,
-        subjectId: filter.subjectId,
-        limit: filter.limit,
-      }) as EventRow[];
+    const rows = this.stmt(
+      `SELECT * FROM events WHERE tenant_id = @tenantId AND sequence > @after ${bySubject} ORDER BY sequence LIMIT @limit`,
+    ).all({
+      tenantId,
+      after: filter.afterSequence ?? 0,
+      subjectId: filter.subjectId,
+      limit: filter.limit,
+    }) as EventRow[];
     return rows.map(eventFromRow);
   }
 
   async getEvent(tenantId: string, id: string): Promise<StoredEvent | null> {
-    const row = this.db.prepare('SELECT * FROM events WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
+    const row = this.stmt('SELECT * FROM events WHERE tenant_id = ? AND id = ?').get(tenantId, id) as
       | EventRow
       | undefined;
     return row ? eventFromRow(row) : null;
   }
 
   async countOutbox(): Promise<number> {
-    return (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    return (this.stmt('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
   }
 
   async dueTimers(now: string, limit: number) {
-    const rows = this.db
-      .prepare('SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?')
-      .all(now, limit) as TimerRow[];
+    const rows = this.stmt('SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?').all(
+      now,
+      limit,
+    ) as TimerRow[];
     return rows.map(timerFromRow);
   }
 
   async deleteTimer(tenantId: string, subjectId: string, subjectVersion: number): Promise<void> {
-    this.db
-      .prepare('DELETE FROM timers WHERE tenant_id = ? AND subject_id = ? AND subject_version = ?')
-      .run(tenantId, subjectId, subjectVersion);
+    this.stmt('DELETE FROM timers WHERE tenant_id = ? AND subject_id = ? AND subject_version = ?').run(
+      tenantId,
+      subjectId,
+      subjectVersion,
+    );
   }
 }

@@ -1,0 +1,115 @@
+/**
+ * Numbered PostgreSQL migrations, applied in order, each once (see `migrate.ts`).
+ * They mirror `../sqlite/migrations.ts` table for table. Never edit a released
+ * migration: add the next number.
+ *
+ * Type choices, each so that the store returns exactly what SQLite returns:
+ * - `timestamptz` for instants: the engine writes ms-precision ISO strings,
+ *   which timestamptz (µs precision) keeps exactly and `pg` reads back as a
+ *   `Date`, so `toISOString()` gives the written string again.
+ * - `json`, not `jsonb`: `json` keeps the document's text as written, so key
+ *   order survives (an idempotent replay is byte-identical to the first
+ *   answer, and a vendor payload renders the same on both backends), and it
+ *   accepts `\u0000` and lone-surrogate escapes that SQLite stores and jsonb
+ *   refuses. Nothing queries inside these documents; if that changes, add an
+ *   expression index or a jsonb column then.
+ * - `COLLATE "C"` on identifiers: pages ordered by `(created_at, id)` must
+ *   sort bytewise like SQLite, whatever the database's default collation.
+ */
+export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'init',
+    sql: `
+CREATE TABLE tenants (
+  id text COLLATE "C" PRIMARY KEY,
+  name text NOT NULL,
+  created_at timestamptz NOT NULL,
+  -- last per-tenant event sequence number handed out; bumped in the commit
+  -- transaction, whose row lock orders the tenant's commits (commit-change.ts)
+  last_sequence bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE api_keys (
+  id text COLLATE "C" PRIMARY KEY,
+  tenant_id text COLLATE "C" NOT NULL REFERENCES tenants(id),
+  name text NOT NULL,
+  secret_hash text NOT NULL,
+  scopes json NOT NULL,
+  created_at timestamptz NOT NULL,
+  revoked_at timestamptz
+);
+CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id);
+
+CREATE TABLE subjects (
+  tenant_id text COLLATE "C" NOT NULL REFERENCES tenants(id),
+  id text COLLATE "C" NOT NULL,
+  workflow text COLLATE "C" NOT NULL,
+  status text COLLATE "C" NOT NULL,
+  version integer NOT NULL,
+  parent_id text COLLATE "C",
+  attributes json NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  status_changed_at timestamptz NOT NULL,
+  erased_at timestamptz,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX subjects_by_created ON subjects(tenant_id, created_at, id);
+CREATE INDEX subjects_by_parent ON subjects(tenant_id, parent_id);
+
+-- The append-only log: rows are inserted, never updated (retention deletes old ones).
+CREATE TABLE events (
+  tenant_id text COLLATE "C" NOT NULL,
+  sequence bigint NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  subject_id text COLLATE "C" NOT NULL,
+  parent_id text COLLATE "C",
+  workflow text COLLATE "C" NOT NULL,
+  type text COLLATE "C" NOT NULL,
+  from_status text COLLATE "C",
+  to_status text COLLATE "C" NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  subject_version integer NOT NULL,
+  data json NOT NULL,
+  PRIMARY KEY (tenant_id, sequence)
+);
+CREATE UNIQUE INDEX events_by_id ON events(id);
+CREATE INDEX events_by_subject ON events(tenant_id, subject_id, sequence);
+CREATE INDEX events_by_parent ON events(tenant_id, parent_id, sequence);
+
+-- Events waiting to be fanned out to push endpoints; written with the event.
+CREATE TABLE outbox (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id text COLLATE "C" NOT NULL,
+  event_sequence bigint NOT NULL,
+  created_at timestamptz NOT NULL
+);
+
+-- At most one armed timer per subject, replaced on every write of the subject.
+CREATE TABLE timers (
+  tenant_id text COLLATE "C" NOT NULL,
+  subject_id text COLLATE "C" NOT NULL,
+  subject_version integer NOT NULL,
+  name text NOT NULL,
+  fire text NOT NULL,
+  to_status text,
+  data json,
+  due_at timestamptz NOT NULL,
+  PRIMARY KEY (tenant_id, subject_id)
+);
+CREATE INDEX timers_by_due ON timers(due_at);
+
+CREATE TABLE idempotency_keys (
+  tenant_id text COLLATE "C" NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  request_hash text NOT NULL,
+  status integer NOT NULL,
+  body json NOT NULL,
+  created_at timestamptz NOT NULL,
+  -- named: commit-change.ts recognises a concurrent twin by this constraint
+  CONSTRAINT idempotency_keys_pkey PRIMARY KEY (tenant_id, key)
+);
+`,
+  },
+];

@@ -1,0 +1,205 @@
+import pg from 'pg';
+import type { StoredEvent } from '../../events/event.js';
+import type { Subject } from '../../subjects/subject.js';
+import type { Change } from '../../workflows/engine.js';
+import {
+  type ApiKeyRow,
+  apiKeyFromRow,
+  type EventRow,
+  eventFromRow,
+  type SubjectRow,
+  subjectFromRow,
+  type TenantRow,
+  type TimerRow,
+  tenantFromRow,
+  timerFromRow,
+} from '../rows.js';
+import type {
+  ApiKeyRecord,
+  CommitResult,
+  DueTimer,
+  EventFilter,
+  IdempotencyRecord,
+  IdempotencyWrite,
+  Store,
+  SubjectFilter,
+  Tenant,
+} from '../store.js';
+import { commitChange } from './commit-change.js';
+import { migrate } from './migrate.js';
+import type { Queryable } from './queryable.js';
+import { API_KEY_COLUMNS, EVENT_COLUMNS, SUBJECT_COLUMNS, TENANT_COLUMNS, TIMER_COLUMNS } from './sql/columns.js';
+import { findIdempotency } from './sql/idempotency.js';
+import { listEvents } from './sql/list-events.js';
+import { listSubjects } from './sql/list-subjects.js';
+import { transaction } from './transaction.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/database` */
+  connectionString: string;
+  /** Connections this process keeps open at most (default 10). */
+  poolSize?: number;
+  /** The server cancels any statement running longer (default: no limit). */
+  statementTimeoutMs?: number;
+  /** How long to wait for a new connection before failing (default 5 s), so `/readyz` answers promptly. */
+  connectTimeoutMs?: number;
+  /**
+   * The server ends a transaction left idle this long (default 30 s). A process
+   * stalled mid-commit would otherwise hold its tenant's sequence lock and stop
+   * every other writer of that tenant.
+   */
+  idleInTransactionTimeoutMs?: number;
+  /** Told about errors of idle pooled connections (e.g. the server restarted); they are replaced on next use. */
+  onConnectionError?: (error: Error) => void;
+}
+
+/** The shared store of a multi-process deployment: PostgreSQL through a `pg` pool. */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  /** Exposed for operations and tests (raw queries, triggers); the store's own SQL lives in `sql/`. */
+  readonly pool: pg.Pool;
+  private closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 30_000,
+      application_name: 'tidings',
+      ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
+    });
+    // Without a listener an idle connection dropped by the server (restart,
+    // failover, terminated backend) would crash the process.
+    this.pool.on('error', (error) => options.onConnectionError?.(error));
+  }
+
+  migrate(): Promise<void> {
+    return migrate(this.pool);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {
+    await transaction(this.pool, async (client) => {
+      await client.query({
+        text: 'INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)',
+        values: [tenant.id, tenant.name, tenant.createdAt],
+      });
+      await insertApiKey(client, firstKey);
+    });
+  }
+
+  async getTenant(id: string): Promise<Tenant | null> {
+    const { rows } = await this.pool.query<TenantRow>({
+      text: `SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`,
+      values: [id],
+    });
+    return rows[0] ? tenantFromRow(rows[0]) : null;
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    const { rows } = await this.pool.query<TenantRow>(`SELECT ${TENANT_COLUMNS} FROM tenants ORDER BY created_at, id`);
+    return rows.map(tenantFromRow);
+  }
+
+  createApiKey(key: ApiKeyRecord): Promise<void> {
+    return insertApiKey(this.pool, key);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const { rows } = await this.pool.query<ApiKeyRow>({
+      name: 'tidings_get_api_key',
+      text: `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = $1`,
+      values: [id],
+    });
+    return rows[0] ? apiKeyFromRow(rows[0]) : null;
+  }
+
+  async listApiKeys(tenantId: string): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.pool.query<ApiKeyRow>({
+      text: `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id`,
+      values: [tenantId],
+    });
+    return rows.map(apiKeyFromRow);
+  }
+
+  async revokeApiKey(tenantId: string, id: string, at: string): Promise<boolean> {
+    const result = await this.pool.query({
+      text: 'UPDATE api_keys SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL',
+      values: [at, tenantId, id],
+    });
+    return result.rowCount === 1;
+  }
+
+  async getSubject(tenantId: string, id: string): Promise<Subject | null> {
+    const { rows } = await this.pool.query<SubjectRow>({
+      name: 'tidings_get_subject',
+      text: `SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE tenant_id = $1 AND id = $2`,
+      values: [tenantId, id],
+    });
+    return rows[0] ? subjectFromRow(rows[0]) : null;
+  }
+
+  listSubjects(tenantId: string, filter: SubjectFilter): Promise<Subject[]> {
+    return listSubjects(this.pool, tenantId, filter);
+  }
+
+  commit(tenantId: string, change: Change, idempotency?: IdempotencyWrite): Promise<CommitResult> {
+    return commitChange(this.pool, tenantId, change, idempotency);
+  }
+
+  getIdempotency(tenantId: string, key: string): Promise<IdempotencyRecord | null> {
+    return findIdempotency(this.pool, tenantId, key);
+  }
+
+  listEvents(tenantId: string, filter: EventFilter): Promise<StoredEvent[]> {
+    return listEvents(this.pool, tenantId, filter);
+  }
+
+  async getEvent(tenantId: string, id: string): Promise<StoredEvent | null> {
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'tidings_get_event',
+      text: `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2`,
+      values: [tenantId, id],
+    });
+    return rows[0] ? eventFromRow(rows[0]) : null;
+  }
+
+  async countOutbox(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox');
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async dueTimers(now: string, limit: number): Promise<DueTimer[]> {
+    const { rows } = await this.pool.query<TimerRow>({
+      name: 'tidings_due_timers',
+      text: `SELECT ${TIMER_COLUMNS} FROM timers WHERE due_at <= $1 ORDER BY due_at LIMIT $2`,
+      values: [now, limit],
+    });
+    return rows.map(timerFromRow);
+  }
+
+  async deleteTimer(tenantId: string, subjectId: string, subjectVersion: number): Promise<void> {
+    await this.pool.query({
+      text: 'DELETE FROM timers WHERE tenant_id = $1 AND subject_id = $2 AND subject_version = $3',
+      values: [tenantId, subjectId, subjectVersion],
+    });
+  }
+}
+
+async function insertApiKey(db: Queryable, key: ApiKeyRecord): Promise<void> {
+  await db.query({
+    text: `INSERT INTO api_keys (id, tenant_id, name, secret_hash, scopes, created_at, revoked_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    values: [key.id, key.tenantId, key.name, key.secretHash, JSON.stringify(key.scopes), key.createdAt, key.revokedAt],
+  });
+}

@@ -1,0 +1,31 @@
+import { type IdempotencyRow, idempotencyFromRow } from '../../rows.js';
+import type { IdempotencyRecord } from '../../store.js';
+import type { Queryable } from '../queryable.js';
+import { IDEMPOTENCY_COLUMNS } from './columns.js';
+
+export async function findIdempotency(db: Queryable, tenantId: string, key: string): Promise<IdempotencyRecord | null> {
+  const result = await db.query<IdempotencyRow>({
+    name: 'tidings_find_idempotency',
+    text: `SELECT ${IDEMPOTENCY_COLUMNS} FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`,
+    values: [tenantId, key],
+  });
+  const row = result.rows[0];
+  return row ? idempotencyFromRow(row) : null;
+}
+
+/** Fails with a unique violation on `idempotency_keys_pkey` when a concurrent twin committed first. */
+export async function insertIdempotency(db: Queryable, record: IdempotencyRecord): Promise<void> {
+  await db.query({
+    name: 'tidings_insert_idempotency',
+    text: `INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+    values: [
+      record.tenantId,
+      record.key,
+      record.requestHash,
+      record.status,
+      JSON.stringify(record.body),
+      record.createdAt,
+    ],
+  });
+}

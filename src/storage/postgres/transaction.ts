@@ -1,0 +1,31 @@
+import type pg from 'pg';
+
+/**
+ * Runs `work` in one transaction on one pooled connection. The transaction
+ * commits when `keep(result)` holds and rolls back otherwise (a refused change
+ * is a value, not an exception) or when anything throws.
+ */
+export async function transaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  keep: (result: T) => boolean = () => true,
+): Promise<T> {
+  const client = await pool.connect();
+  let unusable: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query(keep(result) ? 'COMMIT' : 'ROLLBACK');
+    return result;
+  } catch (error) {
+    // After a failed COMMIT the server has already ended the transaction and
+    // ROLLBACK only warns. If ROLLBACK itself fails the connection is lost or
+    // confused: destroy it instead of handing it back to the pool.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      unusable = rollbackError;
+    });
+    throw error;
+  } finally {
+    client.release(unusable);
+  }
+}

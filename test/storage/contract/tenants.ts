@@ -1,0 +1,88 @@
+import { strict as assert } from 'node:assert';
+import { describe, test } from 'node:test';
+import type { ApiKeyRecord } from '../../../src/storage/store.js';
+import { newTenant, openParcel } from '../parcel-workflow.js';
+import type { ContractContext } from './context.js';
+
+const key = (tenantId: string, id: string, createdAt: string): ApiKeyRecord => ({
+  id,
+  tenantId,
+  name: id,
+  secretHash: 'b'.repeat(64),
+  scopes: [],
+  createdAt,
+  revokedAt: null,
+});
+
+export function tenantsContract(ctx: ContractContext): void {
+  describe('tenants and API keys', () => {
+    test('createTenant stores the tenant and its first key as given', async () => {
+      const { tenant, key: first } = await newTenant(ctx.store, 'Registration desk');
+      assert.deepEqual(await ctx.store.getTenant(tenant.id), tenant);
+      assert.deepEqual(await ctx.store.getApiKey(first.id), first);
+      assert.deepEqual(await ctx.store.listApiKeys(tenant.id), [first]);
+      const listed = await ctx.store.listTenants();
+      assert.deepEqual(
+        listed.find((t) => t.id === tenant.id),
+        tenant,
+      );
+    });
+
+    test('unknown tenants and keys are null', async () => {
+      assert.equal(await ctx.store.getTenant('ten_missing'), null);
+      assert.equal(await ctx.store.getApiKey('key_missing'), null);
+      assert.deepEqual(await ctx.store.listApiKeys('ten_missing'), []);
+    });
+
+    test('createTenant with a taken id fails and does not store its key', async () => {
+      const { tenant } = await newTenant(ctx.store);
+      const second = key(tenant.id, `key_${tenant.id}_2`, tenant.createdAt);
+      await assert.rejects(ctx.store.createTenant({ ...tenant, name: 'Impostor' }, second));
+      assert.equal(await ctx.store.getApiKey(second.id), null);
+      assert.equal((await ctx.store.getTenant(tenant.id))?.name, tenant.name);
+    });
+
+    test('listTenants is ordered by creation time, then id', async () => {
+      const a = await newTenant(ctx.store);
+      const b = await newTenant(ctx.store);
+      const ids = (await ctx.store.listTenants()).map((t) => t.id);
+      assert.ok(ids.indexOf(a.tenant.id) < ids.indexOf(b.tenant.id));
+    });
+
+    test("listApiKeys lists one tenant's keys, oldest first", async () => {
+      const { tenant, key: first } = await newTenant(ctx.store);
+      const other = await newTenant(ctx.store);
+      const later = key(tenant.id, `key_${tenant.id}_later`, '2031-06-01T12:00:00.123Z');
+      const earlier = key(tenant.id, `key_${tenant.id}_earlier`, '2029-06-01T12:00:00.001Z');
+      await ctx.store.createApiKey(later);
+      await ctx.store.createApiKey(earlier);
+      await ctx.store.createApiKey(key(other.tenant.id, `key_${other.tenant.id}_x`, '2029-01-01T00:00:00.000Z'));
+      assert.deepEqual(await ctx.store.listApiKeys(tenant.id), [earlier, first, later]);
+    });
+
+    test('revokeApiKey revokes once, and only within its tenant', async () => {
+      const { tenant, key: first } = await newTenant(ctx.store);
+      const other = await newTenant(ctx.store);
+      const at = '2030-02-03T04:05:06.789Z';
+      assert.equal(await ctx.store.revokeApiKey(other.tenant.id, first.id, at), false);
+      assert.equal((await ctx.store.getApiKey(first.id))?.revokedAt, null);
+      assert.equal(await ctx.store.revokeApiKey(tenant.id, first.id, at), true);
+      assert.equal(await ctx.store.revokeApiKey(tenant.id, first.id, '2031-01-01T00:00:00.000Z'), false);
+      assert.deepEqual(await ctx.store.getApiKey(first.id), { ...first, revokedAt: at });
+    });
+
+    test('after close, calls fail instead of hanging', async () => {
+      const { tenant } = await newTenant(ctx.store);
+      await ctx.store.close();
+      await assert.rejects(ctx.store.commit(tenant.id, openParcel(ctx.tick(), tenant.id)));
+      await assert.rejects(ctx.store.getTenant(tenant.id));
+      await assert.rejects(ctx.store.ping());
+    });
+
+    test('ping answers and migrate can run again', async () => {
+      await ctx.store.ping();
+      await ctx.store.migrate();
+      await ctx.store.ping();
+    });
+  });
+}
