@@ -1,0 +1,122 @@
+/**
+ * Ingest: transitions/s accepted through the HTTP API by 64 concurrent
+ * clients, each 201 only after the commit is durable (SQLite WAL with
+ * synchronous=FULL; PostgreSQL with its default synchronous_commit=on).
+ * Baseline in the same run: the same HTTP stack (fastify) answering 201
+ * without storage, i.e. the raw HTTP ceiling of this machine.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { loadConfig } from '../src/config/config.js';
+import { createRuntime } from '../src/server/create-runtime.js';
+import { runLoad } from './run-load.js';
+import { median } from './stats.js';
+
+const CONCURRENCY = 64;
+const BODY = JSON.stringify({ type: 'VIDEOID_UPDATED', to: 'VIDEOINCOMPLETE', data: { note: 'x'.repeat(200) } });
+
+export interface IngestFigures {
+  label: string;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  failed: number;
+}
+
+async function rawCeiling(durationMs: number): Promise<IngestFigures> {
+  const app = Fastify();
+  app.post('/v1/subjects/:id/events', async (_req, reply) => reply.status(201).send({ ok: true }));
+  const origin = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const r = await runLoad({
+      origin,
+      paths: ['/v1/subjects/s/events'],
+      body: BODY,
+      concurrency: CONCURRENCY,
+      durationMs,
+    });
+    return {
+      label: 'raw HTTP ceiling (fastify, no storage)',
+      perSecond: r.ok / r.seconds,
+      p50: r.p50,
+      p99: r.p99,
+      failed: r.failed,
+    };
+  } finally {
+    await app.close();
+  }
+}
+
+async function tidings(durationMs: number, databaseUrl: string | null): Promise<IngestFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tidings-bench-'));
+  const config = loadConfig({
+    TIDINGS_DATA_DIR: dataDir,
+    TIDINGS_ADMIN_TOKEN: 'bench',
+    TIDINGS_LOG_LEVEL: 'silent',
+    TIDINGS_ROLE: 'api',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+  const runtime = await createRuntime(config);
+  try {
+    const origin = await runtime.app.listen({ port: 0, host: '127.0.0.1' });
+    const tenant = await runtime.app.inject({
+      method: 'POST',
+      url: '/v1/tenants',
+      headers: { authorization: 'Bearer bench' },
+      payload: { name: 'bench' },
+    });
+    const auth = { authorization: `Bearer ${tenant.json().apiKey}` };
+    const paths: string[] = [];
+    for (let i = 0; i < CONCURRENCY; i++) {
+      const id = `bench-${i}`;
+      await runtime.app.inject({
+        method: 'POST',
+        url: '/v1/subjects',
+        headers: auth,
+        payload: { workflow: 'videoid-request', id },
+      });
+      await runtime.app.inject({
+        method: 'POST',
+        url: `/v1/subjects/${id}/events`,
+        headers: auth,
+        payload: { type: 'VIDEOID_UPDATED', to: 'VIDEOINCOMPLETE' },
+      });
+      paths.push(`/v1/subjects/${id}/events`);
+    }
+    const r = await runLoad({ origin, paths, body: BODY, headers: auth, concurrency: CONCURRENCY, durationMs });
+    return {
+      label: `Tidings on ${runtime.store.kind}`,
+      perSecond: r.ok / r.seconds,
+      p50: r.p50,
+      p99: r.p99,
+      failed: r.failed,
+    };
+  } finally {
+    await runtime.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs each configuration `repeats` times, interleaved, and keeps the medians. */
+export async function benchIngest(opts: { repeats: number; durationMs: number; databaseUrl: string | null }) {
+  const runs: Record<string, IngestFigures[]> = {};
+  const add = (f: IngestFigures) => {
+    runs[f.label] ??= [];
+    runs[f.label]?.push(f);
+  };
+  for (let i = 0; i < opts.repeats; i++) {
+    add(await rawCeiling(opts.durationMs));
+    add(await tidings(opts.durationMs, null));
+    if (opts.databaseUrl) add(await tidings(opts.durationMs, opts.databaseUrl));
+  }
+  return Object.values(runs).map((list) => ({
+    label: list[0]?.label ?? '',
+    perSecond: median(list.map((f) => f.perSecond)),
+    p50: median(list.map((f) => f.p50)),
+    p99: median(list.map((f) => f.p99)),
+    failed: list.reduce((n, f) => n + f.failed, 0),
+    runs: list.map((f) => Math.round(f.perSecond)),
+  }));
+}

@@ -1,0 +1,49 @@
+/**
+ * `npm run bench`: runs every scenario with its baseline in the same run,
+ * repeats each and keeps medians (these 2-core machines are noisy), then
+ * writes bench/results/latest.json and prints a Markdown table to paste into
+ * bench/RESULTS.md. Settings: BENCH_REPEATS (default 3), BENCH_SECONDS
+ * (default 5), BENCH_ONLY (comma-separated scenario names).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { postgresTestDatabase } from '../test/helpers/postgres.js';
+import { benchIngest } from './ingest.js';
+
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
+const only = process.env.BENCH_ONLY?.split(',');
+const wants = (name: string) => !only || only.includes(name);
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const lines: string[] = [];
+const results: Record<string, unknown> = { date: new Date().toISOString(), machine, repeats, durationMs };
+
+if (wants('ingest')) {
+  const pg = await postgresTestDatabase();
+  try {
+    const rows = await benchIngest({ repeats, durationMs, databaseUrl: pg.url ?? null });
+    results.ingest = rows;
+    const ceiling = rows[0]?.perSecond ?? 1;
+    lines.push(
+      '### ingest (64 clients, durable 201)',
+      '',
+      '| system | transitions/s | × raw ceiling | p50 ms | p99 ms | failed | runs |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const r of rows) {
+      lines.push(
+        `| ${r.label} | ${Math.round(r.perSecond)} | ${(r.perSecond / ceiling).toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.runs.join(', ')} |`,
+      );
+    }
+    lines.push('');
+  } finally {
+    await pg.drop();
+  }
+}
+
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(
+  `## ${results.date} on ${machine} (medians of ${repeats} × ${durationMs / 1000} s)\n\n${lines.join('\n')}\n`,
+);
