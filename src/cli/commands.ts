@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
+import { openPullStorage } from '../feeds/open-pull-storage.js';
+import { KeyRing } from '../keys/key-ring.js';
+import { isKeyPurpose, KEY_PURPOSES } from '../keys/signing-key.js';
 import { createRuntime } from '../server/create-runtime.js';
 import { loadWorkflows } from '../server/load-workflows.js';
 import { openStore } from '../server/open-store.js';
@@ -68,6 +71,39 @@ export function workflows(config: Config, args: string[]): CommandResult {
     return { out: JSON.stringify(wf.definition, null, 2), code: 0 };
   }
   throw new UsageError('usage: tidings workflows list | tidings workflows show NAME');
+}
+
+/**
+ * `tidings keys list` shows every signing key and whether the JWKS publishes it;
+ * `tidings keys rotate [fit|default]` replaces the active key(s). Running
+ * servers pick the new key up within 5 s; the old public key stays in the
+ * JWKS for the 7-day overlap, so SETs already handed out keep verifying.
+ */
+export async function keys(config: Config, args: string[]): Promise<CommandResult> {
+  const [action, ...purposes] = args;
+  const usage = 'usage: tidings keys list | tidings keys rotate [fit|default]';
+  if (action !== 'list' && action !== 'rotate') throw new UsageError(usage);
+  if (action === 'list' && purposes.length > 0) throw new UsageError(usage);
+  if (!purposes.every(isKeyPurpose)) throw new UsageError(usage);
+  const store = openStore(config);
+  try {
+    await store.migrate();
+    const ring = new KeyRing({ storage: openPullStorage(store).keys, clock: () => new Date() });
+    if (action === 'rotate') {
+      const created = await ring.rotate(purposes.length > 0 ? purposes : KEY_PURPOSES);
+      return { out: created.map((k) => `new ${k.purpose} key ${k.kid} (${k.alg})`).join('\n'), code: 0 };
+    }
+    const published = new Set((await ring.publishedKeys()).map((k) => k.kid));
+    const lines = (await ring.list(true)).map(
+      (k) =>
+        `${k.kid}  ${k.purpose.padEnd(8)}${k.alg.padEnd(7)}created ${k.createdAt}  ${
+          k.rotatedAt === null ? 'active' : `rotated ${k.rotatedAt}`
+        }${published.has(k.kid) ? '  (in JWKS)' : ''}`,
+    );
+    return { out: lines.join('\n') || '(no signing keys yet: they are created on first use)', code: 0 };
+  } finally {
+    await store.close();
+  }
 }
 
 /** The OpenAPI document, generated from the route schemas (the committed openapi.json is checked against it). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, ROLES, type Role } from '../config/config.js';
-import { migrate, openapi, tenants, UsageError, workflows } from './commands.js';
+import { keys, migrate, openapi, tenants, UsageError, workflows } from './commands.js';
 import { serve } from './serve.js';
 import { USAGE } from './usage.js';
 
@@ -46,6 +46,9 @@ async function main(argv: string[]): Promise<number> {
       break;
     case 'workflows':
       result = workflows(config, rest);
+      break;
+    case 'keys':
+      result = await keys(config, rest);
       break;
     case 'openapi':
       result = await openapi(config);

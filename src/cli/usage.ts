@@ -7,6 +7,9 @@ Usage:
   tidings tenants list [--config FILE]
   tidings workflows list [--config FILE]
   tidings workflows show NAME [--config FILE]
+  tidings keys list [--config FILE]               signing keys and whether the JWKS publishes them
+  tidings keys rotate [fit|default] [--config FILE]
+                                                  new active SET signing key(s); old ones stay 7 days in the JWKS
   tidings openapi                                 prints the OpenAPI 3.1 document
   tidings help
 

@@ -1,0 +1,83 @@
+import type { Config } from '../config/config.js';
+import { KeyRing } from '../keys/key-ring.js';
+import { SetSigner } from '../keys/set-signer.js';
+import type { Store } from '../storage/store.js';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import { EventSets } from './event-sets.js';
+import { FeedService } from './feed-service.js';
+import { LogService } from './log-service.js';
+import { openPullStorage } from './open-pull-storage.js';
+import { PollService } from './poll-service.js';
+import { RetentionJob } from './retention-job.js';
+
+export interface PullDeliveryDeps {
+  config: Config;
+  store: Store;
+  registry: WorkflowRegistry;
+  clock: () => Date;
+  logger?: { error: (obj: object, msg: string) => void };
+  /** How long rotated keys stay in the JWKS (default 7 days). */
+  keyOverlapMs?: number;
+  /** 32 bytes to encrypt stored private keys with (AES-256-GCM); none: stored as PEM, never served. */
+  keyEncryptionKey?: Buffer | null;
+  longPollMs?: number;
+}
+
+/**
+ * Everything pull delivery needs, on the main store's database: signing keys
+ * and the SET signer (also used by push delivery), the signed-once SET table,
+ * the cursor feed, the SET logs, RFC 8936 poll streams and the retention job.
+ */
+export function createPullDelivery(deps: PullDeliveryDeps) {
+  const { config, store, registry, clock } = deps;
+  const storage = openPullStorage(store);
+  const keys = new KeyRing({
+    storage: storage.keys,
+    clock,
+    ...(deps.keyOverlapMs !== undefined ? { overlapMs: deps.keyOverlapMs } : {}),
+    encryptionKey: deps.keyEncryptionKey ?? null,
+  });
+  const signer = new SetSigner(keys);
+  const sets = new EventSets({ store, storage: storage.feed, signer, issuer: config.issuer });
+  const feed = new FeedService({
+    store,
+    storage: storage.feed,
+    sets,
+    registry,
+    issuer: config.issuer,
+    clock,
+    retentionDays: config.retentionDays,
+  });
+  const logs = new LogService({ store, storage: storage.feed, sets });
+  const polls = new PollService({
+    streams: storage.streams,
+    sets,
+    clock,
+    ...(deps.longPollMs !== undefined ? { longPollMs: deps.longPollMs } : {}),
+  });
+  const retention = new RetentionJob({
+    store,
+    storage: storage.feed,
+    keys,
+    clock,
+    retentionDays: config.retentionDays,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
+  return {
+    keys,
+    signer,
+    sets,
+    feed,
+    logs,
+    polls,
+    retention,
+    storage,
+    clock,
+    async close() {
+      polls.close();
+      await retention.stop();
+    },
+  };
+}
+
+export type PullDelivery = ReturnType<typeof createPullDelivery>;

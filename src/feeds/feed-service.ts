@@ -1,0 +1,80 @@
+import { wrongField } from '../errors/tidings-error.js';
+import type { StoredEvent } from '../events/event.js';
+import { FORMATS, isFormatName } from '../formats/index.js';
+import { loadRenderContext } from '../formats/load-render-context.js';
+import type { Store } from '../storage/store.js';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import type { EventSets } from './event-sets.js';
+import type { FeedQuery } from './query-params.js';
+import type { FeedStorage } from './storage/feed-storage.js';
+
+export interface FeedServiceDeps {
+  store: Store;
+  storage: FeedStorage;
+  sets: EventSets;
+  registry: WorkflowRegistry;
+  issuer: string;
+  clock: () => Date;
+  retentionDays: number;
+}
+
+export interface FeedPage {
+  lastEventId: string | null;
+  events: unknown[];
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The tenant-wide cursor feed (seed 003 style): events after `afterEventId`,
+ * oldest first. `lastEventId` is the last event of the page, or the cursor
+ * given (null without one) when the page is empty, so a reader can always
+ * continue from `lastEventId`.
+ */
+export class FeedService {
+  constructor(private readonly deps: FeedServiceDeps) {}
+
+  async page(tenantId: string, query: FeedQuery): Promise<FeedPage> {
+    const afterSequence = query.afterEventId === null ? 0 : await this.cursorSequence(tenantId, query.afterEventId);
+    const events = await this.deps.storage.listFeedEvents(tenantId, {
+      afterSequence,
+      limit: query.count,
+      ...(query.workflow !== undefined ? { workflow: query.workflow } : {}),
+      ...(query.type !== undefined ? { type: query.type } : {}),
+    });
+    const formats = events.map((e) => this.formatOf(e, query.format));
+    const jws = await this.deps.sets.jwsFor(
+      tenantId,
+      events.filter((_, i) => formats[i] === 'set'),
+    );
+    const rendered = await Promise.all(
+      events.map(async (event, i) => {
+        const format = formats[i] ?? 'native';
+        if (format === 'set') return jws.get(event.sequence);
+        const ctx = await loadRenderContext(this.deps.store, event, this.deps.issuer);
+        return (isFormatName(format) ? FORMATS[format] : FORMATS.native).render(ctx);
+      }),
+    );
+    return { lastEventId: events.at(-1)?.id ?? query.afterEventId, events: rendered };
+  }
+
+  /**
+   * The sequence number behind a cursor. A cursor the tenant never saw, or
+   * whose event is past the retention window (deleted or about to be), is a
+   * 400 rather than an empty page: the reader has lost events and must know.
+   */
+  private async cursorSequence(tenantId: string, afterEventId: string): Promise<number> {
+    const event = await this.deps.store.getEvent(tenantId, afterEventId);
+    const cutoff = this.deps.clock().getTime() - this.deps.retentionDays * DAY_MS;
+    if (!event || Date.parse(event.occurredAt) < cutoff) {
+      throw wrongField('afterEventId', 'afterEventId is unknown or past retention');
+    }
+    return event.sequence;
+  }
+
+  /** The format an event renders in: `vendor` is its workflow's default format. */
+  private formatOf(event: StoredEvent, choice: FeedQuery['format']): string {
+    if (choice !== 'vendor') return choice;
+    return this.deps.registry.get(event.workflow)?.definition.format ?? 'native';
+  }
+}

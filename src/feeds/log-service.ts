@@ -1,0 +1,49 @@
+import { notFound } from '../errors/tidings-error.js';
+import type { Store } from '../storage/store.js';
+import type { EventSets } from './event-sets.js';
+import type { LogQuery } from './query-params.js';
+import type { FeedStorage } from './storage/feed-storage.js';
+
+/**
+ * The SET logs (seed 002): `subjects` is any subject's own log; `cases`,
+ * `submissions` and `replies` are FIT-Connect's and answer 404 for a subject
+ * of another workflow. A case's log also holds its children's events.
+ */
+export const LOG_KINDS = {
+  subjects: null,
+  cases: 'fit-case',
+  submissions: 'fit-submission',
+  replies: 'fit-reply',
+} as const;
+export type LogKind = keyof typeof LOG_KINDS;
+
+export interface EventLogPage {
+  eventLog: string[];
+  offset: number;
+  limit: number;
+  totalCount: number;
+}
+
+export class LogService {
+  constructor(private readonly deps: { store: Store; storage: FeedStorage; sets: EventSets }) {}
+
+  async log(tenantId: string, kind: LogKind, id: string, query: LogQuery): Promise<EventLogPage> {
+    const subject = await this.deps.store.getSubject(tenantId, id);
+    const workflow = LOG_KINDS[kind];
+    if (!subject || (workflow !== null && subject.workflow !== workflow)) {
+      throw notFound(`${kind === 'subjects' ? 'subject' : kind.slice(0, -1)} ${id}`);
+    }
+    const scope = { subjectId: id, withChildren: kind === 'cases' };
+    const [events, totalCount] = await Promise.all([
+      this.deps.storage.listLogEvents(tenantId, scope, query.offset, query.limit),
+      this.deps.storage.countLogEvents(tenantId, scope),
+    ]);
+    const jws = await this.deps.sets.jwsFor(tenantId, events);
+    return {
+      eventLog: events.map((e) => jws.get(e.sequence) ?? ''),
+      offset: query.offset,
+      limit: query.limit,
+      totalCount,
+    };
+  }
+}

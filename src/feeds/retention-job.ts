@@ -1,0 +1,86 @@
+import type { KeyRing } from '../keys/key-ring.js';
+import type { Store } from '../storage/store.js';
+import type { FeedStorage } from './storage/feed-storage.js';
+
+export interface RetentionJobDeps {
+  store: Store;
+  storage: FeedStorage;
+  keys: KeyRing;
+  clock: () => Date;
+  retentionDays: number;
+  /**
+   * Rows deleted per transaction (default 1,000): short enough that a SQLite
+   * writer waits at most a few ms behind it, large enough that 1M expired
+   * events take 1,000 statements.
+   */
+  batchSize?: number;
+  logger?: { error: (obj: object, msg: string) => void };
+}
+
+export interface RetentionRun {
+  events: number;
+  sets: number;
+}
+
+/**
+ * Deletes events older than the retention window (default 90 days, seed 003's
+ * "3 months") in bounded batches, with their SETs; and drops stored SETs signed
+ * by keys rotated out of the JWKS, so they are re-signed with a published key
+ * at next read.
+ */
+export class RetentionJob {
+  private handle: NodeJS.Timeout | null = null;
+  private running: Promise<RetentionRun> | null = null;
+
+  constructor(private readonly deps: RetentionJobDeps) {}
+
+  async runOnce(): Promise<RetentionRun> {
+    const { store, storage, keys, clock } = this.deps;
+    const batch = this.deps.batchSize ?? 1_000;
+    const cutoff = new Date(clock().getTime() - this.deps.retentionDays * 86_400_000).toISOString();
+    const run: RetentionRun = { events: 0, sets: 0 };
+    for (const tenant of await store.listTenants()) {
+      for (;;) {
+        const deleted = await storage.deleteExpiredEvents(tenant.id, cutoff, batch);
+        run.events += deleted;
+        if (deleted < batch) break;
+        await yieldToEventLoop();
+      }
+    }
+    const retired = await keys.retiredKids();
+    for (;;) {
+      const deleted = await storage.deleteSetsSignedBy(retired, batch);
+      run.sets += deleted;
+      if (deleted < batch) break;
+      await yieldToEventLoop();
+    }
+    return run;
+  }
+
+  /** Runs now and then every `intervalMs` (default 10 min: the window is counted in days). */
+  start(intervalMs = 600_000, logger = this.deps.logger): void {
+    if (this.handle) return;
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.runOnce()
+        .catch((error: unknown) => {
+          logger?.error({ err: error }, 'retention run failed');
+          return { events: 0, sets: 0 };
+        })
+        .finally(() => {
+          this.running = null;
+        });
+    };
+    this.handle = setInterval(tick, intervalMs);
+    this.handle.unref();
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.handle) clearInterval(this.handle);
+    this.handle = null;
+    await this.running;
+  }
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,0 +1,50 @@
+import type { StoredEvent } from '../../events/event.js';
+
+/** Which events a log shows: one subject's, or (for a FIT-Connect case) also those of its children. */
+export interface LogScope {
+  subjectId: string;
+  withChildren: boolean;
+}
+
+export interface FeedFilter {
+  afterSequence: number;
+  workflow?: string;
+  type?: string;
+  limit: number;
+}
+
+export interface StoredSet {
+  sequence: number;
+  kid: string;
+  jws: string;
+}
+
+/**
+ * The queries pull delivery needs beyond the core `Store`, for both backends.
+ * Every read is tenant-scoped by its first argument.
+ */
+export interface FeedStorage {
+  /** Events after `afterSequence`, oldest first: one range scan of the (tenant_id, sequence) key. */
+  listFeedEvents(tenantId: string, filter: FeedFilter): Promise<StoredEvent[]>;
+  listLogEvents(tenantId: string, scope: LogScope, offset: number, limit: number): Promise<StoredEvent[]>;
+  countLogEvents(tenantId: string, scope: LogScope): Promise<number>;
+  /** The stored SETs of these events (absent ones are not signed yet). */
+  getSets(tenantId: string, sequences: readonly number[]): Promise<Map<number, string>>;
+  /** Stores SETs; a row another process stored first is kept. */
+  insertSets(tenantId: string, sets: readonly StoredSet[]): Promise<void>;
+  /**
+   * Erases a subject's personal data: attributes and its events' payloads become
+   * `{}`, their stored SETs are dropped (re-signed without the data on next read),
+   * the subject keeps a tombstone (`erased_at`) and its version is bumped so a
+   * concurrent write that read the old attributes fails with a version conflict.
+   * Returns when the subject was first erased, or null when it does not exist.
+   */
+  eraseSubject(tenantId: string, subjectId: string, at: string): Promise<string | null>;
+  /**
+   * Deletes up to `batch` of the tenant's oldest events that occurred before
+   * `cutoff`, with their SETs and pending stream entries; returns how many.
+   */
+  deleteExpiredEvents(tenantId: string, cutoff: string, batch: number): Promise<number>;
+  /** Drops up to `batch` stored SETs signed by these keys (they are re-signed on next read). */
+  deleteSetsSignedBy(kids: readonly string[], batch: number): Promise<number>;
+}

@@ -1,0 +1,117 @@
+import type pg from 'pg';
+import type { StoredEvent } from '../../events/event.js';
+import { EVENT_COLUMNS } from '../../storage/postgres/sql/columns.js';
+import { transaction } from '../../storage/postgres/transaction.js';
+import { type EventRow, eventFromRow } from '../../storage/rows.js';
+import type { FeedFilter, FeedStorage, LogScope, StoredSet } from './feed-storage.js';
+
+const LOG_SOURCE = `(SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND subject_id = $2
+  UNION ALL SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND parent_id = $2 AND $3::boolean) AS log`;
+
+export class PostgresFeedStorage implements FeedStorage {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async listFeedEvents(tenantId: string, filter: FeedFilter): Promise<StoredEvent[]> {
+    // $4/$5 NULL means "any": one statement (and one prepared plan) for every filter combination.
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'tidings_feed_events',
+      text: `SELECT ${EVENT_COLUMNS} FROM events
+             WHERE tenant_id = $1 AND sequence > $2
+               AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
+             ORDER BY sequence LIMIT $3`,
+      values: [tenantId, filter.afterSequence, filter.limit, filter.workflow ?? null, filter.type ?? null],
+    });
+    return rows.map(eventFromRow);
+  }
+
+  async listLogEvents(tenantId: string, scope: LogScope, offset: number, limit: number): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query<EventRow>({
+      text: `SELECT * FROM ${LOG_SOURCE} ORDER BY sequence LIMIT $4 OFFSET $5`,
+      values: [tenantId, scope.subjectId, scope.withChildren, limit, offset],
+    });
+    return rows.map(eventFromRow);
+  }
+
+  async countLogEvents(tenantId: string, scope: LogScope): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>({
+      text: `SELECT count(*) AS n FROM ${LOG_SOURCE}`,
+      values: [tenantId, scope.subjectId, scope.withChildren],
+    });
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async getSets(tenantId: string, sequences: readonly number[]): Promise<Map<number, string>> {
+    if (sequences.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ event_sequence: string; jws: string }>({
+      text: 'SELECT event_sequence, jws FROM event_sets WHERE tenant_id = $1 AND event_sequence = ANY($2::bigint[])',
+      values: [tenantId, sequences],
+    });
+    return new Map(rows.map((r) => [Number(r.event_sequence), r.jws]));
+  }
+
+  async insertSets(tenantId: string, sets: readonly StoredSet[]): Promise<void> {
+    if (sets.length === 0) return;
+    await this.pool.query({
+      text: `INSERT INTO event_sets (tenant_id, event_sequence, kid, jws)
+             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
+      values: [tenantId, sets.map((s) => s.sequence), sets.map((s) => s.kid), sets.map((s) => s.jws)],
+    });
+  }
+
+  async eraseSubject(tenantId: string, subjectId: string, at: string): Promise<string | null> {
+    return transaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ erased_at: Date }>({
+        text: `UPDATE subjects SET attributes = '{}', erased_at = coalesce(erased_at, $1), version = version + 1, updated_at = $1
+               WHERE tenant_id = $2 AND id = $3 RETURNING erased_at`,
+        values: [at, tenantId, subjectId],
+      });
+      const row = rows[0];
+      if (!row) return null;
+      await client.query({
+        text: `DELETE FROM event_sets WHERE tenant_id = $1 AND event_sequence IN
+                 (SELECT sequence FROM events WHERE tenant_id = $1 AND subject_id = $2)`,
+        values: [tenantId, subjectId],
+      });
+      await client.query({
+        text: `UPDATE events SET data = '{}' WHERE tenant_id = $1 AND subject_id = $2 AND data::text <> '{}'`,
+        values: [tenantId, subjectId],
+      });
+      return row.erased_at.toISOString();
+    });
+  }
+
+  async deleteExpiredEvents(tenantId: string, cutoff: string, batch: number): Promise<number> {
+    return transaction(this.pool, async (client) => {
+      // The oldest `batch` events by sequence: sequence order follows time, so
+      // the expired ones are a prefix and no scan walks past the first fresh event.
+      const { rows } = await client.query<{ sequence: string }>({
+        text: `SELECT sequence FROM (SELECT sequence, occurred_at FROM events WHERE tenant_id = $1 ORDER BY sequence LIMIT $2) head
+               WHERE occurred_at < $3`,
+        values: [tenantId, batch, cutoff],
+      });
+      if (rows.length === 0) return 0;
+      const expired = rows.map((r) => Number(r.sequence));
+      for (const table of ['event_sets', 'stream_pending']) {
+        await client.query({
+          text: `DELETE FROM ${table} WHERE tenant_id = $1 AND event_sequence = ANY($2::bigint[])`,
+          values: [tenantId, expired],
+        });
+      }
+      const deleted = await client.query({
+        text: 'DELETE FROM events WHERE tenant_id = $1 AND sequence = ANY($2::bigint[])',
+        values: [tenantId, expired],
+      });
+      return deleted.rowCount ?? 0;
+    });
+  }
+
+  async deleteSetsSignedBy(kids: readonly string[], batch: number): Promise<number> {
+    if (kids.length === 0) return 0;
+    const result = await this.pool.query({
+      text: `DELETE FROM event_sets WHERE (tenant_id, event_sequence) IN
+               (SELECT tenant_id, event_sequence FROM event_sets WHERE kid = ANY($1::text[]) LIMIT $2)`,
+      values: [kids, batch],
+    });
+    return result.rowCount ?? 0;
+  }
+}

@@ -1,0 +1,119 @@
+import { type CryptoKey, importPKCS8 } from 'jose';
+import { generateSigningKey } from './generate-signing-key.js';
+import type { KeyStorage } from './key-storage.js';
+import { PrivateKeyBox } from './private-key-box.js';
+import { KEY_PURPOSES, type KeyPurpose, type PublicJwk, type SigningKeyRecord } from './signing-key.js';
+
+export const DEFAULT_KEY_OVERLAP_MS = 7 * 24 * 3_600_000;
+
+export interface KeyRingOptions {
+  storage: KeyStorage;
+  clock: () => Date;
+  /** How long a rotated key stays in the JWKS (default 7 days). */
+  overlapMs?: number;
+  /** 32 bytes: private keys are stored AES-256-GCM encrypted; without it they are stored as PEM (never served). */
+  encryptionKey?: Buffer | null;
+  /**
+   * How long the key list is reused before it is read again (default 5 s): a
+   * rotation by another process (`tidings keys rotate`) is seen within that
+   * time, while signing a page costs no key query.
+   */
+  cacheMs?: number;
+}
+
+/**
+ * The signing keys of this deployment: one active key per purpose, created on
+ * first need, rotated on demand; rotated keys stay published for the overlap.
+ */
+export class KeyRing {
+  private readonly box: PrivateKeyBox;
+  private cached: { at: number; keys: SigningKeyRecord[] } | null = null;
+  private readonly generating = new Map<KeyPurpose, Promise<SigningKeyRecord>>();
+  private readonly imported = new Map<string, Promise<CryptoKey>>();
+
+  constructor(private readonly options: KeyRingOptions) {
+    this.box = new PrivateKeyBox(options.encryptionKey ?? null);
+  }
+
+  get encryptsPrivateKeys(): boolean {
+    return this.box.encrypts;
+  }
+
+  async list(fresh = false): Promise<SigningKeyRecord[]> {
+    const now = Date.now();
+    if (!fresh && this.cached && now - this.cached.at < (this.options.cacheMs ?? 5_000)) return this.cached.keys;
+    const keys = await this.options.storage.listKeys();
+    this.cached = { at: now, keys };
+    return keys;
+  }
+
+  /** The active key of `purpose`, generated and stored when there is none yet. */
+  async activeKey(purpose: KeyPurpose): Promise<SigningKeyRecord> {
+    const found = (await this.list()).find((k) => k.purpose === purpose && k.rotatedAt === null);
+    if (found) return found;
+    let pending = this.generating.get(purpose);
+    if (!pending) {
+      pending = this.createFirstKey(purpose).finally(() => this.generating.delete(purpose));
+      this.generating.set(purpose, pending);
+    }
+    return pending;
+  }
+
+  private async createFirstKey(purpose: KeyPurpose): Promise<SigningKeyRecord> {
+    const existing = (await this.list(true)).find((k) => k.purpose === purpose && k.rotatedAt === null);
+    if (existing) return existing;
+    const key = await generateSigningKey(purpose, this.box, this.options.clock());
+    await this.options.storage.insertFirstKey(key);
+    // Another process may have won the race: whichever row is stored is the key.
+    const stored = (await this.list(true)).find((k) => k.purpose === purpose && k.rotatedAt === null);
+    if (!stored) throw new Error(`no active ${purpose} signing key after creating one`);
+    return stored;
+  }
+
+  /** The private key of `kid`, imported once per process. */
+  async privateKey(kid: string): Promise<CryptoKey> {
+    let key = this.imported.get(kid);
+    if (!key) {
+      let record = (await this.list()).find((k) => k.kid === kid);
+      record ??= (await this.list(true)).find((k) => k.kid === kid);
+      if (!record) throw new Error(`unknown signing key ${kid}`);
+      key = importPKCS8(this.box.open(record.privateKey), record.alg);
+      this.imported.set(kid, key);
+      key.catch(() => this.imported.delete(kid));
+    }
+    return key;
+  }
+
+  /** Replaces the active key of each purpose (all by default); the old ones stay in the JWKS for the overlap. */
+  async rotate(purposes: readonly KeyPurpose[] = KEY_PURPOSES): Promise<SigningKeyRecord[]> {
+    const created: SigningKeyRecord[] = [];
+    for (const purpose of purposes) {
+      const now = this.options.clock();
+      const key = await generateSigningKey(purpose, this.box, now);
+      await this.options.storage.rotateTo(key, now.toISOString());
+      created.push(key);
+    }
+    await this.list(true);
+    return created;
+  }
+
+  /** Keys still in use: active, or rotated less than the overlap ago. */
+  async publishedKeys(): Promise<SigningKeyRecord[]> {
+    const cutoff = this.options.clock().getTime() - this.overlapMs;
+    return (await this.list()).filter((k) => k.rotatedAt === null || Date.parse(k.rotatedAt) > cutoff);
+  }
+
+  /** Kids rotated out longer than the overlap ago: SETs they signed no longer verify against the JWKS. */
+  async retiredKids(): Promise<string[]> {
+    const published = new Set((await this.publishedKeys()).map((k) => k.kid));
+    return (await this.list()).filter((k) => !published.has(k.kid)).map((k) => k.kid);
+  }
+
+  async jwks(): Promise<{ keys: PublicJwk[] }> {
+    return { keys: (await this.publishedKeys()).map((k) => k.publicJwk) };
+  }
+
+  private get overlapMs(): number {
+    return this.options.overlapMs ?? DEFAULT_KEY_OVERLAP_MS;
+  }
+}

@@ -1,0 +1,17 @@
+import type { KeyPurpose, SigningKeyRecord } from './signing-key.js';
+
+/** Where signing keys live: the `signing_keys` table of either backend. */
+export interface KeyStorage {
+  /** Every key, oldest first (a handful of rows: two per rotation). */
+  listKeys(): Promise<SigningKeyRecord[]>;
+  /**
+   * Stores `key` as the active key of its purpose unless one already exists
+   * (a unique index allows one active key per purpose): false when another
+   * process got there first.
+   */
+  insertFirstKey(key: SigningKeyRecord): Promise<boolean>;
+  /** In one transaction: marks the active key of `key.purpose` rotated at `at` and stores `key` as the active one. */
+  rotateTo(key: SigningKeyRecord, at: string): Promise<void>;
+}
+
+export type { KeyPurpose };

@@ -1,0 +1,57 @@
+import type Database from 'better-sqlite3';
+import type { SetAlgorithm } from '../formats/render-context.js';
+import type { KeyStorage } from './key-storage.js';
+import type { KeyPurpose, PublicJwk, SigningKeyRecord } from './signing-key.js';
+
+interface KeyRow {
+  kid: string;
+  purpose: string;
+  alg: string;
+  public_jwk: string;
+  private_key: string;
+  created_at: string;
+  rotated_at: string | null;
+}
+
+const fromRow = (r: KeyRow): SigningKeyRecord => ({
+  kid: r.kid,
+  purpose: r.purpose as KeyPurpose,
+  alg: r.alg as SetAlgorithm,
+  publicJwk: JSON.parse(r.public_jwk) as PublicJwk,
+  privateKey: r.private_key,
+  createdAt: r.created_at,
+  rotatedAt: r.rotated_at,
+});
+
+export class SqliteKeyStorage implements KeyStorage {
+  constructor(private readonly db: Database.Database) {}
+
+  async listKeys(): Promise<SigningKeyRecord[]> {
+    return (this.db.prepare('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as KeyRow[]).map(fromRow);
+  }
+
+  async insertFirstKey(key: SigningKeyRecord): Promise<boolean> {
+    return this.insert(key) === 1;
+  }
+
+  async rotateTo(key: SigningKeyRecord, at: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare('UPDATE signing_keys SET rotated_at = ? WHERE purpose = ? AND rotated_at IS NULL')
+          .run(at, key.purpose);
+        this.insert(key);
+      })
+      .immediate();
+  }
+
+  private insert(key: SigningKeyRecord): number {
+    return this.db
+      .prepare(
+        `INSERT INTO signing_keys (kid, purpose, alg, public_jwk, private_key, created_at, rotated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(key.kid, key.purpose, key.alg, JSON.stringify(key.publicJwk), key.privateKey, key.createdAt, key.rotatedAt)
+      .changes;
+  }
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { compactVerify, createLocalJWKSet } from 'jose';
+import { renderSet } from '../../src/formats/set.js';
+import { KeyRing } from '../../src/keys/key-ring.js';
+import { PrivateKeyBox } from '../../src/keys/private-key-box.js';
+import { SetSigner } from '../../src/keys/set-signer.js';
+import { SqliteKeyStorage } from '../../src/keys/sqlite-key-storage.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { context, event, subject } from '../formats/format-fixtures.js';
+import { fakeClock } from '../helpers/test-runtime.js';
+
+const DAY = 86_400_000;
+
+describe('private key box', () => {
+  test('AES-256-GCM round trip; the sealed text does not contain the key', () => {
+    const box = new PrivateKeyBox(randomBytes(32));
+    const pem = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n';
+    const sealed = box.seal(pem);
+    assert.match(sealed, /^aes256gcm:/);
+    assert.ok(!sealed.includes('abc'));
+    assert.equal(box.open(sealed), pem);
+  });
+
+  test('a tampered ciphertext is refused; an encrypted key without a configured key is refused', () => {
+    const box = new PrivateKeyBox(randomBytes(32));
+    const sealed = box.seal('secret');
+    const tampered = `${sealed.slice(0, -2)}${sealed.endsWith('A') ? 'B' : 'A'}A`;
+    assert.throws(() => box.open(tampered));
+    assert.throws(() => new PrivateKeyBox().open(sealed), /no encryption key/);
+    assert.equal(new PrivateKeyBox().open(new PrivateKeyBox().seal('x')), 'x');
+  });
+});
+
+describe('key ring (SQLite)', () => {
+  let store: SqliteStore;
+  const clock = fakeClock();
+  let ring: KeyRing;
+  before(async () => {
+    store = new SqliteStore({ path: ':memory:' });
+    await store.migrate();
+    ring = new KeyRing({ storage: new SqliteKeyStorage(store.db), clock: clock.now, encryptionKey: randomBytes(32) });
+  });
+  after(() => store.close());
+
+  test('creates one key per purpose on first need, PS512 RSA-4096 for FIT and EdDSA otherwise', async () => {
+    assert.deepEqual((await ring.jwks()).keys, []);
+    const [fit, fitAgain, other] = await Promise.all([
+      ring.activeKey('fit'),
+      ring.activeKey('fit'),
+      ring.activeKey('default'),
+    ]);
+    assert.equal(fit.kid, fitAgain.kid, 'concurrent first uses share one generation');
+    assert.equal(fit.alg, 'PS512');
+    assert.equal(fit.publicJwk.kty, 'RSA');
+    assert.equal(Buffer.from(String(fit.publicJwk.n), 'base64url').length * 8, 4096);
+    assert.equal(other.alg, 'EdDSA');
+    assert.equal(other.publicJwk.crv, 'Ed25519');
+    const rows = store.db.prepare('SELECT private_key FROM signing_keys').all() as Array<{ private_key: string }>;
+    assert.equal(rows.length, 2);
+    for (const r of rows) assert.match(r.private_key, /^aes256gcm:/, 'private keys are encrypted at rest');
+  });
+
+  test('the JWKS carries public members only', async () => {
+    const { keys } = await ring.jwks();
+    assert.equal(keys.length, 2);
+    for (const k of keys) {
+      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.equal(secret in k, false);
+      assert.equal(k.use, 'sig');
+    }
+  });
+
+  test('the signer signs with the active key; rotation keeps the old key published for the overlap only', async () => {
+    const signer = new SetSigner(ring);
+    const submission = subject({ id: 's-1', workflow: 'fit-submission', status: 'accepted', parentId: 'c-1' });
+    const e = event(submission, { type: 'accept-submission', occurredAt: '2026-01-15T10:00:00.000Z' });
+    const before = await signer.sign(
+      renderSet({ ...context(submission, e), signingKey: await signer.keyFor('fit-submission') }),
+    );
+    const oldKid = (await ring.activeKey('fit')).kid;
+
+    await ring.rotate(['fit']);
+    const newKid = (await ring.activeKey('fit')).kid;
+    assert.notEqual(newKid, oldKid);
+    const jwks = await ring.jwks();
+    assert.deepEqual(
+      jwks.keys.map((k) => k.kid).sort(),
+      [oldKid, newKid, (await ring.activeKey('default')).kid].sort(),
+    );
+    await compactVerify(before, createLocalJWKSet(jwks));
+    const afterRotation = await signer.sign(
+      renderSet({ ...context(submission, e), signingKey: await signer.keyFor('fit-submission') }),
+    );
+    const verified = await compactVerify(afterRotation, createLocalJWKSet(jwks));
+    assert.equal(verified.protectedHeader.kid, newKid);
+
+    clock.advance(7 * DAY + 1);
+    assert.equal(
+      (await ring.jwks()).keys.some((k) => k.kid === oldKid),
+      false,
+      'gone after the 7-day overlap',
+    );
+    assert.deepEqual(await ring.retiredKids(), [oldKid]);
+  });
+});
