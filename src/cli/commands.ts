@@ -88,7 +88,12 @@ export async function keys(config: Config, args: string[]): Promise<CommandResul
   const store = openStore(config);
   try {
     await store.migrate();
-    const ring = new KeyRing({ storage: openPullStorage(store).keys, clock: () => new Date() });
+    const ring = new KeyRing({
+      storage: openPullStorage(store).keys,
+      clock: () => new Date(),
+      overlapMs: config.keyOverlapMs,
+      encryptionKey: config.keyEncryptionKey,
+    });
     if (action === 'rotate') {
       const created = await ring.rotate(purposes.length > 0 ? purposes : KEY_PURPOSES);
       return { out: created.map((k) => `new ${k.purpose} key ${k.kid} (${k.alg})`).join('\n'), code: 0 };

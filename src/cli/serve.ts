@@ -12,6 +12,9 @@ export async function serve(config: Config): Promise<void> {
   }
   runtime.startWorkers();
   log.info({ role: config.role, storage: runtime.store.kind, issuer: config.issuer }, 'tidings started');
+  if (config.keyEncryptionKey === null) {
+    log.warn('TIDINGS_KEY_ENCRYPTION_KEY is not set: private signing keys are stored unencrypted (never served)');
+  }
   if (config.adminToken === null)
     log.warn('TIDINGS_ADMIN_TOKEN is not set: POST /v1/tenants is off (use `tidings tenants create`)');
 

@@ -25,6 +25,10 @@ export interface Config {
   timerIntervalMs: number;
   dbPoolSize: number;
   dbStatementTimeoutMs: number;
+  /** 32-byte key (64 hex digits or base64) that encrypts signing keys at rest; null stores them unencrypted. */
+  keyEncryptionKey: Buffer | null;
+  /** How long a rotated signing key stays in the JWKS. */
+  keyOverlapMs: number;
 }
 
 /** The file layer: the same keys as `Config`, durations and lists as text. Environment wins over it. */
@@ -45,6 +49,8 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_TIMER_INTERVAL: 'timerIntervalMs',
   TIDINGS_DB_POOL_SIZE: 'dbPoolSize',
   TIDINGS_DB_STATEMENT_TIMEOUT: 'dbStatementTimeoutMs',
+  TIDINGS_KEY_ENCRYPTION_KEY: 'keyEncryptionKey',
+  TIDINGS_KEY_OVERLAP: 'keyOverlapMs',
 };
 
 type FileConfig = { [K in keyof Config]?: unknown };
@@ -66,6 +72,8 @@ export const DEFAULTS = {
   timerIntervalMs: '1s',
   dbPoolSize: 10,
   dbStatementTimeoutMs: '30s',
+  keyEncryptionKey: null,
+  keyOverlapMs: '7d',
 } as const;
 
 export class ConfigError extends Error {
@@ -161,6 +169,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
       problems.push(`retrySchedule has a malformed delay ${JSON.stringify(step)} (units ms, s, m, h, d)`);
     return delay ?? 0;
   });
+  const encryptionText = text('keyEncryptionKey');
+  let keyEncryptionKey: Buffer | null = null;
+  if (encryptionText !== null) {
+    keyEncryptionKey = /^[0-9a-fA-F]{64}$/.test(encryptionText)
+      ? Buffer.from(encryptionText, 'hex')
+      : Buffer.from(encryptionText, 'base64');
+    if (keyEncryptionKey.length !== 32) {
+      problems.push('keyEncryptionKey must be 32 bytes, as 64 hex digits or base64');
+      keyEncryptionKey = null;
+    }
+  }
   const issuer = text('issuer') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const config: Config = {
@@ -180,6 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     timerIntervalMs: ms('timerIntervalMs'),
     dbPoolSize: int('dbPoolSize', 1, 1000),
     dbStatementTimeoutMs: ms('dbStatementTimeoutMs'),
+    keyEncryptionKey,
+    keyOverlapMs: ms('keyOverlapMs'),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -59,6 +59,14 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ TIDINGS_CONFIG: path }), /unknown setting prot/);
   });
 
+  test('the key-encryption key is 32 bytes, in hex or base64', () => {
+    const hex = 'ab'.repeat(32);
+    assert.deepEqual(loadConfig({ TIDINGS_KEY_ENCRYPTION_KEY: hex }).keyEncryptionKey, Buffer.from(hex, 'hex'));
+    const b64 = Buffer.alloc(32, 7).toString('base64');
+    assert.equal(loadConfig({ TIDINGS_KEY_ENCRYPTION_KEY: b64 }).keyEncryptionKey?.length, 32);
+    assert.throws(() => loadConfig({ TIDINGS_KEY_ENCRYPTION_KEY: 'short' }), /keyEncryptionKey must be 32 bytes/);
+  });
+
   test('TIDINGS_ALLOW_INSECURE_ENDPOINTS=1 and TIDINGS_ISSUER are read', () => {
     const config = loadConfig({ TIDINGS_ALLOW_INSECURE_ENDPOINTS: '1', TIDINGS_ISSUER: 'https://tidings.example' });
     assert.equal(config.allowInsecureEndpoints, true);
