@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/test-runtime.js';
+import { ADMIN_TOKEN, dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
 
 type Case = {
   name: string;
@@ -276,105 +276,112 @@ const CASES: Case[] = [
   },
 ];
 
-describe('bad input: a clear 4xx in the error body, and nothing written', () => {
-  let t: TestApp;
-  let tenant: Awaited<ReturnType<TestApp['tenant']>>;
-  before(async () => {
-    t = await startTestApp();
-    tenant = await t.tenant();
-    for (const payload of [
-      { workflow: 'videoid-request', id: 'req-x' },
-      { workflow: 'videoid-request', id: 'req-e' },
-    ]) {
-      await t.runtime.app.inject({ method: 'POST', url: '/v1/subjects', headers: tenant.auth, payload });
-    }
-    for (const type of ['VIDEOID_UPDATED', 'REQUEST_APPROVED']) {
-      await t.runtime.app.inject({
-        method: 'POST',
-        url: '/v1/subjects/req-e/events',
-        headers: tenant.auth,
-        payload: { type, ...(type === 'VIDEOID_UPDATED' ? { to: 'VIDEOREVIEW' } : {}) },
+const backends = await testBackends();
+after(() => dropBackends(backends));
+
+for (const backend of backends) {
+  describe(`bad input: a clear 4xx in the error body, and nothing written (${backend.name})`, {
+    skip: backend.skip,
+  }, () => {
+    let t: TestApp;
+    let tenant: Awaited<ReturnType<TestApp['tenant']>>;
+    before(async () => {
+      t = await startTestApp(backend.env);
+      tenant = await t.tenant();
+      for (const payload of [
+        { workflow: 'videoid-request', id: 'req-x' },
+        { workflow: 'videoid-request', id: 'req-e' },
+      ]) {
+        await t.runtime.app.inject({ method: 'POST', url: '/v1/subjects', headers: tenant.auth, payload });
+      }
+      for (const type of ['VIDEOID_UPDATED', 'REQUEST_APPROVED']) {
+        await t.runtime.app.inject({
+          method: 'POST',
+          url: '/v1/subjects/req-e/events',
+          headers: tenant.auth,
+          payload: { type, ...(type === 'VIDEOID_UPDATED' ? { to: 'VIDEOREVIEW' } : {}) },
+        });
+      }
+    });
+    after(() => t.close());
+
+    /** Every row of every table a request could write. */
+    async function snapshot() {
+      const store = t.runtime.store;
+      const tenants = await store.listTenants();
+      const subjects = await store.listSubjects(tenant.id, { limit: 10_000 });
+      const events = await store.listEvents(tenant.id, { limit: 10_000 });
+      return JSON.stringify({
+        tenants,
+        subjects,
+        events,
+        keys: await store.listApiKeys(tenant.id),
+        outbox: await store.countOutbox(),
       });
     }
-  });
-  after(() => t.close());
 
-  /** Every row of every table a request could write. */
-  async function snapshot() {
-    const store = t.runtime.store;
-    const tenants = await store.listTenants();
-    const subjects = await store.listSubjects(tenant.id, { limit: 10_000 });
-    const events = await store.listEvents(tenant.id, { limit: 10_000 });
-    return JSON.stringify({
-      tenants,
-      subjects,
-      events,
-      keys: await store.listApiKeys(tenant.id),
-      outbox: await store.countOutbox(),
-    });
-  }
+    test(`the table has at least 30 cases (${CASES.length})`, () => assert.ok(CASES.length >= 30));
 
-  test(`the table has at least 30 cases (${CASES.length})`, () => assert.ok(CASES.length >= 30));
+    for (const c of CASES) {
+      test(`${c.name} → ${c.status} ${c.code}`, async () => {
+        const before = await snapshot();
+        const res = await t.runtime.app.inject(c.req(tenant.auth));
+        assert.equal(res.statusCode, c.status, res.body);
+        const body = res.json();
+        assert.deepEqual(Object.keys(body).sort(), ['code', 'errors', 'message', 'target']);
+        assert.equal(body.code, c.code);
+        assert.ok(Array.isArray(body.errors));
+        if (c.code === 'validation') assert.ok(body.errors.length > 0, 'validation errors name the field');
+        if (c.target) {
+          const targets = [body.target, ...body.errors.map((e: { target: string }) => e.target)];
+          assert.ok(targets.includes(c.target), `target ${c.target} in ${res.body}`);
+        }
+        assert.ok(!res.body.includes(tenant.apiKey), 'no secret in the message');
+        assert.equal(await snapshot(), before, 'nothing was written');
+      });
+    }
 
-  for (const c of CASES) {
-    test(`${c.name} → ${c.status} ${c.code}`, async () => {
-      const before = await snapshot();
-      const res = await t.runtime.app.inject(c.req(tenant.auth));
-      assert.equal(res.statusCode, c.status, res.body);
-      const body = res.json();
-      assert.deepEqual(Object.keys(body).sort(), ['code', 'errors', 'message', 'target']);
-      assert.equal(body.code, c.code);
-      assert.ok(Array.isArray(body.errors));
-      if (c.code === 'validation') assert.ok(body.errors.length > 0, 'validation errors name the field');
-      if (c.target) {
-        const targets = [body.target, ...body.errors.map((e: { target: string }) => e.target)];
-        assert.ok(targets.includes(c.target), `target ${c.target} in ${res.body}`);
-      }
-      assert.ok(!res.body.includes(tenant.apiKey), 'no secret in the message');
-      assert.equal(await snapshot(), before, 'nothing was written');
-    });
-  }
-
-  test('fuzzed request bodies never produce a 5xx', async () => {
-    const value = fc.jsonValue({ maxDepth: 3 });
-    const body = fc.oneof(
-      fc.record(
+    test('fuzzed request bodies never produce a 5xx', async () => {
+      const value = fc.jsonValue({ maxDepth: 3 });
+      const body = fc.oneof(
+        fc.record(
+          {
+            workflow: fc.oneof(
+              fc.constantFrom('videoid-request', 'fit-submission', 'image-check', 'idv-transaction'),
+              fc.string(),
+            ),
+            id: fc.option(fc.string()),
+            parentId: fc.option(fc.string()),
+            attributes: fc.option(fc.dictionary(fc.string(), value)),
+            to: fc.option(fc.string()),
+            data: fc.option(value),
+          },
+          { requiredKeys: [] },
+        ),
+        value,
+      );
+      const eventBody = fc.record(
         {
-          workflow: fc.oneof(
-            fc.constantFrom('videoid-request', 'fit-submission', 'image-check', 'idv-transaction'),
-            fc.string(),
-          ),
-          id: fc.option(fc.string()),
-          parentId: fc.option(fc.string()),
-          attributes: fc.option(fc.dictionary(fc.string(), value)),
+          type: fc.oneof(fc.constantFrom('VIDEOID_UPDATED', 'REQUEST_CANCELED', 'REQUEST_ENROLLED'), fc.string()),
           to: fc.option(fc.string()),
           data: fc.option(value),
+          expectedVersion: fc.option(fc.oneof(fc.integer(), fc.string())),
         },
         { requiredKeys: [] },
-      ),
-      value,
-    );
-    const eventBody = fc.record(
-      {
-        type: fc.oneof(fc.constantFrom('VIDEOID_UPDATED', 'REQUEST_CANCELED', 'REQUEST_ENROLLED'), fc.string()),
-        to: fc.option(fc.string()),
-        data: fc.option(value),
-        expectedVersion: fc.option(fc.oneof(fc.integer(), fc.string())),
-      },
-      { requiredKeys: [] },
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.boolean(), body, eventBody, async (toEvents, subjectBody, evt) => {
-        const res = await t.runtime.app.inject({
-          method: 'POST',
-          url: toEvents ? '/v1/subjects/req-x/events' : '/v1/subjects',
-          headers: { ...tenant.auth, ...json },
-          payload: JSON.stringify(toEvents ? evt : subjectBody),
-        });
-        assert.ok(res.statusCode < 500, `${res.statusCode} ${res.body}`);
-        if (res.statusCode >= 400) assert.ok(typeof res.json().code === 'string');
-      }),
-      { numRuns: 300 },
-    );
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.boolean(), body, eventBody, async (toEvents, subjectBody, evt) => {
+          const res = await t.runtime.app.inject({
+            method: 'POST',
+            url: toEvents ? '/v1/subjects/req-x/events' : '/v1/subjects',
+            headers: { ...tenant.auth, ...json },
+            payload: JSON.stringify(toEvents ? evt : subjectBody),
+          });
+          assert.ok(res.statusCode < 500, `${res.statusCode} ${res.body}`);
+          if (res.statusCode >= 400) assert.ok(typeof res.json().code === 'string');
+        }),
+        { numRuns: 300 },
+      );
+    });
   });
-});
+}

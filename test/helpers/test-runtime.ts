@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/server/create-runtime.js';
+import { postgresTestDatabase } from './postgres.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -31,7 +32,49 @@ export interface TestApp {
   restart(): Promise<TestApp>;
 }
 
-/** A whole Tidings runtime on a fresh SQLite file in a temp folder (removed on close). */
+/** The storage backends every API test runs on (the kysely habit: one suite, a loop over dialects). */
+export const BACKENDS = ['sqlite', 'postgres'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+export interface TestBackend {
+  name: Backend;
+  /** false, or why this backend's tests are skipped (PostgreSQL unreachable; loud, see postgres.ts). */
+  skip: string | false;
+  /** Merge into `startTestApp`'s env to run on this backend (PostgreSQL: `DATABASE_URL` of a fresh database). */
+  env: Record<string, string>;
+  /** Drops the backend's database; call it in the file's `after`. */
+  drop(): Promise<void>;
+}
+
+/**
+ * One entry per backend, PostgreSQL on a database created for this test file:
+ *
+ * ```ts
+ * const backends = await testBackends();
+ * after(() => dropBackends(backends));
+ * for (const backend of backends) {
+ *   describe(`... (${backend.name})`, { skip: backend.skip }, () => {
+ *     before(async () => { t = await startTestApp(backend.env); });
+ *   });
+ * }
+ * ```
+ */
+export async function testBackends(): Promise<TestBackend[]> {
+  const pg = await postgresTestDatabase();
+  return [
+    { name: 'sqlite', skip: false, env: {}, drop: async () => {} },
+    { name: 'postgres', skip: pg.skip, env: pg.url ? { DATABASE_URL: pg.url } : {}, drop: () => pg.drop() },
+  ];
+}
+
+export async function dropBackends(backends: TestBackend[]): Promise<void> {
+  await Promise.all(backends.map((b) => b.drop()));
+}
+
+/**
+ * A whole Tidings runtime on a fresh SQLite file in a temp folder (removed on close),
+ * or on PostgreSQL when `env` holds a `DATABASE_URL` (see `testBackends`).
+ */
 export async function startTestApp(
   env: Record<string, string> = {},
   options: RuntimeOptions = {},

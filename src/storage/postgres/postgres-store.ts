@@ -25,7 +25,7 @@ import type {
   SubjectFilter,
   Tenant,
 } from '../store.js';
-import { commitChange } from './commit-change.js';
+import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
 import type { Queryable } from './queryable.js';
 import { API_KEY_COLUMNS, EVENT_COLUMNS, SUBJECT_COLUMNS, TENANT_COLUMNS, TIMER_COLUMNS } from './sql/columns.js';
@@ -37,7 +37,7 @@ import { transaction } from './transaction.js';
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database` */
   connectionString: string;
-  /** Connections this process keeps open at most (default 10). */
+  /** Connections this process keeps open at most (default 10), commits' and reads' together; at least 2. */
   poolSize?: number;
   /** The server cancels any statement running longer (default: no limit). */
   statementTimeoutMs?: number;
@@ -49,6 +49,12 @@ export interface PostgresStoreOptions {
    * every other writer of that tenant.
    */
   idleInTransactionTimeoutMs?: number;
+  /**
+   * Group-commit batches in flight at once, each holding one of the
+   * `poolSize` connections (default 2, at most `poolSize - 1` so that reads
+   * keep at least one).
+   */
+  commitParallel?: number;
   /** Told about errors of idle pooled connections (e.g. the server restarted); they are replaced on next use. */
   onConnectionError?: (error: Error) => void;
 }
@@ -58,20 +64,32 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   /** Exposed for operations and tests (raw queries, triggers); the store's own SQL lives in `sql/`. */
   readonly pool: pg.Pool;
+  /**
+   * The group commit's own connections, one per batch in flight, carved out
+   * of `poolSize`. On one shared pool a batch queued for a connection behind
+   * every request's read (64 clients, 10 connections) and the commit rate
+   * followed the read queue, not the database.
+   */
+  readonly commitPool: pg.Pool;
   private closed = false;
+  private readonly commits: GroupCommit;
 
   constructor(options: PostgresStoreOptions) {
-    this.pool = new pg.Pool({
+    const size = options.poolSize ?? 10;
+    const parallel = Math.max(1, Math.min(options.commitParallel ?? 2, size - 1));
+    const settings: pg.PoolConfig = {
       connectionString: options.connectionString,
-      max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 30_000,
       application_name: 'tidings',
       ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
-    });
+    };
+    this.pool = new pg.Pool({ ...settings, max: Math.max(1, size - parallel) });
+    this.commitPool = new pg.Pool({ ...settings, max: parallel });
     // Without a listener an idle connection dropped by the server (restart,
     // failover, terminated backend) would crash the process.
-    this.pool.on('error', (error) => options.onConnectionError?.(error));
+    for (const pool of [this.pool, this.commitPool]) pool.on('error', (error) => options.onConnectionError?.(error));
+    this.commits = new GroupCommit(this.commitPool, { parallel });
   }
 
   migrate(): Promise<void> {
@@ -85,7 +103,8 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    await this.commits.close();
+    await Promise.all([this.pool.end(), this.commitPool.end()]);
   }
 
   async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {
@@ -154,7 +173,7 @@ export class PostgresStore implements Store {
   }
 
   commit(tenantId: string, change: Change, idempotency?: IdempotencyWrite): Promise<CommitResult> {
-    return commitChange(this.pool, tenantId, change, idempotency);
+    return this.commits.commit(tenantId, change, idempotency);
   }
 
   getIdempotency(tenantId: string, key: string): Promise<IdempotencyRecord | null> {

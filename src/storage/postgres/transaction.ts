@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { checkout } from './checkout.js';
 
 /**
  * Runs `work` in one transaction on one pooled connection. The transaction
@@ -10,7 +11,7 @@ export async function transaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
   keep: (result: T) => boolean = () => true,
 ): Promise<T> {
-  const client = await pool.connect();
+  const { client, release } = await checkout(pool);
   let unusable: Error | undefined;
   try {
     await client.query('BEGIN');
@@ -26,6 +27,6 @@ export async function transaction<T>(
     });
     throw error;
   } finally {
-    client.release(unusable);
+    release(unusable);
   }
 }

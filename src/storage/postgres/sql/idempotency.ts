@@ -29,3 +29,25 @@ export async function insertIdempotency(db: Queryable, record: IdempotencyRecord
     ],
   });
 }
+
+/**
+ * Inserts a batch's records in one statement (one round trip while the batch
+ * holds its tenants' sequence locks). A unique violation means a twin in
+ * another transaction committed first; the batch then retries change by change.
+ */
+export async function insertIdempotencies(db: Queryable, records: IdempotencyRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await db.query({
+    name: 'tidings_insert_idempotencies',
+    text: `INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::json[], $6::timestamptz[])`,
+    values: [
+      records.map((r) => r.tenantId),
+      records.map((r) => r.key),
+      records.map((r) => r.requestHash),
+      records.map((r) => r.status),
+      records.map((r) => JSON.stringify(r.body)),
+      records.map((r) => r.createdAt),
+    ],
+  });
+}
