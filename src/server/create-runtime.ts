@@ -1,6 +1,15 @@
 import type { Config } from '../config/config.js';
+import { createDelivery } from '../delivery/create-delivery.js';
+import type { DispatcherOptions } from '../delivery/dispatcher.js';
+import { PostgresDeliveryStore } from '../delivery/storage/postgres-delivery-store.js';
+import { SqliteDeliveryStore } from '../delivery/storage/sqlite-delivery-store.js';
+import { createPullDelivery } from '../feeds/create-pull-delivery.js';
 import { buildApp } from '../http/build-app.js';
+import { feedRoutes } from '../http/routes/feed-routes.js';
+import { keyRoutes } from '../http/routes/key-routes.js';
 import { createMetrics } from '../observability/metrics.js';
+import type { PostgresStore } from '../storage/postgres/postgres-store.js';
+import type { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 import { SubjectService } from '../subjects/subject-service.js';
 import { TimerScheduler } from '../timers/timer-scheduler.js';
@@ -14,6 +23,8 @@ export interface RuntimeOptions {
   registry?: WorkflowRegistry;
   clock?: () => Date;
   logger?: boolean | { level: string };
+  /** Push dispatcher tuning (timeouts, poll interval); tests shorten them. */
+  delivery?: Partial<DispatcherOptions>;
 }
 
 /**
@@ -31,11 +42,37 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     store,
     registry,
     clock,
-    onCommitted: (events) => metrics.recordTransitions(events),
+    onCommitted: (events) => {
+      metrics.recordTransitions(events);
+      // wake the push dispatcher now rather than at its next poll
+      push.dispatcher.nudge();
+    },
+  });
+  const pull = createPullDelivery({
+    config,
+    store,
+    registry,
+    clock,
+    keyEncryptionKey: config.keyEncryptionKey,
+    keyOverlapMs: config.keyOverlapMs,
+  });
+  const push = createDelivery({
+    config,
+    store,
+    deliveries:
+      store.kind === 'sqlite'
+        ? new SqliteDeliveryStore((store as SqliteStore).db)
+        : new PostgresDeliveryStore((store as PostgresStore).pool),
+    registry,
+    metrics,
+    clock,
+    setSigner: pull.signer,
+    onError: (error) => app.log.error({ err: error }, 'push dispatcher tick failed'),
+    ...(options.delivery ? { options: options.delivery } : {}),
   });
   const app = await buildApp(
     { config, store, registry, subjects, metrics, clock },
-    { logger: options.logger ?? false },
+    { logger: options.logger ?? false, plugins: [feedRoutes(pull), keyRoutes(pull.keys), push.routes] },
   );
   const timers = new TimerScheduler({ store, subjects, clock, logger: app.log });
 
@@ -47,12 +84,22 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     metrics,
     app,
     timers,
+    /** Pull delivery: signing keys, SET logs, feed, poll streams, retention. */
+    pull,
+    /** Signs SETs ({header, claims} from renderSet) into compact JWS; for push delivery's `format: set`. */
+    signer: pull.signer,
+    /** Push delivery: endpoints, the outbox dispatcher and its workers. */
+    push,
     /** Starts the background jobs this process's role runs. */
     startWorkers() {
       if (config.role !== 'api') timers.start(config.timerIntervalMs);
+      if (config.role !== 'api') pull.retention.start(undefined, app.log);
+      if (config.role !== 'api') push.dispatcher.start();
     },
     async close() {
       await timers.stop();
+      await push.dispatcher.stop();
+      await pull.close();
       await app.close();
       await store.close();
     },

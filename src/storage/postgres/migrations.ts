@@ -1,3 +1,5 @@
+import { POSTGRES_DELIVERY_MIGRATION } from '../../delivery/storage/delivery-migration.js';
+import { POSTGRES_PULL_SQL } from '../../feeds/storage/pull-migration.js';
 /**
  * Numbered PostgreSQL migrations, applied in order, each once (see `migrate.ts`).
  * They mirror `../sqlite/migrations.ts` table for table. Never edit a released
@@ -112,4 +114,8 @@ CREATE TABLE idempotency_keys (
 );
 `,
   },
+  // Push delivery (src/delivery): endpoints, deliveries, attempts.
+  { version: 2, name: 'delivery', sql: POSTGRES_DELIVERY_MIGRATION },
+  // Pull delivery (src/feeds): signing keys, signed-once SETs, RFC 8936 poll streams.
+  { version: 3, name: 'pull', sql: POSTGRES_PULL_SQL },
 ];

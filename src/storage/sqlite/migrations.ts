@@ -1,3 +1,5 @@
+import { SQLITE_DELIVERY_MIGRATION } from '../../delivery/storage/delivery-migration.js';
+import { SQLITE_PULL_SQL } from '../../feeds/storage/pull-migration.js';
 /**
  * Numbered SQLite migrations, applied in order, each once, inside a transaction.
  * Never edit a released migration: add the next number.
@@ -96,4 +98,8 @@ CREATE TABLE idempotency_keys (
 ) WITHOUT ROWID;
 `,
   },
+  // Push delivery (src/delivery): endpoints, deliveries, attempts.
+  { version: 2, name: 'delivery', sql: SQLITE_DELIVERY_MIGRATION },
+  // Pull delivery (src/feeds): signing keys, signed-once SETs, RFC 8936 poll streams.
+  { version: 3, name: 'pull', sql: SQLITE_PULL_SQL },
 ];

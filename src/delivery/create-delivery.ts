@@ -1,0 +1,77 @@
+import type { Config } from '../config/config.js';
+import { endpointRoutes } from '../http/routes/endpoint-routes.js';
+import { PrivateKeyBox } from '../keys/private-key-box.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Store } from '../storage/store.js';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import { Dispatcher, type DispatcherOptions } from './dispatcher.js';
+import { EndpointService } from './endpoint-service.js';
+import type { SetSigner } from './prepare-push.js';
+import { type ResolveAll, systemResolveAll } from './ssrf-guard.js';
+import type { DeliveryStore } from './storage/delivery-store.js';
+import { type SecretBox, sealedDeliveryStore } from './storage/sealed-delivery-store.js';
+
+export interface DeliveryDeps {
+  config: Config;
+  store: Store;
+  deliveries: DeliveryStore;
+  registry: WorkflowRegistry;
+  metrics: Metrics;
+  clock: () => Date;
+  options?: Partial<DispatcherOptions>;
+  resolveAll?: ResolveAll;
+  /** Signs SETs for `format: set`; without it such endpoints are refused. */
+  setSigner?: SetSigner;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Endpoint secrets are sealed with `TIDINGS_KEY_ENCRYPTION_KEY` when one is
+ * configured, and stored as they are otherwise; reading accepts both, so
+ * setting the key later keeps older endpoints working.
+ */
+function secretBox(key: Buffer | null): SecretBox {
+  const box = new PrivateKeyBox(key);
+  return {
+    seal: (text) => (box.encrypts ? box.seal(text) : text),
+    open: (sealed) => (sealed.startsWith('aes256gcm:') ? box.open(sealed) : sealed),
+  };
+}
+
+/** Wires push delivery: the endpoint service and routes, and the dispatcher the worker role starts. */
+export function createDelivery(input: DeliveryDeps) {
+  const deps = {
+    ...input,
+    deliveries: sealedDeliveryStore(input.deliveries, secretBox(input.config.keyEncryptionKey)),
+  };
+  const resolveAll = deps.resolveAll ?? systemResolveAll;
+  const dispatcher = new Dispatcher({
+    store: deps.store,
+    deliveries: deps.deliveries,
+    registry: deps.registry,
+    metrics: deps.metrics,
+    clock: deps.clock,
+    issuer: deps.config.issuer,
+    retrySchedule: deps.config.retrySchedule,
+    allowInsecureEndpoints: deps.config.allowInsecureEndpoints,
+    resolveAll,
+    ...(deps.setSigner ? { setSigner: deps.setSigner } : {}),
+    ...(deps.onError ? { onError: deps.onError } : {}),
+    ...(deps.options ? { options: deps.options } : {}),
+  });
+  const endpoints = new EndpointService({
+    deliveries: deps.deliveries,
+    registry: deps.registry,
+    clock: deps.clock,
+    allowInsecureEndpoints: deps.config.allowInsecureEndpoints,
+    resolveAll,
+    canSignSets: () => deps.setSigner !== undefined,
+  });
+  const routes = endpointRoutes({
+    endpoints,
+    deliveries: deps.deliveries,
+    clock: deps.clock,
+    nudge: () => dispatcher.nudge(),
+  });
+  return { deliveries: deps.deliveries, endpoints, dispatcher, routes };
+}

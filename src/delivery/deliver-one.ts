@@ -1,0 +1,112 @@
+import type { Metrics } from '../observability/metrics.js';
+import { type Decision, decideOutcome, type SendResult } from './attempt-outcome.js';
+import type { AttemptRecord, DeliveryRecord } from './delivery.js';
+import type { EndpointRecord } from './endpoint.js';
+import { type PrepareDeps, PrepareError, preparePush } from './prepare-push.js';
+import type { PushClient } from './push-client.js';
+import type { DeliveryStore, DeliveryUpdate } from './storage/delivery-store.js';
+
+export interface DeliverDeps extends PrepareDeps {
+  deliveries: DeliveryStore;
+  client: PushClient;
+  retrySchedule: readonly number[];
+  clock: () => Date;
+  random: () => number;
+  metrics: Metrics;
+  /** An endpoint whose every attempt failed for this long is disabled (Svix: 5 days). */
+  disableAfterFailingMs: number;
+}
+
+/** Step 1 and 2: prepare the push and send it; a push that cannot be prepared is a failed try. */
+async function prepareAndSend(
+  deps: DeliverDeps,
+  delivery: DeliveryRecord,
+  endpoint: EndpointRecord,
+): Promise<SendResult & { permanent?: boolean }> {
+  let push: Awaited<ReturnType<typeof preparePush>>;
+  try {
+    push = await preparePush(deps, delivery, endpoint, deps.clock().getTime());
+  } catch (error) {
+    const permanent = error instanceof PrepareError && error.permanent;
+    const message = error instanceof Error ? error.message : String(error);
+    return { kind: 'error', errorClass: 'prepare', message, latencyMs: 0, permanent };
+  }
+  return deps.client.send(push, endpoint);
+}
+
+function describe(result: SendResult): string {
+  return result.kind === 'response' ? `HTTP ${result.status}` : `${result.errorClass}: ${result.message}`;
+}
+
+function updateFor(decision: Decision, result: SendResult, nowMs: number): DeliveryUpdate {
+  switch (decision.kind) {
+    case 'succeeded':
+      return { status: 'succeeded', lastError: null };
+    case 'retry':
+      return { status: 'pending', lastError: describe(result), nextAttemptAt: nowMs + decision.delayMs };
+    case 'dead':
+    case 'gone':
+      return { status: 'failed', lastError: `${describe(result)}; ${decision.reason}` };
+  }
+}
+
+/** Step 3: store the attempt, move the delivery on, and disable the endpoint on 410. */
+async function record(
+  deps: DeliverDeps,
+  delivery: DeliveryRecord,
+  endpoint: EndpointRecord,
+  startedAt: number,
+  result: SendResult & { permanent?: boolean },
+): Promise<Decision> {
+  const nowMs = deps.clock().getTime();
+  const attemptNo = delivery.attempts + 1;
+  const decision: Decision = result.permanent
+    ? { kind: 'dead', reason: 'cannot be delivered' }
+    : decideOutcome({ result, attempt: attemptNo, schedule: deps.retrySchedule, random: deps.random, nowMs });
+  const attempt: AttemptRecord = {
+    tenantId: delivery.tenantId,
+    endpointId: delivery.endpointId,
+    deliveryId: delivery.id,
+    eventId: delivery.eventId,
+    attempt: attemptNo,
+    startedAt,
+    outcome: decision.kind === 'succeeded' ? 'succeeded' : 'failed',
+    httpStatus: result.kind === 'response' ? result.status : null,
+    latencyMs: result.latencyMs,
+    responseExcerpt: result.kind === 'response' ? result.excerpt : null,
+    errorClass: result.kind === 'error' ? result.errorClass : decision.kind === 'succeeded' ? null : 'http',
+    errorMessage: result.kind === 'error' ? result.message.slice(0, 500) : null,
+  };
+  await deps.deliveries.recordAttempt(attempt, delivery.leaseToken ?? '', updateFor(decision, result, nowMs), nowMs);
+  if (decision.kind === 'gone') {
+    await deps.deliveries.disableEndpoint(delivery.tenantId, delivery.endpointId, decision.reason, nowMs);
+  } else if (!(result.kind === 'error' && result.errorClass === 'prepare')) {
+    // A push we could not even build says nothing about the endpoint's health.
+    const ok = decision.kind === 'succeeded';
+    // A success only writes when it ends a failing streak (the common case costs nothing).
+    if (!ok || endpoint.failingSince !== null) {
+      await deps.deliveries.recordHealth(delivery.endpointId, ok, nowMs, deps.disableAfterFailingMs);
+    }
+  }
+  return decision;
+}
+
+const OUTCOME_LABEL: Record<Decision['kind'], string> = {
+  succeeded: 'succeeded',
+  retry: 'retried',
+  dead: 'dead_lettered',
+  gone: 'endpoint_gone',
+};
+
+/** One try of one leased delivery: prepare → send → record. Never throws for a failed push. */
+export async function deliverOne(deps: DeliverDeps, delivery: DeliveryRecord, endpoint: EndpointRecord) {
+  const startedAt = deps.clock().getTime();
+  const result = await prepareAndSend(deps, delivery, endpoint);
+  const decision = await record(deps, delivery, endpoint, startedAt, result);
+  deps.metrics.deliveryAttempts.inc({ outcome: OUTCOME_LABEL[decision.kind] });
+  deps.metrics.deliveryAttemptDuration.observe(
+    { outcome: decision.kind === 'succeeded' ? 'succeeded' : 'failed' },
+    result.latencyMs / 1000,
+  );
+  return decision;
+}

@@ -1,0 +1,221 @@
+import type { Metrics } from '../observability/metrics.js';
+import type { Store } from '../storage/store.js';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import { type DeliverDeps, deliverOne } from './deliver-one.js';
+import type { DeliveryRecord } from './delivery.js';
+import type { EndpointRecord } from './endpoint.js';
+import { matchEndpoints } from './match-endpoints.js';
+import type { SetSigner } from './prepare-push.js';
+import { PushClient } from './push-client.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { ResolveAll } from './ssrf-guard.js';
+import type { DeliveryStore } from './storage/delivery-store.js';
+
+export interface DispatcherOptions {
+  /** Idle wait between polls; a commit nudges the dispatcher sooner. */
+  pollIntervalMs: number;
+  /** Outbox rows fanned out per transaction. */
+  fanOutBatch: number;
+  /** Pushes in flight in this process at most. */
+  maxInFlight: number;
+  /** Pushes in flight per endpoint at most (leased ones count), so a slow endpoint cannot take every slot. */
+  perEndpointConcurrency: number;
+  connectTimeoutMs: number;
+  totalTimeoutMs: number;
+  /** How long a leased delivery is reserved; after that another worker retakes it (the first one crashed). */
+  leaseMarginMs: number;
+  /** An endpoint whose every attempt failed for this long is disabled. */
+  disableAfterFailingMs: number;
+}
+
+export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
+  pollIntervalMs: 200,
+  fanOutBatch: 500,
+  maxInFlight: 256,
+  perEndpointConcurrency: 16,
+  connectTimeoutMs: 10_000,
+  totalTimeoutMs: 30_000,
+  leaseMarginMs: 15_000,
+  disableAfterFailingMs: 5 * 24 * 3_600_000,
+};
+
+export interface DispatcherDeps {
+  store: Store;
+  deliveries: DeliveryStore;
+  registry: WorkflowRegistry;
+  metrics: Metrics;
+  clock: () => Date;
+  issuer: string;
+  retrySchedule: readonly number[];
+  allowInsecureEndpoints: boolean;
+  random?: () => number;
+  resolveAll?: ResolveAll;
+  setSigner?: SetSigner;
+  onError?: (error: unknown) => void;
+  options?: Partial<DispatcherOptions>;
+}
+
+/**
+ * The delivery engine of one process. Each tick: fan the outbox out into
+ * deliveries, then lease due deliveries up to the free in-flight slots and
+ * push each (prepare → send → record, `deliver-one.ts`). States:
+ *   stopped → running (start) → draining (stop: no new leases, in-flight pushes finish) → stopped.
+ */
+export class Dispatcher {
+  private readonly options: DispatcherOptions;
+  private readonly deliverDeps: DeliverDeps;
+  private readonly limiter = new RateLimiter();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private state: 'stopped' | 'running' | 'draining' = 'stopped';
+  private timer: NodeJS.Timeout | null = null;
+  private ticking = false;
+  private tickAgain = false;
+  private lastStatsAt = 0;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.options = { ...DEFAULT_DISPATCHER_OPTIONS, ...deps.options };
+    this.deliverDeps = {
+      store: deps.store,
+      registry: deps.registry,
+      issuer: deps.issuer,
+      setSigner: deps.setSigner,
+      deliveries: deps.deliveries,
+      client: new PushClient({
+        allowInsecure: deps.allowInsecureEndpoints,
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        totalTimeoutMs: this.options.totalTimeoutMs,
+        ...(deps.resolveAll ? { resolveAll: deps.resolveAll } : {}),
+      }),
+      retrySchedule: deps.retrySchedule,
+      clock: deps.clock,
+      random: deps.random ?? Math.random,
+      metrics: deps.metrics,
+      disableAfterFailingMs: this.options.disableAfterFailingMs,
+    };
+  }
+
+  start(): void {
+    if (this.state !== 'stopped') return;
+    this.state = 'running';
+    this.ticking = true; // the first tick waits for the lease recovery
+    this.deps.deliveries
+      .releaseOrphanedLeases()
+      .catch((error: unknown) => this.deps.onError?.(error))
+      .finally(() => {
+        this.ticking = false;
+        this.nudge();
+      });
+  }
+
+  /** Asks for a tick soon (new events committed, a push finished). */
+  nudge(): void {
+    if (this.state !== 'running') return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** Stops leasing and waits for the pushes in flight, so a graceful shutdown loses no attempt record. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'draining';
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.ticking || this.inFlight.size > 0) {
+      await Promise.allSettled([...this.inFlight]);
+      if (this.ticking) await new Promise((r) => setTimeout(r, 5));
+    }
+    await this.deliverDeps.client.close();
+    this.state = 'stopped';
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.tick();
+    }, delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.state !== 'running' || this.ticking) return;
+    this.ticking = true;
+    this.tickAgain = false;
+    let busy = false;
+    try {
+      busy = await this.fanOut();
+      busy = (await this.leaseAndPush()) || busy;
+      await this.refreshQueueStats();
+    } catch (error) {
+      this.deps.onError?.(error);
+    } finally {
+      this.ticking = false;
+    }
+    if (this.state === 'running') this.schedule(busy || this.tickAgain ? 0 : this.options.pollIntervalMs);
+  }
+
+  private async fanOut(): Promise<boolean> {
+    const now = this.deps.clock().getTime();
+    const consumed = await this.deps.deliveries.fanOut(this.options.fanOutBatch, matchEndpoints, now);
+    return consumed > 0;
+  }
+
+  private async leaseAndPush(): Promise<boolean> {
+    const free = this.options.maxInFlight - this.inFlight.size;
+    if (free <= 0) return false;
+    const now = this.deps.clock().getTime();
+    const leased = await this.deps.deliveries.lease({
+      nowMs: now,
+      limit: free,
+      leaseMs: this.options.totalTimeoutMs + this.options.leaseMarginMs,
+      perEndpointCap: this.options.perEndpointConcurrency,
+    });
+    const endpoints = new Map<string, EndpointRecord | null>();
+    for (const delivery of leased) {
+      if (!endpoints.has(delivery.endpointId)) {
+        endpoints.set(
+          delivery.endpointId,
+          await this.deps.deliveries.getEndpoint(delivery.tenantId, delivery.endpointId),
+        );
+      }
+      const endpoint = endpoints.get(delivery.endpointId);
+      if (!endpoint) continue; // deleted meanwhile: its deliveries went with it
+      const wait = this.limiter.take(endpoint.id, endpoint.rateLimit, now);
+      if (wait > 0) {
+        await this.deps.deliveries.release(delivery.id, delivery.leaseToken ?? '', now + wait);
+        continue;
+      }
+      this.push(delivery, endpoint);
+    }
+    return leased.length > 0 && leased.length === free;
+  }
+
+  private push(delivery: DeliveryRecord, endpoint: EndpointRecord): void {
+    const task = deliverOne(this.deliverDeps, delivery, endpoint)
+      .catch((error: unknown) => this.deps.onError?.(error))
+      .finally(() => {
+        this.inFlight.delete(task);
+        this.nudge();
+      });
+    this.inFlight.add(task);
+  }
+
+  /**
+   * Once a second: repair held deliveries whose release was missed (a race
+   * on PostgreSQL, see `releaseHeld`) and refresh the queue gauges (the
+   * count is a scan of the pending rows).
+   */
+  private async refreshQueueStats(): Promise<void> {
+    const now = this.deps.clock().getTime();
+    if (now - this.lastStatsAt < 1000) return;
+    this.lastStatsAt = now;
+    await this.deps.deliveries.releaseHeld(now);
+    const stats = await this.deps.deliveries.queueStats();
+    this.deps.metrics.deliveryQueueDepth.set(stats.pending);
+    this.deps.metrics.deliveryOldestPendingAge.set(
+      stats.oldestCreatedAt === null ? 0 : Math.max(0, (now - stats.oldestCreatedAt) / 1000),
+    );
+  }
+}

@@ -1,0 +1,136 @@
+import { Type } from '@sinclair/typebox';
+import { FORMAT_CHOICES } from '../formats/index.js';
+import { ORDERINGS } from './endpoint.js';
+
+/** Request and response schemas of `/v1/endpoints`; they drive validation and the OpenAPI document. */
+
+const HeaderName = Type.String({ minLength: 1, maxLength: 100, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" });
+const HeaderValue = Type.String({ maxLength: 4096, pattern: '^[\\x20-\\x7E\\t]*$' });
+const Pem = Type.String({ minLength: 1, maxLength: 65_536 });
+
+export const AuthSchema = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('standard-webhooks'),
+      algorithm: Type.Optional(Type.Union([Type.Literal('hmac-sha256'), Type.Literal('ed25519')])),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { type: Type.Literal('header'), name: HeaderName, value: Type.String({ minLength: 1, maxLength: 4096 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('mtls'), cert: Pem, key: Pem }, { additionalProperties: false }),
+]);
+
+const Fields = {
+  url: Type.String({ minLength: 1, maxLength: 2048 }),
+  description: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
+  eventTypes: Type.Union([
+    Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { minItems: 1, maxItems: 200, uniqueItems: true }),
+    Type.Null(),
+  ]),
+  workflows: Type.Union([
+    Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 100, uniqueItems: true }),
+    Type.Null(),
+  ]),
+  format: Type.Union(FORMAT_CHOICES.map((f) => Type.Literal(f))),
+  auth: AuthSchema,
+  tls: Type.Union([Type.Object({ ca: Pem }, { additionalProperties: false }), Type.Null()]),
+  headers: Type.Record(HeaderName, HeaderValue, { maxProperties: 32 }),
+  ordering: Type.Union(ORDERINGS.map((o) => Type.Literal(o))),
+  rateLimit: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()]),
+};
+
+export const CreateEndpointBody = Type.Object(
+  {
+    url: Fields.url,
+    description: Type.Optional(Fields.description),
+    eventTypes: Type.Optional(Fields.eventTypes),
+    workflows: Type.Optional(Fields.workflows),
+    format: Type.Optional(Fields.format),
+    auth: Type.Optional(Fields.auth),
+    tls: Type.Optional(Fields.tls),
+    headers: Type.Optional(Fields.headers),
+    ordering: Type.Optional(Fields.ordering),
+    rateLimit: Type.Optional(Fields.rateLimit),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateEndpointBody = Type.Object(
+  {
+    url: Type.Optional(Fields.url),
+    description: Type.Optional(Fields.description),
+    eventTypes: Type.Optional(Fields.eventTypes),
+    workflows: Type.Optional(Fields.workflows),
+    format: Type.Optional(Fields.format),
+    auth: Type.Optional(Fields.auth),
+    tls: Type.Optional(Fields.tls),
+    headers: Type.Optional(Fields.headers),
+    ordering: Type.Optional(Fields.ordering),
+    rateLimit: Type.Optional(Fields.rateLimit),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const EndpointSchema = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  eventTypes: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  workflows: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  format: Type.String(),
+  auth: Type.Object(
+    {
+      type: Type.String(),
+      algorithm: Type.Optional(Type.String()),
+      name: Type.Optional(Type.String()),
+      cert: Type.Optional(Type.String()),
+    },
+    { description: 'Never carries a secret: no header value, no private key' },
+  ),
+  tls: Type.Union([Type.Object({ ca: Type.String() }), Type.Null()]),
+  headers: Type.Record(Type.String(), Type.String()),
+  ordering: Type.String(),
+  rateLimit: Type.Union([Type.Integer(), Type.Null()]),
+  enabled: Type.Boolean(),
+  disabledReason: Type.Union([Type.String(), Type.Null()]),
+  failingSince: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'First failed attempt since the last success; the endpoint is disabled when this gets too old',
+  }),
+  secretRotation: Type.Union([Type.Object({ previousSecretExpiresAt: Type.String() }), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  secret: Type.Optional(Type.String({ description: 'Only in the answer that created or changed it' })),
+  publicKey: Type.Optional(Type.String({ description: 'whpk_ key verifying ed25519 signatures' })),
+});
+
+export const DeliverySchema = Type.Object({
+  id: Type.String(),
+  endpointId: Type.String(),
+  eventId: Type.String(),
+  eventSequence: Type.Integer(),
+  subjectId: Type.String(),
+  status: Type.String({ description: 'pending | succeeded | failed (dead letter)' }),
+  attempts: Type.Integer(),
+  nextAttemptAt: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const AttemptSchema = Type.Object({
+  id: Type.String(),
+  deliveryId: Type.String(),
+  eventId: Type.String(),
+  attempt: Type.Integer(),
+  startedAt: Type.String(),
+  outcome: Type.String(),
+  httpStatus: Type.Union([Type.Integer(), Type.Null()]),
+  latencyMs: Type.Integer(),
+  responseExcerpt: Type.Union([Type.String(), Type.Null()]),
+  errorClass: Type.Union([Type.String(), Type.Null()]),
+  errorMessage: Type.Union([Type.String(), Type.Null()]),
+});

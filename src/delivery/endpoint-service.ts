@@ -1,0 +1,170 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import type { Static } from '@sinclair/typebox';
+import { notFound, validationError } from '../errors/tidings-error.js';
+import { newEventId } from '../events/event-id.js';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import type { EndpointAuth, EndpointRecord, EndpointSpec } from './endpoint.js';
+import type { CreateEndpointBody, UpdateEndpointBody } from './endpoint-schemas.js';
+import { type ResolveAll, refuseEndpointUrl } from './ssrf-guard.js';
+import type { DeliveryStore } from './storage/delivery-store.js';
+import { ed25519PublicKey, newEd25519Secret, newHmacSecret } from './webhook-signature.js';
+
+export interface EndpointServiceDeps {
+  deliveries: DeliveryStore;
+  registry: WorkflowRegistry;
+  clock: () => Date;
+  allowInsecureEndpoints: boolean;
+  resolveAll: ResolveAll;
+  /** Whether SETs can be signed now; `format: set` endpoints are refused without it. */
+  canSignSets: () => boolean;
+}
+
+/** Headers Tidings sets itself; an endpoint's static headers may not replace them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'user-agent',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'x-correlation-id',
+]);
+
+export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 60 * 60;
+
+type Problem = { field: string; message: string };
+
+function pemProblems(auth: EndpointAuth, tls: { ca: string } | null): Problem[] {
+  const problems: Problem[] = [];
+  const check = (field: string, parse: () => unknown, what: string) => {
+    try {
+      parse();
+    } catch {
+      problems.push({ field, message: `${field} is not a ${what}` });
+    }
+  };
+  if (auth.type === 'mtls') {
+    check('auth.cert', () => new X509Certificate(auth.cert), 'PEM certificate');
+    check('auth.key', () => createPrivateKey(auth.key), 'PEM private key');
+  }
+  if (tls) check('tls.ca', () => new X509Certificate(tls.ca), 'PEM certificate');
+  return problems;
+}
+
+const isEd25519 = (auth: EndpointAuth) => auth.type === 'standard-webhooks' && auth.algorithm === 'ed25519';
+const newSecretFor = (auth: EndpointAuth) => (isEd25519(auth) ? newEd25519Secret() : newHmacSecret());
+
+/** Endpoint rules the body schema cannot express: reachable public URL, known workflows, free header names, parsable PEMs. */
+export class EndpointService {
+  constructor(private readonly deps: EndpointServiceDeps) {}
+
+  private async check(spec: EndpointSpec): Promise<void> {
+    const problems: Problem[] = [];
+    const refused = await refuseEndpointUrl(spec.url, {
+      allowInsecure: this.deps.allowInsecureEndpoints,
+      resolveAll: this.deps.resolveAll,
+    });
+    if (refused) problems.push({ field: 'url', message: refused });
+    for (const name of spec.workflows ?? []) {
+      if (!this.deps.registry.get(name)) problems.push({ field: 'workflows', message: `unknown workflow ${name}` });
+    }
+    const headerNames = [...Object.keys(spec.headers), ...(spec.auth.type === 'header' ? [spec.auth.name] : [])];
+    for (const name of headerNames) {
+      if (RESERVED_HEADERS.has(name.toLowerCase())) {
+        problems.push({ field: 'headers', message: `header ${name} is set by Tidings and cannot be configured` });
+      }
+    }
+    if (spec.format === 'set' && !this.deps.canSignSets()) {
+      problems.push({ field: 'format', message: 'format set needs a SET signing key and none is configured yet' });
+    }
+    problems.push(...pemProblems(spec.auth, spec.tls));
+    if (problems.length > 0) throw validationError(problems);
+  }
+
+  async create(tenantId: string, body: Static<typeof CreateEndpointBody>) {
+    const spec: EndpointSpec = {
+      url: body.url,
+      description: body.description ?? null,
+      eventTypes: body.eventTypes ?? null,
+      workflows: body.workflows ?? null,
+      format: body.format ?? 'native',
+      auth: body.auth ?? { type: 'standard-webhooks' },
+      tls: body.tls ?? null,
+      headers: body.headers ?? {},
+      ordering: body.ordering ?? 'none',
+      rateLimit: body.rateLimit ?? null,
+    };
+    await this.check(spec);
+    const now = this.deps.clock().getTime();
+    const endpoint: EndpointRecord = {
+      ...spec,
+      id: `ep_${newEventId().replaceAll('-', '')}`,
+      tenantId,
+      enabled: true,
+      disabledReason: null,
+      failingSince: null,
+      secret: newSecretFor(spec.auth),
+      previousSecret: null,
+      previousSecretExpiresAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.deps.deliveries.createEndpoint(endpoint);
+    return endpoint;
+  }
+
+  async get(tenantId: string, id: string): Promise<EndpointRecord> {
+    const endpoint = await this.deps.deliveries.getEndpoint(tenantId, id);
+    if (!endpoint) throw notFound(`endpoint ${id}`);
+    return endpoint;
+  }
+
+  /** Applies a partial update; answers with a new `secret` when the signing algorithm changed. */
+  async update(tenantId: string, id: string, patch: Static<typeof UpdateEndpointBody>) {
+    const current = await this.get(tenantId, id);
+    const { enabled, ...changes } = patch;
+    const next: EndpointRecord = { ...current, ...changes, updatedAt: this.deps.clock().getTime() };
+    await this.check(next);
+    const algorithmChanged = isEd25519(next.auth) !== isEd25519(current.auth);
+    if (algorithmChanged)
+      Object.assign(next, { secret: newSecretFor(next.auth), previousSecret: null, previousSecretExpiresAt: null });
+    if (enabled !== undefined) {
+      next.enabled = enabled;
+      next.disabledReason = enabled ? null : 'disabled by the API';
+      // a re-enabled endpoint gets a fresh failure clock
+      if (enabled && !current.enabled) next.failingSince = null;
+    }
+    if (!(await this.deps.deliveries.updateEndpoint(next))) throw notFound(`endpoint ${id}`);
+    return { endpoint: next, newSecret: algorithmChanged ? next.secret : null };
+  }
+
+  async remove(tenantId: string, id: string): Promise<void> {
+    if (!(await this.deps.deliveries.deleteEndpoint(tenantId, id))) throw notFound(`endpoint ${id}`);
+  }
+
+  /** A new secret signs from now on; the old one keeps signing too until the grace period ends. */
+  async rotateSecret(tenantId: string, id: string, graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS) {
+    const current = await this.get(tenantId, id);
+    const now = this.deps.clock().getTime();
+    const next: EndpointRecord = {
+      ...current,
+      secret: newSecretFor(current.auth),
+      previousSecret: graceSeconds > 0 ? current.secret : null,
+      previousSecretExpiresAt: graceSeconds > 0 ? now + graceSeconds * 1000 : null,
+      updatedAt: now,
+    };
+    if (!(await this.deps.deliveries.updateEndpoint(next))) throw notFound(`endpoint ${id}`);
+    return next;
+  }
+}
+
+/** The secret fields of an answer that may show them (creation, reveal, rotation). */
+export function secretFields(endpoint: EndpointRecord) {
+  return {
+    secret: endpoint.secret,
+    ...(endpoint.secret.startsWith('whsk_') ? { publicKey: ed25519PublicKey(endpoint.secret) } : {}),
+  };
+}

@@ -1,0 +1,86 @@
+import type { FormatChoice } from '../formats/index.js';
+
+export const ORDERINGS = ['subject', 'none'] as const;
+export type Ordering = (typeof ORDERINGS)[number];
+
+/** How a push proves where it comes from, besides the Standard Webhooks signature. */
+export type EndpointAuth =
+  | { type: 'standard-webhooks'; algorithm?: 'hmac-sha256' | 'ed25519' }
+  | { type: 'header'; name: string; value: string }
+  | { type: 'mtls'; cert: string; key: string };
+
+/** What an integrator configures; everything but the secrets. */
+export interface EndpointSpec {
+  url: string;
+  description: string | null;
+  eventTypes: string[] | null;
+  workflows: string[] | null;
+  format: FormatChoice;
+  auth: EndpointAuth;
+  tls: { ca: string } | null;
+  headers: Record<string, string>;
+  ordering: Ordering;
+  /** Requests per second at most; `null` is unlimited. */
+  rateLimit: number | null;
+}
+
+/**
+ * An endpoint as stored. `secret` signs every push (`whsec_<base64>` for HMAC,
+ * `whsk_<base64 seed>` for Ed25519); during a rotation's grace period
+ * `previousSecret` signs too, so receivers can switch at their own pace.
+ */
+export interface EndpointRecord extends EndpointSpec {
+  id: string;
+  tenantId: string;
+  enabled: boolean;
+  disabledReason: string | null;
+  /** Epoch ms of the first failed attempt since the last success; `null` while healthy. */
+  failingSince: number | null;
+  secret: string;
+  previousSecret: string | null;
+  /** Epoch ms after which `previousSecret` no longer signs. */
+  previousSecretExpiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The secrets that sign a push right now: the current one, and the previous one during its grace period. */
+export function signingSecrets(endpoint: EndpointRecord, nowMs: number): string[] {
+  const { previousSecret, previousSecretExpiresAt } = endpoint;
+  const graceLeft = previousSecret !== null && previousSecretExpiresAt !== null && previousSecretExpiresAt > nowMs;
+  return graceLeft ? [endpoint.secret, previousSecret] : [endpoint.secret];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The endpoint as the API shows it: no secret, no header value, no private key. */
+export function publicEndpoint(e: EndpointRecord) {
+  const auth =
+    e.auth.type === 'header'
+      ? { type: 'header' as const, name: e.auth.name }
+      : e.auth.type === 'mtls'
+        ? { type: 'mtls' as const, cert: e.auth.cert }
+        : { type: 'standard-webhooks' as const, algorithm: e.auth.algorithm ?? 'hmac-sha256' };
+  return {
+    id: e.id,
+    url: e.url,
+    description: e.description,
+    eventTypes: e.eventTypes,
+    workflows: e.workflows,
+    format: e.format,
+    auth,
+    tls: e.tls,
+    headers: e.headers,
+    ordering: e.ordering,
+    rateLimit: e.rateLimit,
+    enabled: e.enabled,
+    disabledReason: e.disabledReason,
+    failingSince: e.failingSince === null ? null : iso(e.failingSince),
+    secretRotation:
+      e.previousSecretExpiresAt !== null && e.previousSecret !== null
+        ? { previousSecretExpiresAt: iso(e.previousSecretExpiresAt) }
+        : null,
+    createdAt: iso(e.createdAt),
+    updatedAt: iso(e.updatedAt),
+  };
+}

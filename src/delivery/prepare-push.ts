@@ -1,0 +1,94 @@
+import type { RenderContext, SetAlgorithm } from '../formats/index.js';
+import { resolveFormat } from '../formats/index.js';
+import { loadRenderContext } from '../formats/load-render-context.js';
+import type { SetToken } from '../formats/set.js';
+import type { Store } from '../storage/store.js';
+import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
+import type { DeliveryRecord } from './delivery.js';
+import { type EndpointRecord, signingSecrets } from './endpoint.js';
+import { webhookSignature } from './webhook-signature.js';
+
+/** Signs SETs for `format: set` endpoints (`src/keys/set-signer.ts` fits this shape). */
+export interface SetSigner {
+  /** The key that signs SETs of `workflow` now. */
+  keyFor(workflow: string): Promise<{ kid: string; alg: SetAlgorithm }>;
+  sign(token: SetToken): Promise<string>;
+}
+
+export interface PreparedPush {
+  url: URL;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** A push that cannot be built (event gone, no SET signer); the delivery is retried like a failed send. */
+export class PrepareError extends Error {
+  constructor(
+    message: string,
+    /** Nothing will change by waiting (the event was deleted): dead-letter at once. */
+    readonly permanent = false,
+  ) {
+    super(message);
+    this.name = 'PrepareError';
+  }
+}
+
+export interface PrepareDeps {
+  store: Store;
+  registry: WorkflowRegistry;
+  issuer: string;
+  setSigner: SetSigner | undefined;
+}
+
+async function renderBody(deps: PrepareDeps, ctx: RenderContext, endpoint: EndpointRecord) {
+  const workflowDefault = deps.registry.get(ctx.event.workflow)?.definition.format ?? 'native';
+  const format = resolveFormat(endpoint.format, workflowDefault);
+  if (format.name !== 'set') return { body: JSON.stringify(format.render(ctx)), contentType: format.contentType };
+  const signer = deps.setSigner;
+  if (!signer) throw new PrepareError('no SET signer is configured for the set format');
+  const signingKey = await signer.keyFor(ctx.event.workflow);
+  const token = format.render({ ...ctx, signingKey }) as SetToken;
+  return { body: await signer.sign(token), contentType: format.contentType };
+}
+
+function authHeaders(endpoint: EndpointRecord): Record<string, string> {
+  return endpoint.auth.type === 'header' ? { [endpoint.auth.name.toLowerCase()]: endpoint.auth.value } : {};
+}
+
+/**
+ * Step 1 of a push: render the event in the endpoint's format and build the
+ * headers. `webhook-id` is `msg_<event id>`, the same on every retry and
+ * replay so receivers can deduplicate; the signature covers id, timestamp
+ * and body with every secret currently valid (rotation grace period).
+ */
+export async function preparePush(
+  deps: PrepareDeps,
+  delivery: DeliveryRecord,
+  endpoint: EndpointRecord,
+  nowMs: number,
+): Promise<PreparedPush> {
+  const event = await deps.store.getEvent(delivery.tenantId, delivery.eventId);
+  if (!event) throw new PrepareError('the event no longer exists (retention)', true);
+  const ctx = await loadRenderContext(deps.store, event, deps.issuer);
+  const { body, contentType } = await renderBody(deps, ctx, endpoint);
+  const id = `msg_${event.id}`;
+  const timestamp = Math.floor(nowMs / 1000);
+  return {
+    url: new URL(endpoint.url),
+    body,
+    headers: {
+      ...lowerCased(endpoint.headers),
+      ...authHeaders(endpoint),
+      'content-type': contentType,
+      'user-agent': 'Tidings-Webhooks/1',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': webhookSignature(signingSecrets(endpoint, nowMs), id, timestamp, body),
+      'x-correlation-id': event.id,
+    },
+  };
+}
+
+function lowerCased(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}

@@ -1,0 +1,128 @@
+/**
+ * Migration 2 (`delivery`) for both backends: endpoints, deliveries, attempts.
+ * Instants are epoch milliseconds (integers) on both, because the lease and
+ * due-time comparisons run on every poll and integers compare the same way in
+ * SQLite and PostgreSQL. An endpoint's configuration is one JSON document
+ * (`spec`): nothing filters on its fields in SQL, fan-out matches in code.
+ */
+export const SQLITE_DELIVERY_MIGRATION = `
+CREATE TABLE endpoints (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  spec TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  disabled_reason TEXT,
+  -- first failure since the last success; long enough ago, the endpoint is disabled
+  failing_since INTEGER,
+  secret TEXT NOT NULL,
+  previous_secret TEXT,
+  previous_secret_expires_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX endpoints_by_tenant ON endpoints(tenant_id, id);
+
+CREATE TABLE deliveries (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  event_sequence INTEGER NOT NULL,
+  event_id TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  ordered INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until INTEGER,
+  lease_token TEXT,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+-- one delivery per (endpoint, event) even if a fan-out batch is retried
+CREATE UNIQUE INDEX deliveries_once ON deliveries(endpoint_id, event_sequence);
+-- the lease walks each endpoint's due rows oldest first, and counts its leased rows
+CREATE INDEX deliveries_due ON deliveries(endpoint_id, next_attempt_at, event_sequence) WHERE status = 'pending';
+CREATE INDEX deliveries_leased ON deliveries(lease_until) WHERE status = 'pending' AND lease_until IS NOT NULL;
+CREATE INDEX deliveries_subject_order ON deliveries(endpoint_id, subject_id, event_sequence) WHERE status = 'pending';
+CREATE INDEX deliveries_by_endpoint ON deliveries(endpoint_id, id);
+-- deliveries held back by subject ordering (next_attempt_at = HELD in ../delivery.ts)
+CREATE INDEX deliveries_held ON deliveries(endpoint_id) WHERE status = 'pending' AND next_attempt_at = 8640000000000000;
+
+CREATE TABLE delivery_attempts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  delivery_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  http_status INTEGER,
+  latency_ms INTEGER NOT NULL,
+  response_excerpt TEXT,
+  error_class TEXT,
+  error_message TEXT
+);
+CREATE INDEX delivery_attempts_by_endpoint ON delivery_attempts(endpoint_id, id);
+`;
+
+export const POSTGRES_DELIVERY_MIGRATION = `
+CREATE TABLE endpoints (
+  id text COLLATE "C" PRIMARY KEY,
+  tenant_id text COLLATE "C" NOT NULL REFERENCES tenants(id),
+  spec json NOT NULL,
+  enabled boolean NOT NULL,
+  disabled_reason text,
+  failing_since bigint,
+  secret text NOT NULL,
+  previous_secret text,
+  previous_secret_expires_at bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX endpoints_by_tenant ON endpoints(tenant_id, id);
+
+CREATE TABLE deliveries (
+  id text COLLATE "C" PRIMARY KEY,
+  tenant_id text COLLATE "C" NOT NULL,
+  endpoint_id text COLLATE "C" NOT NULL,
+  event_sequence bigint NOT NULL,
+  event_id text COLLATE "C" NOT NULL,
+  subject_id text COLLATE "C" NOT NULL,
+  ordered boolean NOT NULL,
+  status text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL,
+  lease_until bigint,
+  lease_token text,
+  last_error text,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE UNIQUE INDEX deliveries_once ON deliveries(endpoint_id, event_sequence);
+-- the lease walks each endpoint's due rows oldest first, and counts its leased rows
+CREATE INDEX deliveries_due ON deliveries(endpoint_id, next_attempt_at, event_sequence) WHERE status = 'pending';
+CREATE INDEX deliveries_leased ON deliveries(lease_until) WHERE status = 'pending' AND lease_until IS NOT NULL;
+CREATE INDEX deliveries_subject_order ON deliveries(endpoint_id, subject_id, event_sequence) WHERE status = 'pending';
+CREATE INDEX deliveries_by_endpoint ON deliveries(endpoint_id, id);
+-- deliveries held back by subject ordering (next_attempt_at = HELD in ../delivery.ts)
+CREATE INDEX deliveries_held ON deliveries(endpoint_id) WHERE status = 'pending' AND next_attempt_at = 8640000000000000;
+
+CREATE TABLE delivery_attempts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id text COLLATE "C" NOT NULL,
+  endpoint_id text COLLATE "C" NOT NULL,
+  delivery_id text COLLATE "C" NOT NULL,
+  event_id text COLLATE "C" NOT NULL,
+  attempt integer NOT NULL,
+  started_at bigint NOT NULL,
+  outcome text NOT NULL,
+  http_status integer,
+  latency_ms integer NOT NULL,
+  response_excerpt text,
+  error_class text,
+  error_message text
+);
+CREATE INDEX delivery_attempts_by_endpoint ON delivery_attempts(endpoint_id, id);
+`;

@@ -1,0 +1,98 @@
+import type { StoredEvent } from '../../events/event.js';
+import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
+import type { EndpointRecord } from '../endpoint.js';
+
+/** Picks, for one event, the endpoints that get a delivery. Pure and synchronous: it runs inside the fan-out transaction. */
+export type EndpointMatcher = (
+  event: StoredEvent,
+  subjectAttributes: Record<string, unknown> | null,
+  endpoints: readonly EndpointRecord[],
+) => EndpointRecord[];
+
+export interface LeaseRequest {
+  nowMs: number;
+  limit: number;
+  leaseMs: number;
+  /**
+   * Leased deliveries per endpoint at most (those already leased count), so
+   * one slow endpoint cannot take every slot. A failing endpoint (see
+   * `recordHealth`) gets 1: a circuit breaker whose single probe closes it
+   * again on the first success, instead of every due retry hammering it.
+   */
+  perEndpointCap: number;
+}
+
+/** How a try ends for the delivery row; applied only while the caller still holds the lease. */
+export type DeliveryUpdate =
+  | { status: 'succeeded'; lastError: null }
+  | { status: 'failed'; lastError: string }
+  | { status: 'pending'; lastError: string; nextAttemptAt: number };
+
+export interface PageRequest {
+  status?: string;
+  /** Exclusive cursor: rows older than this one. */
+  before?: string;
+  limit: number;
+}
+
+export type RequeueTarget = { endpointId: string; sinceMs: number; failedOnly: boolean } | { deliveryId: string };
+
+/**
+ * Storage of endpoints, deliveries and attempts. Two implementations
+ * (SQLite, PostgreSQL) over the main store's database; the tables come from
+ * migration 2 (`delivery`).
+ */
+export interface DeliveryStore {
+  createEndpoint(endpoint: EndpointRecord): Promise<void>;
+  getEndpoint(tenantId: string, id: string): Promise<EndpointRecord | null>;
+  listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]>;
+  /** Replaces every mutable field; false when the endpoint does not exist. */
+  updateEndpoint(endpoint: EndpointRecord): Promise<boolean>;
+  /** Deletes the endpoint with its deliveries and attempts. */
+  deleteEndpoint(tenantId: string, id: string): Promise<boolean>;
+  disableEndpoint(tenantId: string, id: string, reason: string, nowMs: number): Promise<void>;
+  /**
+   * Tracks how long an endpoint has been failing: a success clears it; a
+   * failure starts the clock and, once it has run `disableAfterMs`, disables
+   * the endpoint. True when this call disabled it.
+   */
+  recordHealth(endpointId: string, ok: boolean, nowMs: number, disableAfterMs: number): Promise<boolean>;
+
+  /**
+   * Takes up to `limit` outbox rows and, in one transaction, creates a pending
+   * delivery per matching enabled endpoint and deletes the rows. Returns how
+   * many outbox rows were consumed.
+   */
+  fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number>;
+  /** Leases due deliveries of enabled endpoints, oldest first, honouring subject ordering. */
+  lease(request: LeaseRequest): Promise<DeliveryRecord[]>;
+  /**
+   * Called when a dispatcher starts: frees leases no live process can hold.
+   * SQLite: every lease (one process owns the file, so a lease at start-up is
+   * a crashed run's, and waiting for it to expire would only delay recovery).
+   * PostgreSQL: none (another worker may be pushing them; they expire).
+   */
+  releaseOrphanedLeases(): Promise<number>;
+  /** Makes due every held delivery (see `HELD`) that no longer has an older pending sibling; returns how many. */
+  releaseHeld(nowMs: number): Promise<number>;
+  /** Gives a lease back untried (rate limit), due again at `nextAttemptAt`. */
+  release(id: string, leaseToken: string, nextAttemptAt: number): Promise<void>;
+  /** Stores the attempt and, when the lease still holds, moves the delivery on. */
+  recordAttempt(attempt: AttemptRecord, leaseToken: string, update: DeliveryUpdate, nowMs: number): Promise<boolean>;
+
+  getDelivery(tenantId: string, id: string): Promise<DeliveryRecord | null>;
+  listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryRecord[]>;
+  listAttempts(tenantId: string, endpointId: string, page: PageRequest): Promise<AttemptRecord[]>;
+  /** Puts deliveries back to pending, due now, with a fresh schedule; returns how many. */
+  requeue(tenantId: string, target: RequeueTarget, nowMs: number): Promise<number>;
+  /** Pending deliveries and the creation time of the oldest, for the queue metrics. */
+  queueStats(): Promise<{ pending: number; oldestCreatedAt: number | null }>;
+}
+
+export type { DeliveryStatus };
+
+/** The reason recorded on an endpoint disabled for failing too long. */
+export function failingTooLong(disableAfterMs: number): string {
+  const hours = Math.round((disableAfterMs / 3_600_000) * 10) / 10;
+  return `every attempt failed for ${hours} h`;
+}

@@ -1,0 +1,348 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { newEventId } from '../../events/event-id.js';
+import { EVENT_COLUMNS } from '../../storage/postgres/sql/columns.js';
+import { transaction } from '../../storage/postgres/transaction.js';
+import { type EventRow, eventFromRow } from '../../storage/rows.js';
+import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
+import type { EndpointRecord } from '../endpoint.js';
+import {
+  ATTEMPT_COLUMNS,
+  type AttemptRow,
+  attemptFromRow,
+  attemptValues,
+  DELIVERY_COLUMNS,
+  type DeliveryRow,
+  deliveryFromRow,
+  ENDPOINT_COLUMNS,
+  type EndpointRow,
+  endpointFromRow,
+  specOf,
+} from './delivery-rows.js';
+import {
+  type DeliveryStore,
+  type DeliveryUpdate,
+  type EndpointMatcher,
+  failingTooLong,
+  type LeaseRequest,
+  type PageRequest,
+  type RequeueTarget,
+} from './delivery-store.js';
+import { HOLD_BACK_SQL, LEASE_SQL, RELEASE_HELD_SQL, RELEASE_NEXT_SQL } from './postgres-lease-sql.js';
+
+/**
+ * Only one process fans out at a time (a transaction-scoped advisory lock,
+ * "tidings-fanout"): two concurrent fan-outs skipping each other's rows could
+ * create event n+1's delivery before event n's, which subject ordering relies on.
+ */
+const FANOUT_LOCK_KEY = '7308895159001854324';
+
+/** Deliveries on the shared PostgreSQL database; any number of worker processes may lease from it. */
+export class PostgresDeliveryStore implements DeliveryStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async createEndpoint(e: EndpointRecord): Promise<void> {
+    await this.pool.query({
+      text: `INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      values: [
+        e.id,
+        e.tenantId,
+        specOf(e),
+        e.enabled,
+        e.disabledReason,
+        e.failingSince,
+        e.secret,
+        e.previousSecret,
+        e.previousSecretExpiresAt,
+        e.createdAt,
+        e.updatedAt,
+      ],
+    });
+  }
+
+  async getEndpoint(tenantId: string, id: string): Promise<EndpointRecord | null> {
+    const { rows } = await this.pool.query<EndpointRow>({
+      text: `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = $1 AND id = $2`,
+      values: [tenantId, id],
+    });
+    return rows[0] ? endpointFromRow(rows[0]) : null;
+  }
+
+  async listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]> {
+    const { rows } = await this.pool.query<EndpointRow>({
+      text: `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      values: [tenantId, page.after ?? '', page.limit],
+    });
+    return rows.map(endpointFromRow);
+  }
+
+  async updateEndpoint(e: EndpointRecord): Promise<boolean> {
+    const result = await this.pool.query({
+      text: `UPDATE endpoints SET spec = $1, enabled = $2, disabled_reason = $3, failing_since = $4, secret = $5,
+               previous_secret = $6, previous_secret_expires_at = $7, updated_at = $8 WHERE tenant_id = $9 AND id = $10`,
+      values: [
+        specOf(e),
+        e.enabled,
+        e.disabledReason,
+        e.failingSince,
+        e.secret,
+        e.previousSecret,
+        e.previousSecretExpiresAt,
+        e.updatedAt,
+        e.tenantId,
+        e.id,
+      ],
+    });
+    return result.rowCount === 1;
+  }
+
+  async deleteEndpoint(tenantId: string, id: string): Promise<boolean> {
+    return transaction(this.pool, async (client) => {
+      const result = await client.query({
+        text: 'DELETE FROM endpoints WHERE tenant_id = $1 AND id = $2',
+        values: [tenantId, id],
+      });
+      if (result.rowCount !== 1) return false;
+      await client.query({ text: 'DELETE FROM deliveries WHERE endpoint_id = $1', values: [id] });
+      await client.query({ text: 'DELETE FROM delivery_attempts WHERE endpoint_id = $1', values: [id] });
+      return true;
+    });
+  }
+
+  async disableEndpoint(tenantId: string, id: string, reason: string, nowMs: number): Promise<void> {
+    await this.pool.query({
+      text: 'UPDATE endpoints SET enabled = false, disabled_reason = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4',
+      values: [reason, nowMs, tenantId, id],
+    });
+  }
+
+  async recordHealth(endpointId: string, ok: boolean, nowMs: number, disableAfterMs: number): Promise<boolean> {
+    if (ok) {
+      await this.pool.query({
+        text: 'UPDATE endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL',
+        values: [endpointId],
+      });
+      return false;
+    }
+    // One statement: mark the failure and disable when it has lasted too long.
+    const result = await this.pool.query<{ disabled: boolean }>({
+      text: `UPDATE endpoints SET failing_since = coalesce(failing_since, $2),
+               enabled = CASE WHEN enabled AND coalesce(failing_since, $2) <= $3 THEN false ELSE enabled END,
+               disabled_reason = CASE WHEN enabled AND coalesce(failing_since, $2) <= $3 THEN $4 ELSE disabled_reason END,
+               updated_at = CASE WHEN enabled AND coalesce(failing_since, $2) <= $3 THEN $2 ELSE updated_at END
+             WHERE id = $1
+             RETURNING (enabled = false AND updated_at = $2 AND disabled_reason = $4) AS disabled`,
+      values: [endpointId, nowMs, nowMs - disableAfterMs, failingTooLong(disableAfterMs)],
+    });
+    return result.rows[0]?.disabled === true;
+  }
+
+  async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
+    return transaction(this.pool, async (client) => {
+      const lock = await client.query<{ ok: boolean }>({
+        text: 'SELECT pg_try_advisory_xact_lock($1::bigint) AS ok',
+        values: [FANOUT_LOCK_KEY],
+      });
+      if (!lock.rows[0]?.ok) return 0;
+      const eventColumns = EVENT_COLUMNS.split(', ')
+        .map((c) => `e.${c}`)
+        .join(', ');
+      const { rows } = await client.query<EventRow & { outbox_id: string; subject_attributes: unknown; id: string }>({
+        text: `SELECT o.id AS outbox_id, s.attributes AS subject_attributes, ${eventColumns}
+               FROM outbox o
+               LEFT JOIN events e ON e.tenant_id = o.tenant_id AND e.sequence = o.event_sequence
+               LEFT JOIN subjects s ON s.tenant_id = e.tenant_id AND s.id = e.subject_id
+               ORDER BY o.id LIMIT $1`,
+        values: [limit],
+      });
+      if (rows.length === 0) return 0;
+      const byTenant = new Map<string, EndpointRecord[]>();
+      const planned: Array<{ event: ReturnType<typeof eventFromRow>; endpoint: EndpointRecord }> = [];
+      for (const row of rows) {
+        if (row.id === null) continue;
+        const event = eventFromRow(row);
+        let endpoints = byTenant.get(event.tenantId);
+        if (!endpoints) {
+          const found = await client.query<EndpointRow>({
+            text: `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = $1 AND enabled ORDER BY id`,
+            values: [event.tenantId],
+          });
+          endpoints = found.rows.map(endpointFromRow);
+          byTenant.set(event.tenantId, endpoints);
+        }
+        if (endpoints.length === 0) continue;
+        const attributes = (row.subject_attributes ?? null) as Record<string, unknown> | null;
+        for (const endpoint of match(event, attributes, endpoints)) planned.push({ event, endpoint });
+      }
+      // Under subject ordering a delivery is held when its subject already has
+      // one pending for the endpoint, in the table or earlier in this batch.
+      const ordered = planned.filter((p) => p.endpoint.ordering === 'subject');
+      const pairKey = (endpointId: string, subjectId: string) => `${endpointId}\u0000${subjectId}`;
+      const busyPairs = new Set<string>();
+      if (ordered.length > 0) {
+        const existing = await client.query<{ endpoint_id: string; subject_id: string }>({
+          text: `SELECT DISTINCT endpoint_id, subject_id FROM deliveries
+                 WHERE status = 'pending' AND endpoint_id = ANY($1::text[]) AND subject_id = ANY($2::text[])`,
+          values: [
+            [...new Set(ordered.map((p) => p.endpoint.id))],
+            [...new Set(ordered.map((p) => p.event.subjectId))],
+          ],
+        });
+        for (const r of existing.rows) busyPairs.add(pairKey(r.endpoint_id, r.subject_id));
+      }
+      const values: unknown[] = [];
+      for (const { event, endpoint } of planned) {
+        const isOrdered = endpoint.ordering === 'subject';
+        const key = pairKey(endpoint.id, event.subjectId);
+        const held = isOrdered && busyPairs.has(key);
+        if (isOrdered) busyPairs.add(key);
+        values.push(
+          `dlv_${newEventId()}`,
+          event.tenantId,
+          endpoint.id,
+          event.sequence,
+          event.id,
+          event.subjectId,
+          isOrdered,
+          held ? HELD : nowMs,
+        );
+      }
+      const width = 8;
+      for (let start = 0; start < values.length; start += width * 500) {
+        const chunk = values.slice(start, start + width * 500);
+        const tuples = Array.from({ length: chunk.length / width }, (_, i) => {
+          const p = (k: number) => `$${i * width + k + 2}`;
+          return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, 'pending', 0, ${p(7)}::bigint, NULL, NULL, NULL, $1, $1)`;
+        });
+        await client.query({
+          text: `INSERT INTO deliveries (${DELIVERY_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`,
+          values: [nowMs, ...chunk],
+        });
+      }
+      await client.query({
+        text: 'DELETE FROM outbox WHERE id = ANY($1::bigint[])',
+        values: [rows.map((r) => r.outbox_id)],
+      });
+      return rows.length;
+    });
+  }
+
+  async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
+    const { rows } = await this.pool.query<DeliveryRow>({
+      text: LEASE_SQL,
+      values: [request.nowMs, request.nowMs + request.leaseMs, randomUUID(), request.perEndpointCap, request.limit],
+    });
+    return rows.map(deliveryFromRow);
+  }
+
+  async releaseHeld(nowMs: number): Promise<number> {
+    const result = await this.pool.query({ text: RELEASE_HELD_SQL, values: [nowMs] });
+    return result.rowCount ?? 0;
+  }
+
+  async releaseOrphanedLeases(): Promise<number> {
+    return 0;
+  }
+
+  async release(id: string, leaseToken: string, nextAttemptAt: number): Promise<void> {
+    await this.pool.query({
+      text: 'UPDATE deliveries SET lease_until = NULL, lease_token = NULL, next_attempt_at = $1 WHERE id = $2 AND lease_token = $3',
+      values: [nextAttemptAt, id, leaseToken],
+    });
+  }
+
+  async recordAttempt(
+    attempt: AttemptRecord,
+    leaseToken: string,
+    update: DeliveryUpdate,
+    nowMs: number,
+  ): Promise<boolean> {
+    return transaction(this.pool, async (client) => {
+      await client.query({
+        text: `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.replace('id, ', '')})
+               SELECT $1, $2, $3, $4, $5::integer, $6::bigint, $7, $8::integer, $9::integer, $10, $11, $12
+               WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = $3)`,
+        values: attemptValues(attempt),
+      });
+      const result = await client.query({
+        text: `UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2, lease_until = NULL,
+                 lease_token = NULL, last_error = $3, updated_at = $4 WHERE id = $5 AND lease_token = $6`,
+        values: [
+          update.status,
+          update.status === 'pending' ? update.nextAttemptAt : nowMs,
+          update.lastError,
+          nowMs,
+          attempt.deliveryId,
+          leaseToken,
+        ],
+      });
+      if (result.rowCount === 1 && update.status === 'pending') {
+        await client.query({ text: HOLD_BACK_SQL, values: [update.nextAttemptAt, attempt.deliveryId] });
+      } else if (result.rowCount === 1) {
+        await client.query({ text: RELEASE_NEXT_SQL, values: [nowMs, attempt.deliveryId] });
+      }
+      return result.rowCount === 1;
+    });
+  }
+
+  async getDelivery(tenantId: string, id: string): Promise<DeliveryRecord | null> {
+    const { rows } = await this.pool.query<DeliveryRow>({
+      text: `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE tenant_id = $1 AND id = $2`,
+      values: [tenantId, id],
+    });
+    return rows[0] ? deliveryFromRow(rows[0]) : null;
+  }
+
+  async listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryRecord[]> {
+    const { rows } = await this.pool.query<DeliveryRow>({
+      text: `SELECT ${DELIVERY_COLUMNS} FROM deliveries
+             WHERE tenant_id = $1 AND endpoint_id = $2 AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR id < $4)
+             ORDER BY id DESC LIMIT $5`,
+      values: [tenantId, endpointId, page.status ?? null, page.before ?? null, page.limit],
+    });
+    return rows.map(deliveryFromRow);
+  }
+
+  async listAttempts(tenantId: string, endpointId: string, page: PageRequest): Promise<AttemptRecord[]> {
+    const { rows } = await this.pool.query<AttemptRow>({
+      text: `SELECT ${ATTEMPT_COLUMNS} FROM delivery_attempts
+             WHERE tenant_id = $1 AND endpoint_id = $2 AND ($3::text IS NULL OR outcome = $3) AND ($4::bigint IS NULL OR id < $4)
+             ORDER BY id DESC LIMIT $5`,
+      values: [tenantId, endpointId, page.status ?? null, page.before ?? null, page.limit],
+    });
+    return rows.map(attemptFromRow);
+  }
+
+  async requeue(tenantId: string, target: RequeueTarget, nowMs: number): Promise<number> {
+    if ('deliveryId' in target) {
+      const result = await this.pool.query({
+        text: `UPDATE deliveries SET attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,
+                 status = 'pending', next_attempt_at = $1, updated_at = $1
+               WHERE tenant_id = $2 AND id = $3 AND (lease_until IS NULL OR lease_until <= $1)`,
+        values: [nowMs, tenantId, target.deliveryId],
+      });
+      return result.rowCount ?? 0;
+    }
+    const result = await this.pool.query({
+      text: `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1,
+               lease_until = NULL, lease_token = NULL, updated_at = $1
+             WHERE tenant_id = $2 AND endpoint_id = $3 AND created_at >= $4 AND status = ANY($5::text[])`,
+      values: [
+        nowMs,
+        tenantId,
+        target.endpointId,
+        target.sinceMs,
+        target.failedOnly ? ['failed'] : ['failed', 'succeeded'],
+      ],
+    });
+    return result.rowCount ?? 0;
+  }
+
+  async queueStats(): Promise<{ pending: number; oldestCreatedAt: number | null }> {
+    const { rows } = await this.pool.query<{ n: string; oldest: string | null }>(
+      "SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries WHERE status = 'pending'",
+    );
+    const row = rows[0];
+    return { pending: Number(row?.n ?? 0), oldestCreatedAt: row?.oldest == null ? null : Number(row.oldest) };
+  }
+}

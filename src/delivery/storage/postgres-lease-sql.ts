@@ -1,0 +1,68 @@
+import { HELD } from '../delivery.js';
+import { DELIVERY_COLUMNS } from './delivery-rows.js';
+
+/** The lease and hold/release statements of the PostgreSQL delivery store, one per action. */
+
+/**
+ * Like the SQLite lease: per enabled endpoint, its free slots (cap minus its
+ * leased rows; 1 while the endpoint is failing: the circuit breaker) of due,
+ * unleased deliveries, oldest first, skipping those held back by subject
+ * ordering: an index range scan per endpoint (LATERAL), so
+ * the cost follows what is leased, not the backlog. The picked rows are then
+ * locked with SKIP LOCKED and the lease re-checked on the locked row version,
+ * so two workers never lease the same delivery.
+ */
+export const LEASE_SQL = `
+WITH busy AS (
+  SELECT endpoint_id, count(*)::int AS n FROM deliveries
+  WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until > $1 GROUP BY endpoint_id
+),
+picked AS (
+  SELECT c.id, c.next_attempt_at FROM endpoints e
+  LEFT JOIN busy ON busy.endpoint_id = e.id
+  CROSS JOIN LATERAL (
+    SELECT d.id, d.next_attempt_at FROM deliveries d
+    WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= $1
+      AND (d.lease_until IS NULL OR d.lease_until <= $1)
+      AND (NOT d.ordered OR NOT EXISTS (
+        SELECT 1 FROM deliveries p
+        WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id
+          AND p.status = 'pending' AND p.event_sequence < d.event_sequence))
+    ORDER BY d.next_attempt_at, d.event_sequence
+    LIMIT greatest(CASE WHEN e.failing_since IS NULL THEN $4 ELSE 1 END - coalesce(busy.n, 0), 0)
+  ) c
+  WHERE e.enabled
+  ORDER BY c.next_attempt_at LIMIT $5
+),
+locked AS (
+  SELECT id FROM deliveries
+  WHERE id IN (SELECT id FROM picked) AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $1)
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE deliveries SET lease_until = $2, lease_token = $3
+WHERE id IN (SELECT id FROM locked)
+RETURNING ${DELIVERY_COLUMNS}`;
+
+/** When an ordered delivery is final, its subject's next pending delivery is no longer held. */
+export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = $1
+  WHERE next_attempt_at = ${HELD} AND id = (
+    SELECT n.id FROM deliveries n JOIN deliveries r ON r.id = $2 AND r.ordered
+    WHERE n.endpoint_id = r.endpoint_id AND n.subject_id = r.subject_id AND n.status = 'pending'
+    ORDER BY n.event_sequence LIMIT 1)`;
+
+/**
+ * Repairs the one race the release above cannot see: a fan-out that held a
+ * delivery behind a predecessor finishing concurrently (READ COMMITTED).
+ */
+export const RELEASE_HELD_SQL = `UPDATE deliveries d SET next_attempt_at = $1
+  WHERE d.status = 'pending' AND d.next_attempt_at = ${HELD}
+    AND NOT EXISTS (
+      SELECT 1 FROM deliveries p
+      WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id
+        AND p.status = 'pending' AND p.event_sequence < d.event_sequence)`;
+
+/** Under subject ordering, a retry holds back the subject's later deliveries (see the SQLite store). */
+export const HOLD_BACK_SQL = `UPDATE deliveries d SET next_attempt_at = $1
+  FROM deliveries r
+  WHERE r.id = $2 AND r.ordered AND d.endpoint_id = r.endpoint_id AND d.subject_id = r.subject_id
+    AND d.status = 'pending' AND d.event_sequence > r.event_sequence AND d.next_attempt_at < $1`;

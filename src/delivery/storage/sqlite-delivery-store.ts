@@ -1,0 +1,367 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { newEventId } from '../../events/event-id.js';
+import { type EventRow, eventFromRow } from '../../storage/rows.js';
+import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
+import type { EndpointRecord } from '../endpoint.js';
+import {
+  ATTEMPT_COLUMNS,
+  type AttemptRow,
+  attemptFromRow,
+  attemptValues,
+  DELIVERY_COLUMNS,
+  type DeliveryRow,
+  deliveryFromRow,
+  ENDPOINT_COLUMNS,
+  type EndpointRow,
+  endpointFromRow,
+  specOf,
+} from './delivery-rows.js';
+import {
+  type DeliveryStore,
+  type DeliveryUpdate,
+  type EndpointMatcher,
+  failingTooLong,
+  type LeaseRequest,
+  type PageRequest,
+  type RequeueTarget,
+} from './delivery-store.js';
+import {
+  BUSY_SQL,
+  CANDIDATES_SQL,
+  HOLD_BACK_SQL,
+  RELEASE_HELD_SQL,
+  RELEASE_NEXT_SQL,
+  TAKE_SQL,
+} from './sqlite-lease-sql.js';
+
+/** Deliveries on the embedded SQLite database, sharing the main store's connection (one writer per process). */
+export class SqliteDeliveryStore implements DeliveryStore {
+  private leaseRotation = 0;
+
+  constructor(private readonly db: Database.Database) {}
+
+  async createEndpoint(e: EndpointRecord): Promise<void> {
+    this.db
+      .prepare(`INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(...this.endpointValues(e));
+  }
+
+  private endpointValues(e: EndpointRecord): unknown[] {
+    return [
+      e.id,
+      e.tenantId,
+      specOf(e),
+      e.enabled ? 1 : 0,
+      e.disabledReason,
+      e.failingSince,
+      e.secret,
+      e.previousSecret,
+      e.previousSecretExpiresAt,
+      e.createdAt,
+      e.updatedAt,
+    ];
+  }
+
+  async getEndpoint(tenantId: string, id: string): Promise<EndpointRecord | null> {
+    const row = this.db
+      .prepare(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = ? AND id = ?`)
+      .get(tenantId, id) as EndpointRow | undefined;
+    return row ? endpointFromRow(row) : null;
+  }
+
+  async listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]> {
+    const rows = this.db
+      .prepare(`SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?`)
+      .all(tenantId, page.after ?? '', page.limit) as EndpointRow[];
+    return rows.map(endpointFromRow);
+  }
+
+  async updateEndpoint(e: EndpointRecord): Promise<boolean> {
+    const info = this.db
+      .prepare(
+        `UPDATE endpoints SET spec = ?, enabled = ?, disabled_reason = ?, failing_since = ?, secret = ?, previous_secret = ?,
+           previous_secret_expires_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+      )
+      .run(
+        specOf(e),
+        e.enabled ? 1 : 0,
+        e.disabledReason,
+        e.failingSince,
+        e.secret,
+        e.previousSecret,
+        e.previousSecretExpiresAt,
+        e.updatedAt,
+        e.tenantId,
+        e.id,
+      );
+    return info.changes === 1;
+  }
+
+  async deleteEndpoint(tenantId: string, id: string): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const info = this.db.prepare('DELETE FROM endpoints WHERE tenant_id = ? AND id = ?').run(tenantId, id);
+        if (info.changes === 0) return false;
+        this.db.prepare('DELETE FROM deliveries WHERE endpoint_id = ?').run(id);
+        this.db.prepare('DELETE FROM delivery_attempts WHERE endpoint_id = ?').run(id);
+        return true;
+      })
+      .immediate();
+  }
+
+  async disableEndpoint(tenantId: string, id: string, reason: string, nowMs: number): Promise<void> {
+    this.db
+      .prepare('UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE tenant_id = ? AND id = ?')
+      .run(reason, nowMs, tenantId, id);
+  }
+
+  async recordHealth(endpointId: string, ok: boolean, nowMs: number, disableAfterMs: number): Promise<boolean> {
+    if (ok) {
+      this.db
+        .prepare('UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL')
+        .run(endpointId);
+      return false;
+    }
+    return this.db
+      .transaction(() => {
+        this.db
+          .prepare('UPDATE endpoints SET failing_since = coalesce(failing_since, ?) WHERE id = ?')
+          .run(nowMs, endpointId);
+        const info = this.db
+          .prepare(
+            'UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1 AND failing_since <= ?',
+          )
+          .run(failingTooLong(disableAfterMs), nowMs, endpointId, nowMs - disableAfterMs);
+        return info.changes === 1;
+      })
+      .immediate();
+  }
+
+  async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
+    const rows = this.db
+      .prepare(
+        `SELECT o.id AS outbox_id, s.attributes AS subject_attributes, e.*
+         FROM outbox o
+         LEFT JOIN events e ON e.tenant_id = o.tenant_id AND e.sequence = o.event_sequence
+         LEFT JOIN subjects s ON s.tenant_id = e.tenant_id AND s.id = e.subject_id
+         ORDER BY o.id LIMIT ?`,
+      )
+      .all(limit) as Array<EventRow & { outbox_id: number; subject_attributes: string | null }>;
+    if (rows.length === 0) return 0;
+    const endpointsOf = this.db.prepare(
+      `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = ? AND enabled = 1 ORDER BY id`,
+    );
+    const insert = this.db.prepare(
+      `INSERT INTO deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, NULL, NULL, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    );
+    const remove = this.db.prepare('DELETE FROM outbox WHERE id = ?');
+    const hasPending = this.db
+      .prepare("SELECT 1 FROM deliveries WHERE endpoint_id = ? AND subject_id = ? AND status = 'pending' LIMIT 1")
+      .pluck();
+    // The outbox rows are read outside the write transaction: only this
+    // process fans out on SQLite, and the deletes below are keyed by id.
+    this.db
+      .transaction(() => {
+        const byTenant = new Map<string, EndpointRecord[]>();
+        for (const row of rows) {
+          remove.run(row.outbox_id);
+          if (row.id === null) continue; // the event is gone (retention): nothing to announce
+          const event = eventFromRow(row);
+          let endpoints = byTenant.get(event.tenantId);
+          if (!endpoints) {
+            endpoints = (endpointsOf.all(event.tenantId) as EndpointRow[]).map(endpointFromRow);
+            byTenant.set(event.tenantId, endpoints);
+          }
+          if (endpoints.length === 0) continue;
+          const attributes = row.subject_attributes === null ? null : JSON.parse(row.subject_attributes);
+          for (const endpoint of match(event, attributes, endpoints)) {
+            const ordered = endpoint.ordering === 'subject';
+            const held = ordered && hasPending.get(endpoint.id, event.subjectId) !== undefined;
+            insert.run(
+              `dlv_${newEventId()}`,
+              event.tenantId,
+              endpoint.id,
+              event.sequence,
+              event.id,
+              event.subjectId,
+              ordered ? 1 : 0,
+              held ? HELD : nowMs,
+              nowMs,
+              nowMs,
+            );
+          }
+        }
+      })
+      .immediate();
+    return rows.length;
+  }
+
+  /**
+   * Walks the enabled endpoints from a rotating start (so a global `limit`
+   * does not always favour the same ones), takes each one's free slots
+   * (`perEndpointCap` minus its leased rows; 1 while the endpoint is failing,
+   * the circuit breaker's probe) of candidates, and leases them in the same
+   * transaction.
+   */
+  async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
+    const { nowMs: now, limit, perEndpointCap } = request;
+    const rows = this.db
+      .transaction(() => {
+        const busy = new Map(
+          (this.db.prepare(BUSY_SQL).all({ now }) as Array<{ endpoint_id: string; n: number }>).map((r) => [
+            r.endpoint_id,
+            r.n,
+          ]),
+        );
+        const endpoints = this.db
+          .prepare('SELECT id, failing_since FROM endpoints WHERE enabled = 1 ORDER BY id')
+          .all() as Array<{ id: string; failing_since: number | null }>;
+        const candidates = this.db.prepare(CANDIDATES_SQL).pluck();
+        const picked: string[] = [];
+        const start = endpoints.length === 0 ? 0 : this.leaseRotation++ % endpoints.length;
+        for (let i = 0; i < endpoints.length && picked.length < limit; i++) {
+          const endpoint = endpoints[(start + i) % endpoints.length] as { id: string; failing_since: number | null };
+          const endpointId = endpoint.id;
+          const cap = endpoint.failing_since === null ? perEndpointCap : 1;
+          const free = Math.min(cap - (busy.get(endpointId) ?? 0), limit - picked.length);
+          if (free > 0) picked.push(...(candidates.all({ endpointId, now, free }) as string[]));
+        }
+        if (picked.length === 0) return [];
+        return this.db.prepare(TAKE_SQL).all({
+          ids: JSON.stringify(picked),
+          leaseUntil: now + request.leaseMs,
+          token: randomUUID(),
+        }) as DeliveryRow[];
+      })
+      .immediate();
+    return rows.map(deliveryFromRow);
+  }
+
+  async releaseHeld(nowMs: number): Promise<number> {
+    return this.db.prepare(RELEASE_HELD_SQL).run({ now: nowMs }).changes;
+  }
+
+  async releaseOrphanedLeases(): Promise<number> {
+    const info = this.db
+      .prepare(
+        "UPDATE deliveries SET lease_until = NULL, lease_token = NULL WHERE status = 'pending' AND lease_until IS NOT NULL",
+      )
+      .run();
+    return info.changes;
+  }
+
+  async release(id: string, leaseToken: string, nextAttemptAt: number): Promise<void> {
+    this.db
+      .prepare(
+        'UPDATE deliveries SET lease_until = NULL, lease_token = NULL, next_attempt_at = ? WHERE id = ? AND lease_token = ?',
+      )
+      .run(nextAttemptAt, id, leaseToken);
+  }
+
+  async recordAttempt(
+    attempt: AttemptRecord,
+    leaseToken: string,
+    update: DeliveryUpdate,
+    nowMs: number,
+  ): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            // the delivery may have been deleted with its endpoint while in flight: keep no orphan
+            `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.replace('id, ', '')})
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`,
+          )
+          .run(...attemptValues(attempt), attempt.deliveryId);
+        const info = this.db
+          .prepare(
+            `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL,
+               lease_token = NULL, last_error = ?, updated_at = ? WHERE id = ? AND lease_token = ?`,
+          )
+          .run(
+            update.status,
+            update.status === 'pending' ? update.nextAttemptAt : nowMs,
+            update.lastError,
+            nowMs,
+            attempt.deliveryId,
+            leaseToken,
+          );
+        if (info.changes === 1 && update.status === 'pending') {
+          this.db.prepare(HOLD_BACK_SQL).run({ next: update.nextAttemptAt, id: attempt.deliveryId });
+        } else if (info.changes === 1) {
+          this.db.prepare(RELEASE_NEXT_SQL).run({ now: nowMs, id: attempt.deliveryId });
+        }
+        return info.changes === 1;
+      })
+      .immediate();
+  }
+
+  async getDelivery(tenantId: string, id: string): Promise<DeliveryRecord | null> {
+    const row = this.db
+      .prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE tenant_id = ? AND id = ?`)
+      .get(tenantId, id) as DeliveryRow | undefined;
+    return row ? deliveryFromRow(row) : null;
+  }
+
+  async listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${DELIVERY_COLUMNS} FROM deliveries
+         WHERE tenant_id = @tenantId AND endpoint_id = @endpointId
+           ${page.status ? 'AND status = @status' : ''} ${page.before ? 'AND id < @before' : ''}
+         ORDER BY id DESC LIMIT @limit`,
+      )
+      .all({ tenantId, endpointId, status: page.status, before: page.before, limit: page.limit }) as DeliveryRow[];
+    return rows.map(deliveryFromRow);
+  }
+
+  async listAttempts(tenantId: string, endpointId: string, page: PageRequest): Promise<AttemptRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${ATTEMPT_COLUMNS} FROM delivery_attempts
+         WHERE tenant_id = @tenantId AND endpoint_id = @endpointId
+           ${page.status ? 'AND outcome = @status' : ''} ${page.before ? 'AND id < @before' : ''}
+         ORDER BY id DESC LIMIT @limit`,
+      )
+      .all({
+        tenantId,
+        endpointId,
+        status: page.status,
+        before: page.before === undefined ? undefined : Number(page.before),
+        limit: page.limit,
+      }) as AttemptRow[];
+    return rows.map(attemptFromRow);
+  }
+
+  async requeue(tenantId: string, target: RequeueTarget, nowMs: number): Promise<number> {
+    const reset = `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now,
+      lease_until = NULL, lease_token = NULL, updated_at = @now`;
+    if ('deliveryId' in target) {
+      // A pending delivery is only made due now; its retry count stands.
+      const info = this.db
+        .prepare(
+          `UPDATE deliveries SET attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,
+             status = 'pending', next_attempt_at = @now, updated_at = @now
+           WHERE tenant_id = @tenantId AND id = @id AND (lease_until IS NULL OR lease_until <= @now)`,
+        )
+        .run({ now: nowMs, tenantId, id: target.deliveryId });
+      return info.changes;
+    }
+    const statuses = target.failedOnly ? "('failed')" : "('failed', 'succeeded')";
+    const info = this.db
+      .prepare(
+        `${reset} WHERE tenant_id = @tenantId AND endpoint_id = @endpointId AND created_at >= @since AND status IN ${statuses}`,
+      )
+      .run({ now: nowMs, tenantId, endpointId: target.endpointId, since: target.sinceMs });
+    return info.changes;
+  }
+
+  async queueStats(): Promise<{ pending: number; oldestCreatedAt: number | null }> {
+    const row = this.db
+      .prepare("SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries WHERE status = 'pending'")
+      .get() as { n: number; oldest: number | null };
+    return { pending: row.n, oldestCreatedAt: row.oldest };
+  }
+}

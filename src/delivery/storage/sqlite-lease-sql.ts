@@ -1,0 +1,51 @@
+import { HELD } from '../delivery.js';
+import { DELIVERY_COLUMNS } from './delivery-rows.js';
+
+/** The lease and hold/release statements of the SQLite delivery store, one per action. */
+
+/** Leased deliveries per endpoint right now (bounded by the in-flight count, via `deliveries_leased`). */
+export const BUSY_SQL = `SELECT endpoint_id, count(*) AS n FROM deliveries INDEXED BY deliveries_leased
+  WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until > @now GROUP BY endpoint_id`;
+
+/**
+ * One endpoint's leasable deliveries, oldest first: due, not leased, and,
+ * under subject ordering, with no older pending delivery of the same subject.
+ * An index range scan per endpoint, so the cost follows what is leased, not
+ * the size of the backlog (ranking every due row took 35 ms per lease at
+ * 20k pending, 117 ms at 100k).
+ */
+export const CANDIDATES_SQL = `SELECT d.id FROM deliveries d
+  WHERE d.endpoint_id = @endpointId AND d.status = 'pending' AND d.next_attempt_at <= @now
+    AND (d.lease_until IS NULL OR d.lease_until <= @now)
+    AND (d.ordered = 0 OR NOT EXISTS (
+      SELECT 1 FROM deliveries p
+      WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id
+        AND p.status = 'pending' AND p.event_sequence < d.event_sequence))
+  ORDER BY d.next_attempt_at, d.event_sequence LIMIT @free`;
+
+/** When an ordered delivery is final, its subject's next pending delivery is no longer held. */
+export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = @now
+  WHERE next_attempt_at = ${HELD} AND id = (
+    SELECT n.id FROM deliveries n JOIN deliveries r ON r.id = @id AND r.ordered = 1
+    WHERE n.endpoint_id = r.endpoint_id AND n.subject_id = r.subject_id AND n.status = 'pending'
+    ORDER BY n.event_sequence LIMIT 1)`;
+
+export const RELEASE_HELD_SQL = `UPDATE deliveries SET next_attempt_at = @now
+  WHERE status = 'pending' AND next_attempt_at = ${HELD}
+    AND NOT EXISTS (
+      SELECT 1 FROM deliveries p
+      WHERE p.endpoint_id = deliveries.endpoint_id AND p.subject_id = deliveries.subject_id
+        AND p.status = 'pending' AND p.event_sequence < deliveries.event_sequence)`;
+
+export const TAKE_SQL = `UPDATE deliveries SET lease_until = @leaseUntil, lease_token = @token
+  WHERE id IN (SELECT value FROM json_each(@ids))
+  RETURNING ${DELIVERY_COLUMNS}`;
+
+/**
+ * Under subject ordering, a retry holds back the subject's later deliveries:
+ * they are not due before it, so the lease does not keep scanning them.
+ */
+export const HOLD_BACK_SQL = `UPDATE deliveries SET next_attempt_at = @next
+  WHERE status = 'pending' AND next_attempt_at < @next
+    AND (endpoint_id, subject_id) = (SELECT endpoint_id, subject_id FROM deliveries WHERE id = @id AND ordered = 1)
+    AND event_sequence > (SELECT event_sequence FROM deliveries WHERE id = @id)`;

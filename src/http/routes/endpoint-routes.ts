@@ -1,0 +1,341 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { ATTEMPT_OUTCOMES, DELIVERY_STATUSES, publicAttempt, publicDelivery } from '../../delivery/delivery.js';
+import { publicEndpoint } from '../../delivery/endpoint.js';
+import {
+  AttemptSchema,
+  CreateEndpointBody,
+  DeliverySchema,
+  EndpointSchema,
+  UpdateEndpointBody,
+} from '../../delivery/endpoint-schemas.js';
+import { type EndpointService, secretFields } from '../../delivery/endpoint-service.js';
+import type { DeliveryStore } from '../../delivery/storage/delivery-store.js';
+import { notFound, TidingsError, wrongField } from '../../errors/tidings-error.js';
+import { callerOf } from '../plugins/auth.js';
+import { errorResponses } from '../schemas.js';
+
+export interface EndpointRouteDeps {
+  endpoints: EndpointService;
+  deliveries: DeliveryStore;
+  clock: () => Date;
+  /** Wakes the dispatcher after a replay or retry so it does not wait for its next poll. */
+  nudge: () => void;
+}
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+const tenantRoute = (scope: 'read' | 'manage') => ({ auth: 'tenant' as const, scope });
+const tags = ['endpoints'];
+
+const pageQuery = (statuses: readonly string[]) =>
+  Type.Object(
+    {
+      status: Type.Optional(Type.Union(statuses.map((s) => Type.Literal(s)))),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+      cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    },
+    { additionalProperties: false },
+  );
+
+function cursorOf(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const value = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(value)) throw wrongField('cursor', 'cursor is not one this server handed out');
+  return value;
+}
+const nextCursor = <T>(rows: T[], limit: number, key: (row: T) => string) => {
+  const last = rows.at(-1);
+  return last !== undefined && rows.length === limit ? Buffer.from(key(last)).toString('base64url') : null;
+};
+
+/** `/v1/endpoints` and the delivery routes under it: configuration, secrets, attempt history, replay. */
+export function endpointRoutes(deps: EndpointRouteDeps) {
+  return async (instance: FastifyInstance) => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+    const owned = async (tenantId: string, id: string) => deps.endpoints.get(tenantId, id);
+
+    app.post(
+      '/v1/endpoints',
+      {
+        config: tenantRoute('manage'),
+        schema: {
+          tags,
+          summary: 'Create an endpoint; the answer carries its signing secret, shown this once',
+          body: CreateEndpointBody,
+          response: { 201: EndpointSchema, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request, reply) => {
+        const endpoint = await deps.endpoints.create(callerOf(request).tenantId, request.body);
+        return reply.status(201).send({ ...publicEndpoint(endpoint), ...secretFields(endpoint) });
+      },
+    );
+
+    app.get(
+      '/v1/endpoints',
+      {
+        config: tenantRoute('read'),
+        schema: {
+          tags,
+          summary: 'List endpoints',
+          querystring: Type.Object(
+            {
+              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+              cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              endpoints: Type.Array(EndpointSchema),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errorResponses(400, 401, 403),
+          },
+        },
+      },
+      async (request) => {
+        const limit = request.query.limit ?? 50;
+        const after = cursorOf(request.query.cursor);
+        const rows = await deps.deliveries.listEndpoints(callerOf(request).tenantId, {
+          ...(after ? { after } : {}),
+          limit,
+        });
+        return { endpoints: rows.map(publicEndpoint), nextCursor: nextCursor(rows, limit, (e) => e.id) };
+      },
+    );
+
+    app.get(
+      '/v1/endpoints/:id',
+      {
+        config: tenantRoute('read'),
+        schema: {
+          tags,
+          summary: 'Get an endpoint (never its secrets)',
+          params: IdParams,
+          response: { 200: EndpointSchema, ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (request) => publicEndpoint(await owned(callerOf(request).tenantId, request.params.id)),
+    );
+
+    app.patch(
+      '/v1/endpoints/:id',
+      {
+        config: tenantRoute('manage'),
+        schema: {
+          tags,
+          summary: 'Change an endpoint; `enabled: true` re-enables one disabled by a 410 or by hand',
+          params: IdParams,
+          body: UpdateEndpointBody,
+          response: { 200: EndpointSchema, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const { endpoint, newSecret } = await deps.endpoints.update(
+          callerOf(request).tenantId,
+          request.params.id,
+          request.body,
+        );
+        return { ...publicEndpoint(endpoint), ...(newSecret ? secretFields(endpoint) : {}) };
+      },
+    );
+
+    app.delete(
+      '/v1/endpoints/:id',
+      {
+        config: tenantRoute('manage'),
+        schema: {
+          tags,
+          summary: 'Delete an endpoint with its deliveries and attempts',
+          params: IdParams,
+          response: errorResponses(401, 403, 404),
+        },
+      },
+      async (request, reply) => {
+        await deps.endpoints.remove(callerOf(request).tenantId, request.params.id);
+        return reply.status(204).send();
+      },
+    );
+
+    const SecretAnswer = Type.Object({
+      secret: Type.String(),
+      publicKey: Type.Optional(Type.String()),
+      previousSecretExpiresAt: Type.Union([Type.String(), Type.Null()]),
+    });
+    const secretAnswer = (e: Awaited<ReturnType<typeof owned>>) => ({
+      ...secretFields(e),
+      previousSecretExpiresAt:
+        e.previousSecret !== null && e.previousSecretExpiresAt !== null
+          ? new Date(e.previousSecretExpiresAt).toISOString()
+          : null,
+    });
+
+    app.post(
+      '/v1/endpoints/:id/reveal-secret',
+      {
+        config: tenantRoute('manage'),
+        schema: {
+          tags,
+          summary: "Show the endpoint's current signing secret",
+          params: IdParams,
+          response: { 200: SecretAnswer, ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (request) => secretAnswer(await owned(callerOf(request).tenantId, request.params.id)),
+    );
+
+    app.post(
+      '/v1/endpoints/:id/rotate-secret',
+      {
+        config: tenantRoute('manage'),
+        schema: {
+          tags,
+          summary: 'New signing secret; the old one keeps signing beside it for the grace period (default 24 h)',
+          params: IdParams,
+          body: Type.Optional(
+            Type.Object(
+              { gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600 })) },
+              { additionalProperties: false },
+            ),
+          ),
+          response: { 200: SecretAnswer, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const endpoint = await deps.endpoints.rotateSecret(
+          callerOf(request).tenantId,
+          request.params.id,
+          request.body?.gracePeriodSeconds,
+        );
+        return secretAnswer(endpoint);
+      },
+    );
+
+    app.get(
+      '/v1/endpoints/:id/deliveries',
+      {
+        config: tenantRoute('read'),
+        schema: {
+          tags,
+          summary: 'Deliveries to this endpoint, newest first',
+          params: IdParams,
+          querystring: pageQuery(DELIVERY_STATUSES),
+          response: {
+            200: Type.Object({
+              deliveries: Type.Array(DeliverySchema),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request) => {
+        const { tenantId } = callerOf(request);
+        await owned(tenantId, request.params.id);
+        const limit = request.query.limit ?? 50;
+        const before = cursorOf(request.query.cursor);
+        const rows = await deps.deliveries.listDeliveries(tenantId, request.params.id, {
+          ...(request.query.status ? { status: request.query.status } : {}),
+          ...(before ? { before } : {}),
+          limit,
+        });
+        return { deliveries: rows.map(publicDelivery), nextCursor: nextCursor(rows, limit, (d) => d.id) };
+      },
+    );
+
+    app.get(
+      '/v1/endpoints/:id/attempts',
+      {
+        config: tenantRoute('read'),
+        schema: {
+          tags,
+          summary: 'HTTP attempts to this endpoint, newest first; `status` filters by outcome',
+          params: IdParams,
+          querystring: pageQuery(ATTEMPT_OUTCOMES),
+          response: {
+            200: Type.Object({
+              attempts: Type.Array(AttemptSchema),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request) => {
+        const { tenantId } = callerOf(request);
+        await owned(tenantId, request.params.id);
+        const limit = request.query.limit ?? 50;
+        const before = cursorOf(request.query.cursor);
+        if (before !== undefined && !/^\d+$/.test(before))
+          throw wrongField('cursor', 'cursor is not one this server handed out');
+        const rows = await deps.deliveries.listAttempts(tenantId, request.params.id, {
+          ...(request.query.status ? { status: request.query.status } : {}),
+          ...(before ? { before } : {}),
+          limit,
+        });
+        return { attempts: rows.map(publicAttempt), nextCursor: nextCursor(rows, limit, (a) => String(a.id)) };
+      },
+    );
+
+    app.post(
+      '/v1/endpoints/:id/replay',
+      {
+        config: tenantRoute('manage'),
+        schema: {
+          tags,
+          summary: 'Queue again the failed (or, with failedOnly false, all) deliveries created since a time',
+          params: IdParams,
+          body: Type.Object(
+            { since: Type.String({ format: 'date-time' }), failedOnly: Type.Optional(Type.Boolean({ default: true })) },
+            { additionalProperties: false },
+          ),
+          response: { 202: Type.Object({ requeued: Type.Integer() }), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const { tenantId } = callerOf(request);
+        await owned(tenantId, request.params.id);
+        const requeued = await deps.deliveries.requeue(
+          tenantId,
+          {
+            endpointId: request.params.id,
+            sinceMs: Date.parse(request.body.since),
+            failedOnly: request.body.failedOnly ?? true,
+          },
+          deps.clock().getTime(),
+        );
+        deps.nudge();
+        return reply.status(202).send({ requeued });
+      },
+    );
+
+    app.post(
+      '/v1/deliveries/:id/retry',
+      {
+        config: tenantRoute('manage'),
+        schema: {
+          tags,
+          summary: 'Try one delivery again now (a dead letter restarts its retry schedule)',
+          params: IdParams,
+          response: { 202: DeliverySchema, ...errorResponses(401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const { tenantId } = callerOf(request);
+        const changed = await deps.deliveries.requeue(
+          tenantId,
+          { deliveryId: request.params.id },
+          deps.clock().getTime(),
+        );
+        const delivery = await deps.deliveries.getDelivery(tenantId, request.params.id);
+        if (!delivery) throw notFound(`delivery ${request.params.id}`);
+        if (changed === 0)
+          throw new TidingsError('conflict', 'the delivery is being tried right now', { target: 'id' });
+        deps.nudge();
+        return reply.status(202).send(publicDelivery(delivery));
+      },
+    );
+  };
+}

@@ -1,0 +1,78 @@
+import type { RuntimeOptions } from '../../src/server/create-runtime.js';
+import { BUILTIN_WORKFLOWS } from '../../src/workflows/builtin/index.js';
+import type { WorkflowDefinition } from '../../src/workflows/workflow-definition.js';
+import { createWorkflowRegistry } from '../../src/workflows/workflow-registry.js';
+import { startTestApp, type TestApp } from '../helpers/test-runtime.js';
+
+/** A test workflow whose subjects take any number of `ticket-noted` events, for ordering tests. */
+const ticket: WorkflowDefinition = {
+  name: 'ticket',
+  title: 'Ticket',
+  description: 'test workflow',
+  states: ['open', 'closed'],
+  terminalStates: ['closed'],
+  initial: [{ type: 'ticket-opened', to: 'open' }],
+  transitions: [
+    { type: 'ticket-noted', from: ['open'], to: 'open' },
+    { type: 'ticket-closed', from: ['open'], to: 'closed' },
+  ],
+  format: 'native',
+};
+
+export const registry = createWorkflowRegistry([...BUILTIN_WORKFLOWS, ticket]);
+
+/** Retries fast and short timeouts, so every outcome is seen within a test. */
+export const FAST = { TIDINGS_RETRY_SCHEDULE: '50ms,100ms,200ms' };
+
+export const FAST_DISPATCH: RuntimeOptions['delivery'] = {
+  pollIntervalMs: 20,
+  totalTimeoutMs: 500,
+  connectTimeoutMs: 500,
+  leaseMarginMs: 1000,
+};
+
+export interface Harness {
+  app: TestApp;
+  auth: { authorization: string };
+  createEndpoint(body: Record<string, unknown>): Promise<{ id: string; secret: string } & Record<string, unknown>>;
+  openTicket(id: string): Promise<void>;
+  note(id: string, n: number): Promise<void>;
+  inject: TestApp['runtime']['app']['inject'];
+  close(): Promise<void>;
+}
+
+/** A started runtime with workers running and one tenant. */
+export async function harness(env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<Harness> {
+  const app = await startTestApp({ ...FAST, ...env }, { registry, delivery: FAST_DISPATCH, ...options });
+  app.runtime.startWorkers();
+  const { auth } = await app.tenant();
+  const inject = app.runtime.app.inject.bind(app.runtime.app) as TestApp['runtime']['app']['inject'];
+  const post = async (url: string, payload: unknown) => {
+    const res = await app.runtime.app.inject({ method: 'POST', url, headers: auth, payload: payload as object });
+    if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
+    return res.json() as Record<string, unknown>;
+  };
+  return {
+    app,
+    auth,
+    inject,
+    async createEndpoint(body) {
+      return (await post('/v1/endpoints', body)) as { id: string; secret: string };
+    },
+    async openTicket(id) {
+      await post('/v1/subjects', { workflow: 'ticket', id });
+    },
+    async note(id, n) {
+      await post(`/v1/subjects/${id}/events`, { type: 'ticket-noted', data: { n } });
+    },
+    close: () => app.close(),
+  };
+}
+
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
