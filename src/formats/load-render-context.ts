@@ -21,9 +21,17 @@ export async function loadRenderContext(store: Store, event: StoredEvent, issuer
   const parent = parentId ? await store.getSubject(event.tenantId, parentId) : null;
   let children: Subject[] = [];
   if (event.workflow === 'videoid-request') {
-    children = await store.listSubjects(event.tenantId, { parentId: subject.id, workflow: 'videoid-certificate', limit: 500 });
+    children = await store.listSubjects(event.tenantId, {
+      parentId: subject.id,
+      workflow: 'videoid-certificate',
+      limit: 500,
+    });
   } else if (event.workflow === 'videoid-certificate' && parent) {
-    children = await store.listSubjects(event.tenantId, { parentId: parent.id, workflow: 'videoid-certificate', limit: 500 });
+    children = await store.listSubjects(event.tenantId, {
+      parentId: parent.id,
+      workflow: 'videoid-certificate',
+      limit: 500,
+    });
   }
   return { event, subject, parent, children, issuer };
 }

@@ -40,7 +40,13 @@ describe('the tidings CLI', () => {
   });
 
   test('bad arguments give a clear message and exit code 2', () => {
-    for (const args of [['frobnicate'], ['tenants', 'create'], ['workflows', 'show', 'nope'], ['serve', '--role', 'boss'], ['serve', '--bogus']]) {
+    for (const args of [
+      ['frobnicate'],
+      ['tenants', 'create'],
+      ['workflows', 'show', 'nope'],
+      ['serve', '--role', 'boss'],
+      ['serve', '--bogus'],
+    ]) {
       const run = tidings(...args);
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.err}`);
       assert.match(run.err, /^tidings: /);

@@ -21,7 +21,13 @@ test('the committed openapi.json is what the route schemas generate (regenerate:
 test('every documented route answers errors with the shared Error schema', async () => {
   const doc = JSON.parse(readFileSync(join(process.cwd(), 'openapi.json'), 'utf8'));
   assert.equal(doc.openapi, '3.1.0');
-  for (const path of ['/v1/tenants', '/v1/subjects', '/v1/subjects/{id}', '/v1/subjects/{id}/events', '/v1/workflows']) {
+  for (const path of [
+    '/v1/tenants',
+    '/v1/subjects',
+    '/v1/subjects/{id}',
+    '/v1/subjects/{id}/events',
+    '/v1/workflows',
+  ]) {
     assert.ok(doc.paths[path], `${path} is documented`);
   }
   assert.ok(doc.components.schemas.Error, 'the Error schema is a component');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type TestApp, fakeClock, startTestApp } from '../helpers/test-runtime.js';
+import { fakeClock, startTestApp, type TestApp } from '../helpers/test-runtime.js';
 
 const DAY = 86_400_000;
 
@@ -14,7 +14,8 @@ describe('timers fire through the transition path at the right instant', () => {
   });
   after(() => t.close());
   const post = (url: string, payload: object) => t.runtime.app.inject({ method: 'POST', url, headers: auth, payload });
-  const status = async (id: string) => (await t.runtime.app.inject({ url: `/v1/subjects/${id}`, headers: auth })).json().status;
+  const status = async (id: string) =>
+    (await t.runtime.app.inject({ url: `/v1/subjects/${id}`, headers: auth })).json().status;
 
   test('FIT-Connect: 14 days in submitted → reject-submission, not a millisecond earlier', async () => {
     await post('/v1/subjects', { workflow: 'fit-case', id: 'case-t' });
@@ -46,7 +47,11 @@ describe('timers fire through the transition path at the right instant', () => {
     const res = await post('/v1/subjects', {
       workflow: 'idv-transaction',
       id: 'tx-exp',
-      attributes: { brand_id: '3f2b8c1e-8a57-4d5e-9d3c-0f1e2d3c4b5a', workflow_id: '9d2b8c1e-8a57-4d5e-9d3c-0f1e2d3c4b5a', expiry_timestamp: expiry },
+      attributes: {
+        brand_id: '3f2b8c1e-8a57-4d5e-9d3c-0f1e2d3c4b5a',
+        workflow_id: '9d2b8c1e-8a57-4d5e-9d3c-0f1e2d3c4b5a',
+        expiry_timestamp: expiry,
+      },
     });
     assert.equal(res.statusCode, 201, res.body);
     clock.advance(2 * DAY - 1000);
