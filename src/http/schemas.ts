@@ -38,6 +38,9 @@ export const SubjectSchema = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
     statusChangedAt: Type.String({ format: 'date-time' }),
+    erasedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'When personal data was erased (POST /v1/subjects/{id}/erase); null otherwise',
+    }),
   },
   { $id: 'Subject' },
 );

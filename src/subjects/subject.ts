@@ -27,5 +27,6 @@ export function publicSubject(subject: Subject) {
     createdAt: subject.createdAt,
     updatedAt: subject.updatedAt,
     statusChangedAt: subject.statusChangedAt,
+    erasedAt: subject.erasedAt ?? null,
   };
 }

@@ -149,6 +149,7 @@ describe('SET logs (seed 002) and the JWKS', () => {
     assert.ok(res.json().erasedAt);
     const subject = (await api.get(`/v1/subjects/${SUBMISSION}`)).json();
     assert.deepEqual(subject.attributes, {});
+    assert.equal(subject.erasedAt, res.json().erasedAt, 'the subject shows when it was erased');
     const log = (await api.get(`/v1/submissions/${SUBMISSION}/events`)).json().eventLog as string[];
     const jwks = await servedJwks(t);
     for (const jws of log) {
