@@ -20,7 +20,15 @@ export interface RetentionJobDeps {
 export interface RetentionRun {
   events: number;
   sets: number;
+  idempotencyRecords: number;
 }
+
+/**
+ * Idempotency-Key answers are kept a day (as Stripe does): long enough for any
+ * client retry, and short enough that an erased subject's data does not live
+ * on in a stored answer.
+ */
+export const IDEMPOTENCY_TTL_MS = 86_400_000;
 
 /**
  * Deletes events older than the retention window (default 90 days, seed 003's
@@ -38,7 +46,7 @@ export class RetentionJob {
     const { store, storage, keys, clock } = this.deps;
     const batch = this.deps.batchSize ?? 1_000;
     const cutoff = new Date(clock().getTime() - this.deps.retentionDays * 86_400_000).toISOString();
-    const run: RetentionRun = { events: 0, sets: 0 };
+    const run: RetentionRun = { events: 0, sets: 0, idempotencyRecords: 0 };
     for (const tenant of await store.listTenants()) {
       for (;;) {
         const deleted = await storage.deleteExpiredEvents(tenant.id, cutoff, batch);
@@ -54,6 +62,13 @@ export class RetentionJob {
       if (deleted < batch) break;
       await yieldToEventLoop();
     }
+    const keysBefore = new Date(clock().getTime() - IDEMPOTENCY_TTL_MS).toISOString();
+    for (;;) {
+      const deleted = await store.deleteIdempotencyRecords(keysBefore, batch);
+      run.idempotencyRecords += deleted;
+      if (deleted < batch) break;
+      await yieldToEventLoop();
+    }
     return run;
   }
 
@@ -65,7 +80,7 @@ export class RetentionJob {
       this.running = this.runOnce()
         .catch((error: unknown) => {
           logger?.error({ err: error }, 'retention run failed');
-          return { events: 0, sets: 0 };
+          return { events: 0, sets: 0, idempotencyRecords: 0 };
         })
         .finally(() => {
           this.running = null;

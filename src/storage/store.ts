@@ -34,6 +34,8 @@ export interface IdempotencyRecord {
 export interface IdempotencyWrite {
   key: string;
   requestHash: string;
+  /** When the request was answered (the caller's clock); records expire a day later. */
+  createdAt: string;
   /** Builds the answer from the committed events (their sequence numbers are known only then). */
   respond: (events: StoredEvent[]) => { status: number; body: unknown };
 }
@@ -104,6 +106,8 @@ export interface Store {
    */
   commit(tenantId: string, change: Change, idempotency?: IdempotencyWrite): Promise<CommitResult>;
   getIdempotency(tenantId: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Deletes up to `limit` idempotency records created before `before`; returns how many. */
+  deleteIdempotencyRecords(before: string, limit: number): Promise<number>;
 
   listEvents(tenantId: string, filter: EventFilter): Promise<StoredEvent[]>;
   getEvent(tenantId: string, id: string): Promise<StoredEvent | null>;

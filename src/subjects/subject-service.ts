@@ -156,7 +156,12 @@ export class SubjectService {
         tenantId,
         change,
         idempotency
-          ? { key: idempotency.key, requestHash: hash, respond: (events) => ({ status, body: respond(events) }) }
+          ? {
+              key: idempotency.key,
+              requestHash: hash,
+              createdAt: this.deps.clock().toISOString(),
+              respond: (events) => ({ status, body: respond(events) }),
+            }
           : undefined,
       );
       if (result.ok) {

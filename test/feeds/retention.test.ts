@@ -39,7 +39,7 @@ describe('retention', () => {
     const res = await api.get(`/v1/events?afterEventId=${oldPage.events[3].id}`);
     assert.equal(res.statusCode, 400);
     assert.match(res.json().errors[0].message, /past retention/);
-    assert.deepEqual(await job.runOnce(), { events: 0, sets: 0 });
+    assert.deepEqual(await job.runOnce(), { events: 0, sets: 0, idempotencyRecords: 0 });
   });
 
   test('a cursor older than the window is refused before the job has deleted it', async () => {
@@ -69,5 +69,24 @@ describe('retention', () => {
     const run = await job.runOnce();
     assert.ok(run.events >= 23);
     assert.deepEqual((await client(t, other.auth).get('/v1/events')).json(), { lastEventId: null, events: [] });
+  });
+
+  test('Idempotency-Key answers are kept a day, then the key may be used afresh', async () => {
+    const post = () =>
+      t.runtime.app.inject({
+        method: 'POST',
+        url: '/v1/subjects',
+        headers: { ...tenant.auth, 'idempotency-key': 'daily-import-42' },
+        payload: { workflow: 'fit-case' },
+      });
+    const first = await post();
+    clock.advance(23 * 3_600_000);
+    await t.runtime.pull.retention.runOnce();
+    assert.deepEqual((await post()).json(), first.json(), 'replayed within the day');
+    clock.advance(2 * 3_600_000);
+    assert.ok((await t.runtime.pull.retention.runOnce()).idempotencyRecords >= 1);
+    const fresh = await post();
+    assert.equal(fresh.statusCode, 201);
+    assert.notEqual(fresh.json().id, first.json().id, 'a new subject, not a replay');
   });
 });

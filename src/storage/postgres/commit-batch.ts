@@ -4,6 +4,7 @@ import type { Change } from '../../workflows/engine.js';
 import type { CommitResult, IdempotencyRecord, IdempotencyWrite } from '../store.js';
 import { type Checkout, checkout } from './checkout.js';
 import { commitChange } from './commit-change.js';
+import { NOTIFY_OUTBOX, notifyOutbox } from './outbox-notifier.js';
 import { isDataRefusal } from './pg-errors.js';
 import { appendEvents } from './sql/append-events.js';
 import { findIdempotency, insertIdempotencies } from './sql/idempotency.js';
@@ -78,6 +79,12 @@ export async function commitBatch(pool: pg.Pool, batch: PendingCommit[]): Promis
   try {
     await client.query('BEGIN');
     outcomes = await writeAllSubjects(client, batch);
+    // Wakes the worker processes (LISTEN, `outbox-notifier.ts`) when this
+    // transaction commits: once per batch, and before the tenant lock is taken
+    // so that its round trip does not lengthen the lock window.
+    if (batch.some((item, i) => outcomes[i]?.kind === 'applied' && item.change.events.length > 0)) {
+      await client.query(NOTIFY_OUTBOX);
+    }
     events = await appendAllEvents(client, batch, outcomes);
     await insertIdempotencies(client, idempotencyRecords(events));
     commitSent = true;
@@ -174,7 +181,6 @@ async function appendAllEvents(
 }
 
 function idempotencyRecords(events: Map<PendingCommit, StoredEvent[]>): IdempotencyRecord[] {
-  const createdAt = new Date().toISOString();
   const records: IdempotencyRecord[] = [];
   for (const [item, stored] of events) {
     if (!item.idempotency) continue;
@@ -185,7 +191,7 @@ function idempotencyRecords(events: Map<PendingCommit, StoredEvent[]>): Idempote
       requestHash: item.idempotency.requestHash,
       status,
       body,
-      createdAt,
+      createdAt: item.idempotency.createdAt,
     });
   }
   return records;
@@ -208,7 +214,10 @@ async function twinAnswer(pool: pg.Pool, item: PendingCommit, result: CommitResu
 
 async function commitAlone(pool: pg.Pool, item: PendingCommit): Promise<void> {
   try {
-    item.resolve(await commitChange(pool, item.tenantId, item.change, item.idempotency));
+    const result = await commitChange(pool, item.tenantId, item.change, item.idempotency);
+    // Rare path: the wake-up follows the commit instead of riding in it.
+    if (result.ok && result.events.length > 0) void notifyOutbox(pool);
+    item.resolve(result);
   } catch (error) {
     item.reject(error);
   }

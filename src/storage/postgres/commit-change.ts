@@ -65,7 +65,7 @@ async function apply(
       requestHash: idempotency.requestHash,
       status,
       body,
-      createdAt: new Date().toISOString(),
+      createdAt: idempotency.createdAt,
     });
   }
   return { ok: true, events };

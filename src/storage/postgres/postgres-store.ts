@@ -29,7 +29,7 @@ import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
 import type { Queryable } from './queryable.js';
 import { API_KEY_COLUMNS, EVENT_COLUMNS, SUBJECT_COLUMNS, TENANT_COLUMNS, TIMER_COLUMNS } from './sql/columns.js';
-import { findIdempotency } from './sql/idempotency.js';
+import { deleteIdempotencyBefore, findIdempotency } from './sql/idempotency.js';
 import { listEvents } from './sql/list-events.js';
 import { listSubjects } from './sql/list-subjects.js';
 import { transaction } from './transaction.js';
@@ -178,6 +178,10 @@ export class PostgresStore implements Store {
 
   getIdempotency(tenantId: string, key: string): Promise<IdempotencyRecord | null> {
     return findIdempotency(this.pool, tenantId, key);
+  }
+
+  deleteIdempotencyRecords(before: string, limit: number): Promise<number> {
+    return deleteIdempotencyBefore(this.pool, before, limit);
   }
 
   listEvents(tenantId: string, filter: EventFilter): Promise<StoredEvent[]> {

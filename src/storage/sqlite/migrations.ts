@@ -102,4 +102,10 @@ CREATE TABLE idempotency_keys (
   { version: 2, name: 'delivery', sql: SQLITE_DELIVERY_MIGRATION },
   // Pull delivery (src/feeds): signing keys, signed-once SETs, RFC 8936 poll streams.
   { version: 3, name: 'pull', sql: SQLITE_PULL_SQL },
+  // Idempotency records expire after a day (retention job); find old ones without a scan.
+  {
+    version: 4,
+    name: 'idempotency-expiry',
+    sql: 'CREATE INDEX idempotency_keys_by_created ON idempotency_keys(created_at);',
+  },
 ];

@@ -309,7 +309,7 @@ export class SqliteStore implements Store {
         idempotency.requestHash,
         status,
         JSON.stringify(body),
-        new Date().toISOString(),
+        idempotency.createdAt,
       );
     }
     return { ok: true, events: stored };
@@ -350,6 +350,14 @@ export class SqliteStore implements Store {
       | IdempotencyRow
       | undefined;
     return row ? idempotencyFromRow(row) : null;
+  }
+
+  async deleteIdempotencyRecords(before: string, limit: number): Promise<number> {
+    const info = this.stmt(
+      `DELETE FROM idempotency_keys WHERE (tenant_id, key) IN
+         (SELECT tenant_id, key FROM idempotency_keys WHERE created_at < ? LIMIT ?)`,
+    ).run(before, limit);
+    return info.changes;
   }
 
   async listEvents(tenantId: string, filter: EventFilter): Promise<StoredEvent[]> {

@@ -140,7 +140,12 @@ export function commitContract(ctx: ContractContext): void {
       const before = await snapshot(tenant.id);
       await ctx.injectEventInsertFailure();
       const ship = moveParcel(ctx.tick(), subjectOf(opened), 'parcel-shipped');
-      const idempotency = { key: 'k-injected', requestHash: 'h', respond: () => ({ status: 201, body: {} }) };
+      const idempotency = {
+        key: 'k-injected',
+        requestHash: 'h',
+        createdAt: new Date().toISOString(),
+        respond: () => ({ status: 201, body: {} }),
+      };
       await assert.rejects(ctx.store.commit(tenant.id, ship, idempotency), /injected/);
       assert.deepEqual(await snapshot(tenant.id), before);
       assert.equal(await ctx.store.getIdempotency(tenant.id, 'k-injected'), null);

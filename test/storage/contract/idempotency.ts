@@ -11,6 +11,7 @@ const TWIN_ROUNDS = 20;
 const write = (key: string): IdempotencyWrite => ({
   key,
   requestHash: `hash-of-${key}`,
+  createdAt: new Date().toISOString(),
   respond: (events: StoredEvent[]) => ({
     status: 201,
     body: { z: 'first key', id: events[0]?.id, sequence: events[0]?.sequence, a: [events.length] },
@@ -19,6 +20,19 @@ const write = (key: string): IdempotencyWrite => ({
 
 export function idempotencyContract(ctx: ContractContext): void {
   describe('idempotency', () => {
+    test('records older than a cut-off are deleted in bounded batches; newer ones stay', async () => {
+      const { tenant } = await newTenant(ctx.store);
+      for (const key of ['old-1', 'old-2', 'old-3']) {
+        await commitOk(ctx.store, tenant.id, openParcel(ctx.tick(), tenant.id), write(key));
+      }
+      const past = new Date(Date.now() - 86_400_000).toISOString();
+      assert.equal(await ctx.store.deleteIdempotencyRecords(past, 10), 0, 'nothing is that old');
+      const future = new Date(Date.now() + 60_000).toISOString();
+      assert.equal(await ctx.store.deleteIdempotencyRecords(future, 2), 2, 'bounded by the limit');
+      assert.ok((await ctx.store.deleteIdempotencyRecords(future, 1000)) >= 1);
+      assert.equal(await ctx.store.getIdempotency(tenant.id, 'old-3'), null);
+    });
+
     test('the first commit records its answer; a retry replays it and writes nothing', async () => {
       const { tenant } = await newTenant(ctx.store);
       const [event] = await commitOk(ctx.store, tenant.id, openParcel(ctx.tick(), tenant.id), write('k1'));

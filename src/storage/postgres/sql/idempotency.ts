@@ -51,3 +51,14 @@ export async function insertIdempotencies(db: Queryable, records: IdempotencyRec
     ],
   });
 }
+
+/** Deletes up to `limit` records created before `before` (the retention job keeps a day). */
+export async function deleteIdempotencyBefore(db: Queryable, before: string, limit: number): Promise<number> {
+  const result = await db.query({
+    name: 'tidings_delete_idempotency_before',
+    text: `DELETE FROM idempotency_keys WHERE (tenant_id, key) IN
+       (SELECT tenant_id, key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`,
+    values: [before, limit],
+  });
+  return result.rowCount ?? 0;
+}
