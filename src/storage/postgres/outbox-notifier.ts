@@ -46,6 +46,17 @@ export interface OutboxListenerOptions {
  * connection drops (PostgreSQL restart, failover, terminated backend) it
  * reconnects with exponential backoff; meanwhile `onListening(false)` lets the
  * dispatcher fall back to its short poll, so delivery never depends on it.
+ *
+ * Measured (`test/scale/multi-process-measure.ts latency`): one `--role api`
+ * and one `--role worker` process, PostgreSQL 15 on the same shared 2-core
+ * machine (load average 5-8 from other work), 300 events after 50 warm-up,
+ * time from the 201 at the client to the push at the receiver:
+ *   10 events/s  polling only (200 ms): median 100 / 103 ms, p99 218 / 243 ms
+ *                LISTEN:                median  11 /  11 ms, p99  39 /  63 ms
+ *   50 events/s  polling only: median 66 / 38 / 71 ms, p99 230 / 225 / 245 ms
+ *                LISTEN:       median  6 / 12 /  8 ms, p99  22 /  43 / 119 ms
+ * (polling beats half its interval at 50/s: each finished push nudges the
+ * dispatcher, so steady traffic makes it tick more often).
  */
 export class OutboxListener {
   private client: pg.Client | null = null;
