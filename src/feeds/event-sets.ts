@@ -1,8 +1,9 @@
 import type { StoredEvent } from '../events/event.js';
-import { loadRenderContext } from '../formats/load-render-context.js';
+import type { RenderContext } from '../formats/render-context.js';
 import { renderSet } from '../formats/set.js';
 import type { SetSigner } from '../keys/set-signer.js';
 import type { Store } from '../storage/store.js';
+import { loadRenderContexts } from './render-contexts.js';
 import type { FeedStorage, StoredSet } from './storage/feed-storage.js';
 
 export interface EventSetsDeps {
@@ -30,8 +31,10 @@ export class EventSets {
     );
     const missing = events.filter((e) => !found.has(e.sequence));
     if (missing.length === 0) return found;
-    // Signatures run on the crypto thread pool, so a page is signed in parallel.
-    const signed = await Promise.all(missing.map((event) => this.sign(event)));
+    // The render contexts of the whole page in a few queries; signatures run on
+    // the crypto thread pool, so a page is signed in parallel.
+    const contexts = await loadRenderContexts(storage, tenantId, missing, this.deps.issuer);
+    const signed = await Promise.all(contexts.map((ctx) => this.sign(ctx)));
     await storage.insertSets(tenantId, signed);
     // Another process may have stored its own signature of an event first: serve the stored one.
     const stored = await storage.getSets(
@@ -42,13 +45,10 @@ export class EventSets {
     return found;
   }
 
-  private async sign(event: StoredEvent): Promise<StoredSet> {
-    const { store, signer, issuer } = this.deps;
-    const [ctx, signingKey] = await Promise.all([
-      loadRenderContext(store, event, issuer),
-      signer.keyFor(event.workflow),
-    ]);
+  private async sign(ctx: RenderContext): Promise<StoredSet> {
+    const { signer } = this.deps;
+    const signingKey = await signer.keyFor(ctx.event.workflow);
     const jws = await signer.sign(renderSet({ ...ctx, signingKey }));
-    return { sequence: event.sequence, kid: signingKey.kid, jws };
+    return { sequence: ctx.event.sequence, kid: signingKey.kid, jws };
   }
 }

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../events/event.js';
+import type { Subject } from '../../subjects/subject.js';
 
 /** Which events a log shows: one subject's, or (for a FIT-Connect case) also those of its children. */
 export interface LogScope {
@@ -26,8 +27,41 @@ export interface StoredSet {
 export interface FeedStorage {
   /** Events after `afterSequence`, oldest first: one range scan of the (tenant_id, sequence) key. */
   listFeedEvents(tenantId: string, filter: FeedFilter): Promise<StoredEvent[]>;
+  /**
+   * The same page after the cursor event `afterEventId`, looked up in the same
+   * statement (one round trip, not two), with the cursor event's time for the
+   * retention check; null when the tenant has no such event.
+   */
+  listFeedEventsAfterId(
+    tenantId: string,
+    afterEventId: string,
+    filter: Omit<FeedFilter, 'afterSequence'>,
+  ): Promise<{ cursorOccurredAt: string; events: StoredEvent[] } | null>;
   listLogEvents(tenantId: string, scope: LogScope, offset: number, limit: number): Promise<StoredEvent[]>;
   countLogEvents(tenantId: string, scope: LogScope): Promise<number>;
+  /**
+   * The stored SET of each event of a log page (same order and paging as
+   * `listLogEvents`), `null` where none is stored yet: a warm log is served
+   * from this one query without loading the events.
+   */
+  listLogSets(
+    tenantId: string,
+    scope: LogScope,
+    offset: number,
+    limit: number,
+  ): Promise<Array<{ sequence: number; jws: string | null }>>;
+  /** These subjects by id, in one query (absent ones are left out). */
+  getSubjects(tenantId: string, ids: readonly string[]): Promise<Map<string, Subject>>;
+  /**
+   * The children of `workflow` of each parent, oldest first (`created_at, id`, as
+   * `Store.listSubjects`), at most `limitPerParent` each, in one query.
+   */
+  listChildren(
+    tenantId: string,
+    parentIds: readonly string[],
+    workflow: string,
+    limitPerParent: number,
+  ): Promise<Map<string, Subject[]>>;
   /** The stored SETs of these events (absent ones are not signed yet). */
   getSets(tenantId: string, sequences: readonly number[]): Promise<Map<number, string>>;
   /** Stores SETs; a row another process stored first is kept. */

@@ -1,12 +1,17 @@
 import type pg from 'pg';
 import type { StoredEvent } from '../../events/event.js';
-import { EVENT_COLUMNS } from '../../storage/postgres/sql/columns.js';
+import { EVENT_COLUMNS, SUBJECT_COLUMNS } from '../../storage/postgres/sql/columns.js';
 import { transaction } from '../../storage/postgres/transaction.js';
-import { type EventRow, eventFromRow } from '../../storage/rows.js';
+import { type EventRow, eventFromRow, type SubjectRow, subjectFromRow } from '../../storage/rows.js';
+import type { Subject } from '../../subjects/subject.js';
 import type { FeedFilter, FeedStorage, LogScope, StoredSet } from './feed-storage.js';
 
 const LOG_SOURCE = `(SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND subject_id = $2
   UNION ALL SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND parent_id = $2 AND $3::boolean) AS log`;
+
+/** LOG_SOURCE's sequence numbers only: read from the (tenant, subject|parent, sequence) indexes alone. */
+const LOG_SEQUENCES = `(SELECT sequence FROM events WHERE tenant_id = $1 AND subject_id = $2
+  UNION ALL SELECT sequence FROM events WHERE tenant_id = $1 AND parent_id = $2 AND $3::boolean)`;
 
 export class PostgresFeedStorage implements FeedStorage {
   constructor(private readonly pool: pg.Pool) {}
@@ -24,6 +29,34 @@ export class PostgresFeedStorage implements FeedStorage {
     return rows.map(eventFromRow);
   }
 
+  async listFeedEventsAfterId(
+    tenantId: string,
+    afterEventId: string,
+    filter: Omit<FeedFilter, 'afterSequence'>,
+  ): Promise<{ cursorOccurredAt: string; events: StoredEvent[] } | null> {
+    // One round trip: the cursor row, joined to the page after it (no row: no
+    // such cursor; one row of NULL event columns: an empty page).
+    const { rows } = await this.pool.query<
+      { cursor_occurred_at: Date } & { [K in keyof EventRow]: EventRow[K] | null }
+    >({
+      name: 'tidings_feed_events_after_id',
+      text: `SELECT c.occurred_at AS cursor_occurred_at, page.*
+             FROM (SELECT sequence, occurred_at FROM events WHERE tenant_id = $1 AND id = $2) c
+             LEFT JOIN LATERAL (
+               SELECT ${EVENT_COLUMNS} FROM events
+               WHERE tenant_id = $1 AND sequence > c.sequence
+                 AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
+               ORDER BY sequence LIMIT $3
+             ) page ON true
+             ORDER BY page.sequence`,
+      values: [tenantId, afterEventId, filter.limit, filter.workflow ?? null, filter.type ?? null],
+    });
+    const first = rows[0];
+    if (!first) return null;
+    const events = rows.filter((r) => r.sequence !== null).map((r) => eventFromRow(r as EventRow));
+    return { cursorOccurredAt: first.cursor_occurred_at.toISOString(), events };
+  }
+
   async listLogEvents(tenantId: string, scope: LogScope, offset: number, limit: number): Promise<StoredEvent[]> {
     const { rows } = await this.pool.query<EventRow>({
       text: `SELECT * FROM ${LOG_SOURCE} ORDER BY sequence LIMIT $4 OFFSET $5`,
@@ -34,10 +67,62 @@ export class PostgresFeedStorage implements FeedStorage {
 
   async countLogEvents(tenantId: string, scope: LogScope): Promise<number> {
     const { rows } = await this.pool.query<{ n: string }>({
-      text: `SELECT count(*) AS n FROM ${LOG_SOURCE}`,
+      text: `SELECT count(*) AS n FROM ${LOG_SEQUENCES} AS log`,
       values: [tenantId, scope.subjectId, scope.withChildren],
     });
     return Number(rows[0]?.n ?? 0);
+  }
+
+  async listLogSets(
+    tenantId: string,
+    scope: LogScope,
+    offset: number,
+    limit: number,
+  ): Promise<Array<{ sequence: number; jws: string | null }>> {
+    const { rows } = await this.pool.query<{ sequence: string; jws: string | null }>({
+      name: 'tidings_log_sets',
+      text: `SELECT page.sequence, s.jws FROM
+               (SELECT sequence FROM ${LOG_SEQUENCES} AS log ORDER BY sequence LIMIT $4 OFFSET $5) AS page
+               LEFT JOIN event_sets s ON s.tenant_id = $1 AND s.event_sequence = page.sequence
+             ORDER BY page.sequence`,
+      values: [tenantId, scope.subjectId, scope.withChildren, limit, offset],
+    });
+    return rows.map((r) => ({ sequence: Number(r.sequence), jws: r.jws }));
+  }
+
+  async getSubjects(tenantId: string, ids: readonly string[]): Promise<Map<string, Subject>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<SubjectRow>({
+      name: 'tidings_feed_subjects',
+      text: `SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE tenant_id = $1 AND id = ANY($2::text[])`,
+      values: [tenantId, ids],
+    });
+    return new Map(rows.map((r) => [r.id, subjectFromRow(r)]));
+  }
+
+  async listChildren(
+    tenantId: string,
+    parentIds: readonly string[],
+    workflow: string,
+    limitPerParent: number,
+  ): Promise<Map<string, Subject[]>> {
+    const out = new Map<string, Subject[]>();
+    if (parentIds.length === 0) return out;
+    const { rows } = await this.pool.query<SubjectRow>({
+      name: 'tidings_feed_children',
+      text: `SELECT ${SUBJECT_COLUMNS} FROM (
+               SELECT ${SUBJECT_COLUMNS}, row_number() OVER (PARTITION BY parent_id ORDER BY created_at, id) AS rank
+               FROM subjects WHERE tenant_id = $1 AND parent_id = ANY($2::text[]) AND workflow = $3
+             ) ranked WHERE rank <= $4 ORDER BY parent_id, created_at, id`,
+      values: [tenantId, parentIds, workflow, limitPerParent],
+    });
+    for (const r of rows) {
+      const parentId = r.parent_id as string;
+      const list = out.get(parentId);
+      if (list) list.push(subjectFromRow(r));
+      else out.set(parentId, [subjectFromRow(r)]);
+    }
+    return out;
   }
 
   async getSets(tenantId: string, sequences: readonly number[]): Promise<Map<number, string>> {

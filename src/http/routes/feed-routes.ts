@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { notFound, validationError } from '../../errors/tidings-error.js';
 import type { PullDelivery } from '../../feeds/create-pull-delivery.js';
 import { LOG_KINDS, type LogKind } from '../../feeds/log-service.js';
@@ -84,6 +84,16 @@ function parsedOrThrow<T>(parsed: Parsed<T>): T {
   return parsed.value;
 }
 
+/**
+ * Sends a large read answer as JSON.stringify's text. The schema serializer
+ * walks long strings in JS: on a SET log of 500 it took ~30% of the request's
+ * CPU (bench `feed`). The response schemas stay for the OpenAPI document; these
+ * bodies match them.
+ */
+function sendJson(reply: FastifyReply, body: unknown) {
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
 /** Pull delivery over HTTP: the cursor feed, the SET logs, RFC 8936 poll streams and subject erasure. */
 export function feedRoutes(pull: PullDelivery) {
   return async (instance: FastifyInstance) => {
@@ -108,7 +118,8 @@ export function feedRoutes(pull: PullDelivery) {
           },
         },
       },
-      async (request) => pull.feed.page(callerOf(request).tenantId, parsedOrThrow(parseFeedQuery(request.query))),
+      async (request, reply) =>
+        sendJson(reply, await pull.feed.page(callerOf(request).tenantId, parsedOrThrow(parseFeedQuery(request.query)))),
     );
 
     for (const kind of Object.keys(LOG_KINDS) as LogKind[]) {
@@ -127,12 +138,15 @@ export function feedRoutes(pull: PullDelivery) {
             response: { 200: EventLog, ...errorResponses(400, 401, 403, 404) },
           },
         },
-        async (request) =>
-          pull.logs.log(
-            callerOf(request).tenantId,
-            kind,
-            request.params.id,
-            parsedOrThrow(parseLogQuery(request.query)),
+        async (request, reply) =>
+          sendJson(
+            reply,
+            await pull.logs.log(
+              callerOf(request).tenantId,
+              kind,
+              request.params.id,
+              parsedOrThrow(parseLogQuery(request.query)),
+            ),
           ),
       );
     }
