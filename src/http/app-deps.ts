@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../storage/store.js';
 import type { SubjectService } from '../subjects/subject-service.js';
+import type { ApiKeyLookup } from '../tenants/api-key-lookup.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 
 /** What the HTTP routes need, passed in explicitly (no container, no globals). */
@@ -10,6 +11,7 @@ export interface AppDeps {
   store: Store;
   registry: WorkflowRegistry;
   subjects: SubjectService;
+  apiKeys: ApiKeyLookup;
   metrics: Metrics;
   clock: () => Date;
 }

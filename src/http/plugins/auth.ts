@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TidingsError } from '../../errors/tidings-error.js';
-import type { Store } from '../../storage/store.js';
 import { parseApiKey, type Scope, secretMatches, tokensEqual } from '../../tenants/api-key.js';
+import type { ApiKeyLookup } from '../../tenants/api-key-lookup.js';
 
 /** Who a request acts for, set by the auth hook on tenant routes. */
 export interface Caller {
@@ -29,7 +29,7 @@ const unauthorized = (message: string) => new TidingsError('unauthorized', messa
  * Reads `Authorization: Bearer <apiKey>` or seed 003's
  * `ReestroAuth apiKey=<apiKey>&portal.orgid=<tenantId>` (403 when the org is not the key's tenant).
  */
-async function authenticate(store: Store, header: string | undefined): Promise<Caller> {
+async function authenticate(keys: ApiKeyLookup, header: string | undefined): Promise<Caller> {
   if (!header) throw unauthorized('missing Authorization header');
   const space = header.indexOf(' ');
   const scheme = space < 0 ? header : header.slice(0, space);
@@ -45,7 +45,7 @@ async function authenticate(store: Store, header: string | undefined): Promise<C
   } else throw unauthorized('unsupported Authorization scheme; use Bearer or ReestroAuth');
   const parsed = presented ? parseApiKey(presented) : null;
   if (!parsed) throw unauthorized('invalid API key');
-  const record = await store.getApiKey(parsed.id);
+  const record = await keys.find(parsed.id);
   if (!record || record.revokedAt !== null || !secretMatches(parsed.secret, record))
     throw unauthorized('invalid API key');
   if (orgId !== null && orgId !== record.tenantId) {
@@ -56,7 +56,7 @@ async function authenticate(store: Store, header: string | undefined): Promise<C
   return { tenantId: record.tenantId, keyId: record.id, scopes: record.scopes };
 }
 
-export function registerAuth(app: FastifyInstance, store: Store, adminToken: string | null): void {
+export function registerAuth(app: FastifyInstance, keys: ApiKeyLookup, adminToken: string | null): void {
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const config = request.routeOptions.config;
@@ -74,7 +74,7 @@ export function registerAuth(app: FastifyInstance, store: Store, adminToken: str
       if (!token || !tokensEqual(token, adminToken)) throw unauthorized('invalid admin token');
       return;
     }
-    const caller = await authenticate(store, request.headers.authorization);
+    const caller = await authenticate(keys, request.headers.authorization);
     if (config.scope && !caller.scopes.includes(config.scope)) {
       throw new TidingsError('forbidden', `the API key lacks the ${config.scope} scope`, { target: 'Authorization' });
     }

@@ -87,6 +87,7 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
         deps.clock().toISOString(),
       );
       if (!revoked) throw notFound(`API key ${request.params.id}`);
+      deps.apiKeys.forget(request.params.id);
       return reply.status(204).send(null);
     },
   );
