@@ -23,6 +23,8 @@ export interface DeliveryDeps {
   /** Signs SETs for `format: set`; without it such endpoints are refused. */
   setSigner?: SetSigner;
   onError?: (error: unknown) => void;
+  /** Wakes the dispatchers of other processes too (PostgreSQL NOTIFY), after a replay or retry queued deliveries. */
+  notifyWorkers?: () => void;
 }
 
 /**
@@ -71,7 +73,10 @@ export function createDelivery(input: DeliveryDeps) {
     endpoints,
     deliveries: deps.deliveries,
     clock: deps.clock,
-    nudge: () => dispatcher.nudge(),
+    nudge: () => {
+      dispatcher.nudge();
+      deps.notifyWorkers?.();
+    },
   });
   return { deliveries: deps.deliveries, endpoints, dispatcher, routes };
 }

@@ -2,7 +2,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { type Decision, decideOutcome, type SendResult } from './attempt-outcome.js';
 import type { AttemptRecord, DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
-import { type PrepareDeps, PrepareError, preparePush } from './prepare-push.js';
+import { type PrepareDeps, PrepareError, preparePush, type RenderContexts } from './prepare-push.js';
 import type { PushClient } from './push-client.js';
 import type { DeliveryStore, DeliveryUpdate } from './storage/delivery-store.js';
 
@@ -22,10 +22,11 @@ async function prepareAndSend(
   deps: DeliverDeps,
   delivery: DeliveryRecord,
   endpoint: EndpointRecord,
+  contexts?: RenderContexts,
 ): Promise<SendResult & { permanent?: boolean }> {
   let push: Awaited<ReturnType<typeof preparePush>>;
   try {
-    push = await preparePush(deps, delivery, endpoint, deps.clock().getTime());
+    push = await preparePush(deps, delivery, endpoint, deps.clock().getTime(), contexts);
   } catch (error) {
     const permanent = error instanceof PrepareError && error.permanent;
     const message = error instanceof Error ? error.message : String(error);
@@ -99,9 +100,14 @@ const OUTCOME_LABEL: Record<Decision['kind'], string> = {
 };
 
 /** One try of one leased delivery: prepare → send → record. Never throws for a failed push. */
-export async function deliverOne(deps: DeliverDeps, delivery: DeliveryRecord, endpoint: EndpointRecord) {
+export async function deliverOne(
+  deps: DeliverDeps,
+  delivery: DeliveryRecord,
+  endpoint: EndpointRecord,
+  contexts?: RenderContexts,
+) {
   const startedAt = deps.clock().getTime();
-  const result = await prepareAndSend(deps, delivery, endpoint);
+  const result = await prepareAndSend(deps, delivery, endpoint, contexts);
   const decision = await record(deps, delivery, endpoint, startedAt, result);
   deps.metrics.deliveryAttempts.inc({ outcome: OUTCOME_LABEL[decision.kind] });
   deps.metrics.deliveryAttemptDuration.observe(

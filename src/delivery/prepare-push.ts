@@ -66,10 +66,17 @@ export async function preparePush(
   delivery: DeliveryRecord,
   endpoint: EndpointRecord,
   nowMs: number,
+  contexts?: RenderContexts,
 ): Promise<PreparedPush> {
-  const event = await deps.store.getEvent(delivery.tenantId, delivery.eventId);
-  if (!event) throw new PrepareError('the event no longer exists (retention)', true);
-  const ctx = await loadRenderContext(deps.store, event, deps.issuer);
+  const key = `${delivery.tenantId}\u0000${delivery.eventId}`;
+  let loading = contexts?.get(key);
+  if (!loading) {
+    loading = loadContext(deps, delivery);
+    contexts?.set(key, loading);
+  }
+  const ctx = await loading;
+  if (!ctx) throw new PrepareError('the event no longer exists (retention)', true);
+  const event = ctx.event;
   const { body, contentType } = await renderBody(deps, ctx, endpoint);
   const id = `msg_${event.id}`;
   const timestamp = Math.floor(nowMs / 1000);
@@ -87,6 +94,18 @@ export async function preparePush(
       'x-correlation-id': event.id,
     },
   };
+}
+
+/**
+ * Render contexts shared by the deliveries leased together: an event fanned
+ * out to many endpoints is read once per lease, not once per endpoint (bench
+ * `push`, 100 receivers: 4 reads per delivery before).
+ */
+export type RenderContexts = Map<string, Promise<RenderContext | null>>;
+
+async function loadContext(deps: PrepareDeps, delivery: DeliveryRecord): Promise<RenderContext | null> {
+  const event = await deps.store.getEvent(delivery.tenantId, delivery.eventId);
+  return event ? loadRenderContext(deps.store, event, deps.issuer) : null;
 }
 
 function lowerCased(headers: Record<string, string>): Record<string, string> {

@@ -8,10 +8,12 @@ import { buildApp } from '../http/build-app.js';
 import { feedRoutes } from '../http/routes/feed-routes.js';
 import { keyRoutes } from '../http/routes/key-routes.js';
 import { createMetrics } from '../observability/metrics.js';
+import { notifyOutbox, OutboxListener } from '../storage/postgres/outbox-notifier.js';
 import type { PostgresStore } from '../storage/postgres/postgres-store.js';
 import type { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 import { SubjectService } from '../subjects/subject-service.js';
+import { ApiKeyLookup } from '../tenants/api-key-lookup.js';
 import { TimerScheduler } from '../timers/timer-scheduler.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import { loadWorkflows } from './load-workflows.js';
@@ -68,13 +70,29 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     clock,
     setSigner: pull.signer,
     onError: (error) => app.log.error({ err: error }, 'push dispatcher tick failed'),
+    ...(store.kind === 'postgres' ? { notifyWorkers: () => void notifyOutbox((store as PostgresStore).pool) } : {}),
     ...(options.delivery ? { options: options.delivery } : {}),
   });
   const app = await buildApp(
-    { config, store, registry, subjects, metrics, clock },
+    { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store) },
     { logger: options.logger ?? false, plugins: [feedRoutes(pull), keyRoutes(pull.keys), push.routes] },
   );
   const timers = new TimerScheduler({ store, subjects, clock, logger: app.log });
+  // On PostgreSQL, commits of every process NOTIFY; a worker LISTENs on a
+  // connection of its own and wakes its dispatcher (SQLite: one process, the
+  // in-process nudge above suffices).
+  const listener =
+    store.kind === 'postgres' && config.role !== 'api'
+      ? new OutboxListener({
+          connection: listenerConnection((store as PostgresStore).pool.options),
+          onNotify: () => push.dispatcher.nudge(),
+          onListening: (listening) => {
+            push.dispatcher.setListening(listening);
+            app.log.info({ listening }, listening ? 'listening for commits' : 'not listening for commits: polling');
+          },
+          onError: (error) => app.log.warn({ err: error }, 'LISTEN connection lost; reconnecting'),
+        })
+      : null;
 
   return {
     config,
@@ -90,15 +108,25 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     signer: pull.signer,
     /** Push delivery: endpoints, the outbox dispatcher and its workers. */
     push,
+    /** PostgreSQL worker roles: the LISTEN connection that wakes the dispatcher (null otherwise). */
+    outboxListener: listener,
     /** Starts the background jobs this process's role runs. */
     startWorkers() {
       if (config.role !== 'api') timers.start(config.timerIntervalMs);
       if (config.role !== 'api') pull.retention.start(undefined, app.log);
       if (config.role !== 'api') push.dispatcher.start();
+      listener?.start();
     },
     async close() {
+      await listener?.stop();
       await timers.stop();
       await push.dispatcher.stop();
+      if (config.role !== 'api') {
+        // What this worker pushed, for operators (and the multi-process tests, since a worker has no /metrics).
+        const { values } = await metrics.deliveryAttempts.get();
+        const attempts = Object.fromEntries(values.map((v) => [String(v.labels.outcome), v.value]));
+        app.log.info({ attempts }, 'push dispatcher stopped');
+      }
       await pull.close();
       await app.close();
       await store.close();
@@ -107,3 +135,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
 }
 
 export type Runtime = Awaited<ReturnType<typeof createRuntime>>;
+
+/** The pool's connection settings for the dedicated LISTEN connection. */
+function listenerConnection(pool: PostgresStore['pool']['options']) {
+  return {
+    ...(pool.connectionString !== undefined ? { connectionString: pool.connectionString } : {}),
+    ...(pool.connectionTimeoutMillis !== undefined ? { connectionTimeoutMillis: pool.connectionTimeoutMillis } : {}),
+    application_name: 'tidings-listen',
+  };
+}

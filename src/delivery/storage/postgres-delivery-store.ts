@@ -28,6 +28,7 @@ import {
   type PageRequest,
   type RequeueTarget,
 } from './delivery-store.js';
+import { GroupCommit } from './group-commit.js';
 import { HOLD_BACK_SQL, LEASE_SQL, RELEASE_HELD_SQL, RELEASE_NEXT_SQL } from './postgres-lease-sql.js';
 
 /**
@@ -36,6 +37,13 @@ import { HOLD_BACK_SQL, LEASE_SQL, RELEASE_HELD_SQL, RELEASE_NEXT_SQL } from './
  * create event n+1's delivery before event n's, which subject ordering relies on.
  */
 const FANOUT_LOCK_KEY = '7308895159001854324';
+
+interface RecordArgs {
+  attempt: AttemptRecord;
+  leaseToken: string;
+  update: DeliveryUpdate;
+  nowMs: number;
+}
 
 /** Deliveries on the shared PostgreSQL database; any number of worker processes may lease from it. */
 export class PostgresDeliveryStore implements DeliveryStore {
@@ -251,37 +259,77 @@ export class PostgresDeliveryStore implements DeliveryStore {
     });
   }
 
+  /** Attempt records are group-committed: one transaction for those that finish together (see `group-commit.ts`). */
+  private readonly records = new GroupCommit<RecordArgs, boolean>(
+    (batch) => this.recordBatch(batch),
+    async (args) => (await this.recordBatch([args]))[0] === true,
+  );
+
   async recordAttempt(
     attempt: AttemptRecord,
     leaseToken: string,
     update: DeliveryUpdate,
     nowMs: number,
   ): Promise<boolean> {
+    return this.records.add({ attempt, leaseToken, update, nowMs });
+  }
+
+  /**
+   * One transaction for a batch: the attempts in one INSERT, the deliveries
+   * moved on in one UPDATE (only while the lease holds), then the subject
+   * ordering follow-ups for the ordered ones. Per attempt this was five
+   * round trips and a commit; see `group-commit.ts` for the figures.
+   */
+  private async recordBatch(batch: RecordArgs[]): Promise<boolean[]> {
+    const attemptWidth = 12;
+    const attemptParams: unknown[] = [];
+    const attemptTuples = batch.map(({ attempt }, i) => {
+      attemptParams.push(...attemptValues(attempt));
+      const p = (k: number) => `$${i * attemptWidth + k + 1}`;
+      return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}::integer, ${p(5)}::bigint, ${p(6)}, ${p(7)}::integer, ${p(8)}::integer, ${p(9)}, ${p(10)}, ${p(11)})`;
+    });
+    const updateWidth = 6;
+    const updateParams: unknown[] = [];
+    // a stable lock order, so two workers' batches cannot deadlock on the same rows
+    const sorted = [...batch].sort((a, b) => (a.attempt.deliveryId < b.attempt.deliveryId ? -1 : 1));
+    const updateTuples = sorted.map(({ attempt, leaseToken, update, nowMs }, i) => {
+      updateParams.push(
+        attempt.deliveryId,
+        leaseToken,
+        update.status,
+        update.status === 'pending' ? update.nextAttemptAt : nowMs,
+        update.lastError,
+        nowMs,
+      );
+      const p = (k: number) => `$${i * updateWidth + k + 1}`;
+      return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}::bigint, ${p(4)}, ${p(5)}::bigint)`;
+    });
     return transaction(this.pool, async (client) => {
       await client.query({
         text: `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.replace('id, ', '')})
-               SELECT $1, $2, $3, $4, $5::integer, $6::bigint, $7, $8::integer, $9::integer, $10, $11, $12
-               WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = $3)`,
-        values: attemptValues(attempt),
+               SELECT v.* FROM (VALUES ${attemptTuples.join(', ')}) AS v(tenant_id, endpoint_id, delivery_id, event_id,
+                 attempt, started_at, outcome, http_status, latency_ms, response_excerpt, error_class, error_message)
+               WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.delivery_id)`,
+        values: attemptParams,
       });
-      const result = await client.query({
-        text: `UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2, lease_until = NULL,
-                 lease_token = NULL, last_error = $3, updated_at = $4 WHERE id = $5 AND lease_token = $6`,
-        values: [
-          update.status,
-          update.status === 'pending' ? update.nextAttemptAt : nowMs,
-          update.lastError,
-          nowMs,
-          attempt.deliveryId,
-          leaseToken,
-        ],
+      const moved = await client.query<{ id: string; ordered: boolean }>({
+        text: `UPDATE deliveries d SET status = v.status, attempts = d.attempts + 1, next_attempt_at = v.next_attempt_at,
+                 lease_until = NULL, lease_token = NULL, last_error = v.last_error, updated_at = v.now_ms
+               FROM (VALUES ${updateTuples.join(', ')}) AS v(id, lease_token, status, next_attempt_at, last_error, now_ms)
+               WHERE d.id = v.id AND d.lease_token = v.lease_token
+               RETURNING d.id, d.ordered`,
+        values: updateParams,
       });
-      if (result.rowCount === 1 && update.status === 'pending') {
-        await client.query({ text: HOLD_BACK_SQL, values: [update.nextAttemptAt, attempt.deliveryId] });
-      } else if (result.rowCount === 1) {
-        await client.query({ text: RELEASE_NEXT_SQL, values: [nowMs, attempt.deliveryId] });
+      const done = new Map(moved.rows.map((r) => [r.id, r.ordered]));
+      for (const { attempt, update, nowMs } of batch) {
+        if (done.get(attempt.deliveryId) !== true) continue; // not moved, or not under subject ordering
+        if (update.status === 'pending') {
+          await client.query({ text: HOLD_BACK_SQL, values: [update.nextAttemptAt, attempt.deliveryId] });
+        } else {
+          await client.query({ text: RELEASE_NEXT_SQL, values: [nowMs, attempt.deliveryId] });
+        }
       }
-      return result.rowCount === 1;
+      return batch.map(({ attempt }) => done.has(attempt.deliveryId));
     });
   }
 

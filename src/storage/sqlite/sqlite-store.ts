@@ -181,7 +181,11 @@ export class SqliteStore implements Store {
     if (filter.status !== undefined) where.push('status = @status');
     if (filter.parentId !== undefined) where.push('parent_id = @parentId');
     if (filter.after) where.push('(created_at, id) > (@afterCreatedAt, @afterId)');
-    const sql = `SELECT * FROM subjects WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT @limit`;
+    // With a parent, read subjects_by_parent: the planner otherwise walks the
+    // tenant's whole subjects_by_created range to skip a sort (1.3 ms per
+    // videoid push at 256 subjects, bench `push`; it grows with the tenant).
+    const from = filter.parentId !== undefined ? 'subjects INDEXED BY subjects_by_parent' : 'subjects';
+    const sql = `SELECT * FROM ${from} WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT @limit`;
     const rows = this.stmt(sql).all({
       tenantId,
       workflow: filter.workflow,
