@@ -8,7 +8,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { postgresTestDatabase } from '../test/helpers/postgres.js';
+import { benchFeed, feedTable } from './feed.js';
 import { benchIngest } from './ingest.js';
+import { pushScenarios } from './push.js';
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
@@ -37,6 +39,29 @@ if (wants('ingest')) {
       );
     }
     lines.push('');
+  } finally {
+    await pg.drop();
+  }
+}
+
+if (wants('feed')) {
+  const pg = await postgresTestDatabase();
+  try {
+    const rows = await benchFeed({ repeats, durationMs, databaseUrl: pg.url ?? null });
+    results.feed = rows;
+    lines.push(...feedTable(rows));
+  } finally {
+    await pg.drop();
+  }
+}
+
+for (const scenario of pushScenarios) {
+  if (!wants(scenario.name)) continue;
+  const pg = await postgresTestDatabase();
+  try {
+    const { figures, table } = await scenario.run({ repeats, durationMs, databaseUrl: pg.url ?? null });
+    results[scenario.name] = figures;
+    lines.push(...table);
   } finally {
     await pg.drop();
   }

@@ -1,0 +1,126 @@
+/**
+ * Push throughput, end to end: N transitions are committed through the API
+ * first (the outbox holds them), then the clock starts with the dispatcher
+ * and stops when the last delivery is recorded as succeeded in the database
+ * (receiver hits are counted too, to know when to look). One loopback
+ * receiver, and 100 receivers (one endpoint each, N/100 events fanned out to
+ * all). Receivers run in their own process. Baselines in the same run: see
+ * `push-baselines.ts`. PostgreSQL runs the worker role as 1 and 2 child
+ * processes (`tidings serve --role worker`), issue 5.
+ */
+import { postgresTestDatabase } from '../test/helpers/postgres.js';
+import { BASELINE_CONCURRENCY, bullmq, pgBoss, rawCeiling } from './push-baselines.js';
+import { now, openTidings, type Receivers, startReceivers, startWorkerProcess, until } from './push-kit.js';
+import { median } from './stats.js';
+
+export interface PushFigures {
+  label: string;
+  receivers: number;
+  perSecond: number;
+  runs: number[];
+}
+
+const DRAIN_TIMEOUT_MS = 120_000;
+
+/** Tidings: prefill `events`, start the dispatcher (in process, or `workers` child processes), wait for every success. */
+async function tidings(
+  receivers: Receivers,
+  urls: string[],
+  deliveries: number,
+  databaseUrl: string | null,
+  workers: number,
+): Promise<number> {
+  const events = Math.ceil(deliveries / urls.length);
+  const expected = events * urls.length;
+  const t = await openTidings({ databaseUrl, role: workers > 0 ? 'api' : 'all' });
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    await t.createEndpoints(urls);
+    await t.prefill(events);
+    await receivers.reset();
+    let started: number;
+    if (workers === 0) {
+      started = now();
+      t.runtime.push.dispatcher.start();
+    } else {
+      const procs = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess(databaseUrl as string)));
+      for (const p of procs) stops.push(() => p.stop());
+      started = Math.min(...procs.map((p) => p.startedAt));
+    }
+    await until(async () => (await receivers.hits()) >= expected, DRAIN_TIMEOUT_MS, 10);
+    await until(async () => (await t.succeeded()) >= expected, DRAIN_TIMEOUT_MS, 5);
+    const seconds = (now() - started) / 1000;
+    const duplicates = await receivers.duplicates();
+    if (duplicates > 0) process.stderr.write(`push: ${duplicates} repeated deliveries (at least once)\n`);
+    return expected / seconds;
+  } finally {
+    for (const stop of stops) await stop();
+    await t.close();
+  }
+}
+
+/**
+ * Runs every configuration `repeats` times, interleaved, and keeps medians.
+ * `deliveries` per run (default: 2,500 per BENCH_SECOND).
+ */
+export async function benchPush(opts: { repeats: number; durationMs: number; databaseUrl: string | null }) {
+  const deliveries = Number(process.env.PUSH_DELIVERIES ?? Math.round((opts.durationMs / 1000) * 2500));
+  const runs = new Map<string, { receivers: number; values: number[] }>();
+  const add = (label: string, receivers: number, value: number) => {
+    const key = `${receivers}\u0000${label}`;
+    if (!runs.has(key)) runs.set(key, { receivers, values: [] });
+    runs.get(key)?.values.push(value);
+  };
+  const boss = opts.databaseUrl ? await postgresTestDatabase() : null;
+  try {
+    for (const count of [1, 100]) {
+      const receivers = await startReceivers([{ count, mode: 'ok' }]);
+      const urls = receivers.urls[0] as string[];
+      try {
+        for (let i = 0; i < opts.repeats; i++) {
+          add(
+            `raw ceiling (undici → node:http, ${BASELINE_CONCURRENCY} in flight)`,
+            count,
+            await rawCeiling(urls, opts.durationMs),
+          );
+          add(
+            `BullMQ (Redis), concurrency ${BASELINE_CONCURRENCY}`,
+            count,
+            await bullmq(urls, deliveries, DRAIN_TIMEOUT_MS),
+          );
+          if (boss?.url)
+            add(
+              'pg-boss (PostgreSQL), 4 × batch 100',
+              count,
+              await pgBoss(boss.url, urls, deliveries, DRAIN_TIMEOUT_MS),
+            );
+          add('Tidings on SQLite (in process)', count, await tidings(receivers, urls, deliveries, null, 0));
+          if (opts.databaseUrl) {
+            for (const workers of [1, 2]) {
+              const db = await postgresTestDatabase();
+              try {
+                const label = `Tidings on PostgreSQL, ${workers} worker process${workers > 1 ? 'es' : ''}`;
+                add(label, count, await tidings(receivers, urls, deliveries, db.url ?? null, workers));
+              } finally {
+                await db.drop();
+              }
+            }
+          }
+        }
+      } finally {
+        await receivers.close();
+      }
+    }
+  } finally {
+    await boss?.drop();
+  }
+  return {
+    deliveries,
+    rows: [...runs.entries()].map(([key, { receivers, values }]) => ({
+      label: key.split('\u0000')[1] ?? '',
+      receivers,
+      perSecond: median(values),
+      runs: values.map(Math.round),
+    })) satisfies PushFigures[],
+  };
+}

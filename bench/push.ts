@@ -1,0 +1,82 @@
+/**
+ * The push scenarios of `npm run bench` (`BENCH_ONLY=push`, `push-latency`,
+ * `isolation`), each returning its figures (for latest.json) and its
+ * Markdown table.
+ */
+import { benchIsolation, ISOLATION_DELIVERY } from './push-isolation.js';
+import { benchPushLatency } from './push-latency.js';
+import { benchPush } from './push-throughput.js';
+
+interface Settings {
+  repeats: number;
+  durationMs: number;
+  databaseUrl: string | null;
+}
+
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
+
+async function push(s: Settings) {
+  const { deliveries, rows } = await benchPush(s);
+  const table: string[] = [];
+  for (const receivers of [1, 100]) {
+    const group = rows.filter((r) => r.receivers === receivers);
+    const raw = group.find((r) => r.label.startsWith('raw'))?.perSecond ?? Number.NaN;
+    const bull = group.find((r) => r.label.startsWith('BullMQ'))?.perSecond ?? Number.NaN;
+    const boss = group.find((r) => r.label.startsWith('pg-boss'))?.perSecond ?? Number.NaN;
+    table.push(
+      `### push throughput, ${receivers} receiver${receivers > 1 ? 's' : ''} (${deliveries} deliveries per run, prefilled; end to end to "succeeded" recorded)`,
+      '',
+      '| system | deliveries/s | × raw ceiling | × BullMQ | × pg-boss | runs |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
+    for (const r of group) {
+      table.push(
+        `| ${r.label} | ${Math.round(r.perSecond)} | ${(r.perSecond / raw).toFixed(2)} | ${(r.perSecond / bull).toFixed(2)} | ${(r.perSecond / boss).toFixed(2)} | ${r.runs.join(', ')} |`,
+      );
+    }
+    table.push('');
+  }
+  return { figures: { deliveries, rows }, table };
+}
+
+async function pushLatency(s: Settings) {
+  const rows = await benchPushLatency(s);
+  const table = [
+    `### push latency, 201 → receipt, steady ${rows[0]?.rate ?? '?'} events/s (open loop)`,
+    '',
+    '| system | p50 ms | p99 ms | max ms | from request sent p50 / p99 ms | arrived before the 201 was read | missing | runs (p50/p99) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${ms(r.sentP50)} / ${ms(r.sentP99)} | ${(100 * r.beforeAck).toFixed(0)}% | ${r.missing} | ${r.runs.map((x) => `${ms(x.p50)}/${ms(x.p99)}`).join(', ')} |`,
+    ),
+    '',
+  ];
+  return { figures: rows, table };
+}
+
+async function isolation(s: Settings) {
+  const rows = await benchIsolation(s);
+  const alone = rows[0]?.p99 ?? Number.NaN;
+  const table = [
+    `### isolation: healthy endpoint latency at ${rows[0]?.rate ?? '?'} events/s (timeouts ${ISOLATION_DELIVERY.totalTimeoutMs} ms)`,
+    '',
+    '| configuration | p50 ms | p99 ms | × p99 alone | from request sent p50 / p99 ms | max ms | missing | runs (p50/p99) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${ms(r.p50)} | ${ms(r.p99)} | ${(r.p99 / alone).toFixed(2)} | ${ms(r.sentP50)} / ${ms(r.sentP99)} | ${ms(r.max)} | ${r.missing} | ${r.runs.map((x) => `${ms(x.p50)}/${ms(x.p99)}`).join(', ')} |`,
+    ),
+    '',
+  ];
+  return { figures: rows, table };
+}
+
+export const pushScenarios: Array<{
+  name: string;
+  run(s: Settings): Promise<{ figures: unknown; table: string[] }>;
+}> = [
+  { name: 'push', run: push },
+  { name: 'push-latency', run: pushLatency },
+  { name: 'isolation', run: isolation },
+];
