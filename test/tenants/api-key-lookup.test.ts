@@ -15,7 +15,11 @@ const record: ApiKeyRecord = {
 
 function countingStore() {
   const calls: string[] = [];
-  return { calls, getApiKey: async (id: string) => (calls.push(id), id === 'k1' ? record : null) };
+  const getApiKey = async (id: string) => {
+    calls.push(id);
+    return id === 'k1' ? record : null;
+  };
+  return { calls, getApiKey };
 }
 
 test('a found key is reused within the TTL and read again after forget()', async () => {
