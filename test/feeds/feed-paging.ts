@@ -27,6 +27,10 @@ export async function pageWhileWriting(t: TestApp, tenant: { id: string; auth: A
     // inject() never leaves the microtask queue and SQLite answers synchronously:
     // yield once per page, as a network round trip would, so the writer's commits run.
     await new Promise((resolve) => setImmediate(resolve));
+    // Read the flag before the request: a page read while the last batch was
+    // still committing may be empty, and only a page read after the writer
+    // finished proves the feed is drained.
+    const writerWasDone = !writing;
     const url = `/v1/events?format=native&count=100${cursor ? `&afterEventId=${cursor}` : ''}`;
     const res = await api.get(url);
     assert.equal(res.statusCode, 200, res.body);
@@ -35,7 +39,7 @@ export async function pageWhileWriting(t: TestApp, tenant: { id: string; auth: A
     if (page.events.length > 0) assert.equal(page.lastEventId, page.events.at(-1)?.id);
     else assert.equal(page.lastEventId, cursor, 'an empty page echoes the cursor');
     cursor = page.lastEventId;
-    if (page.events.length === 0 && !writing) break;
+    if (page.events.length === 0 && writerWasDone) break;
   }
   await writer;
   assert.equal(seen.length, total);
