@@ -4,7 +4,7 @@ import { PrivateKeyBox } from '../keys/private-key-box.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../storage/store.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
-import { Dispatcher, type DispatcherOptions } from './dispatcher.js';
+import { Dispatcher, type DispatcherDeps, type DispatcherOptions } from './dispatcher.js';
 import { EndpointService } from './endpoint-service.js';
 import type { SetSigner } from './prepare-push.js';
 import { type ResolveAll, systemResolveAll } from './ssrf-guard.js';
@@ -22,6 +22,7 @@ export interface DeliveryDeps {
   resolveAll?: ResolveAll;
   /** Signs SETs for `format: set`; without it such endpoints are refused. */
   setSigner?: SetSigner;
+  preloadContexts?: DispatcherDeps['preloadContexts'];
   onError?: (error: unknown) => void;
   /** Wakes the dispatchers of other processes too (PostgreSQL NOTIFY), after a replay or retry queued deliveries. */
   notifyWorkers?: () => void;
@@ -58,6 +59,7 @@ export function createDelivery(input: DeliveryDeps) {
     allowInsecureEndpoints: deps.config.allowInsecureEndpoints,
     resolveAll,
     ...(deps.setSigner ? { setSigner: deps.setSigner } : {}),
+    ...(deps.preloadContexts ? { preloadContexts: deps.preloadContexts } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),
     ...(deps.options ? { options: deps.options } : {}),
   });

@@ -68,7 +68,7 @@ export async function preparePush(
   nowMs: number,
   contexts?: RenderContexts,
 ): Promise<PreparedPush> {
-  const key = `${delivery.tenantId}\u0000${delivery.eventId}`;
+  const key = contextKey(delivery.tenantId, delivery.eventId);
   let loading = contexts?.get(key);
   if (!loading) {
     loading = loadContext(deps, delivery);
@@ -102,6 +102,9 @@ export async function preparePush(
  * `push`, 100 receivers: 4 reads per delivery before).
  */
 export type RenderContexts = Map<string, Promise<RenderContext | null>>;
+
+/** The key of an event's entry in `RenderContexts`. */
+export const contextKey = (tenantId: string, eventId: string) => `${tenantId}\u0000${eventId}`;
 
 async function loadContext(deps: PrepareDeps, delivery: DeliveryRecord): Promise<RenderContext | null> {
   const event = await deps.store.getEvent(delivery.tenantId, delivery.eventId);

@@ -11,6 +11,8 @@ export interface PushClientOptions {
   connectTimeoutMs: number;
   /** Whole request: connect, send, headers and the (capped) body. */
   totalTimeoutMs: number;
+  /** Sockets kept per endpoint: as many as pushes may be in flight to it (`perEndpointConcurrency`). */
+  connectionsPerEndpoint: number;
   resolveAll?: ResolveAll;
 }
 
@@ -64,7 +66,7 @@ export class PushClient {
       ...(endpoint.auth.type === 'mtls' ? { cert: endpoint.auth.cert, key: endpoint.auth.key } : {}),
       ...(this.options.allowInsecure ? {} : { lookup: this.lookup }),
     };
-    const agent = new Agent({ connect, keepAliveTimeout: 30_000, connections: 32 });
+    const agent = new Agent({ connect, keepAliveTimeout: 30_000, connections: this.options.connectionsPerEndpoint });
     this.agents.set(endpoint.id, { version: endpoint.updatedAt, agent });
     return agent;
   }

@@ -87,3 +87,20 @@ function placeholderSubject(event: StoredEvent): Subject {
     statusChangedAt: event.occurredAt,
   };
 }
+
+/**
+ * The render contexts of these events, by event id, with the same constant
+ * number of queries plus one for the events: push delivery preloads a whole
+ * lease this way instead of reading event, subject and certificates per push.
+ * Events no longer stored (retention) are absent from the map.
+ */
+export async function loadRenderContextsById(
+  storage: FeedStorage,
+  tenantId: string,
+  eventIds: readonly string[],
+  issuer: string,
+): Promise<Map<string, RenderContext>> {
+  const events = await storage.getEvents(tenantId, eventIds);
+  const contexts = await loadRenderContexts(storage, tenantId, events, issuer);
+  return new Map(contexts.map((ctx) => [ctx.event.id, ctx]));
+}

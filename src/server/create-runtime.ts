@@ -4,6 +4,7 @@ import type { DispatcherOptions } from '../delivery/dispatcher.js';
 import { PostgresDeliveryStore } from '../delivery/storage/postgres-delivery-store.js';
 import { SqliteDeliveryStore } from '../delivery/storage/sqlite-delivery-store.js';
 import { createPullDelivery } from '../feeds/create-pull-delivery.js';
+import { loadRenderContextsById } from '../feeds/render-contexts.js';
 import { buildApp } from '../http/build-app.js';
 import { feedRoutes } from '../http/routes/feed-routes.js';
 import { keyRoutes } from '../http/routes/key-routes.js';
@@ -69,6 +70,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     metrics,
     clock,
     setSigner: pull.signer,
+    preloadContexts: (tenantId, eventIds) =>
+      loadRenderContextsById(pull.storage.feed, tenantId, eventIds, config.issuer),
     onError: (error) => app.log.error({ err: error }, 'push dispatcher tick failed'),
     ...(store.kind === 'postgres' ? { notifyWorkers: () => void notifyOutbox((store as PostgresStore).pool) } : {}),
     ...(options.delivery ? { options: options.delivery } : {}),

@@ -81,6 +81,7 @@ describe('SSRF guard at connect time', () => {
       allowInsecure: false,
       connectTimeoutMs: 1000,
       totalTimeoutMs: 1000,
+      connectionsPerEndpoint: 4,
       resolveAll: async () => [{ address: '127.0.0.1', family: 4 }],
     });
     const endpoint = {

@@ -50,6 +50,8 @@ export interface FeedStorage {
     offset: number,
     limit: number,
   ): Promise<Array<{ sequence: number; jws: string | null }>>;
+  /** These events by id, in one query (absent ones, e.g. past retention, are left out). */
+  getEvents(tenantId: string, ids: readonly string[]): Promise<StoredEvent[]>;
   /** These subjects by id, in one query (absent ones are left out). */
   getSubjects(tenantId: string, ids: readonly string[]): Promise<Map<string, Subject>>;
   /**

@@ -90,6 +90,16 @@ export class PostgresFeedStorage implements FeedStorage {
     return rows.map((r) => ({ sequence: Number(r.sequence), jws: r.jws }));
   }
 
+  async getEvents(tenantId: string, ids: readonly string[]): Promise<StoredEvent[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'tidings_feed_events_by_id',
+      text: `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])`,
+      values: [tenantId, ids],
+    });
+    return rows.map(eventFromRow);
+  }
+
   async getSubjects(tenantId: string, ids: readonly string[]): Promise<Map<string, Subject>> {
     if (ids.length === 0) return new Map();
     const { rows } = await this.pool.query<SubjectRow>({

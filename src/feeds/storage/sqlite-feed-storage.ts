@@ -103,6 +103,17 @@ export class SqliteFeedStorage implements FeedStorage {
     }) as Array<{ sequence: number; jws: string | null }>;
   }
 
+  async getEvents(tenantId: string, ids: readonly string[]): Promise<StoredEvent[]> {
+    if (ids.length === 0) return [];
+    // Without statistics SQLite prefers the (tenant_id, sequence) key and walks
+    // the tenant's whole log; the id index finds each event directly (a lease of
+    // 256 pushes: 21% of the dispatcher's CPU before, see bench `push`).
+    const rows = this.stmt(
+      'SELECT * FROM events INDEXED BY events_by_id WHERE id IN (SELECT value FROM json_each(?)) AND tenant_id = ?',
+    ).all(JSON.stringify(ids), tenantId) as EventRow[];
+    return rows.map(eventFromRow);
+  }
+
   async getSubjects(tenantId: string, ids: readonly string[]): Promise<Map<string, Subject>> {
     if (ids.length === 0) return new Map();
     const rows = this.stmt('SELECT * FROM subjects WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))').all(
