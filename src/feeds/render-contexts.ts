@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../events/event.js';
+import { placeholderSubject } from '../formats/load-render-context.js';
 import type { RenderContext } from '../formats/render-context.js';
 import type { Subject } from '../subjects/subject.js';
 import type { FeedStorage } from './storage/feed-storage.js';
@@ -70,22 +71,6 @@ function certificatesOf(storage: FeedStorage, tenantId: string, parentIds: Reado
   return parentIds.size > 0
     ? storage.listChildren(tenantId, [...parentIds], 'videoid-certificate', CHILDREN_LIMIT)
     : Promise.resolve(new Map<string, Subject[]>());
-}
-
-/** A subject deleted since (retention) still renders from what its event recorded (as `loadRenderContext`). */
-function placeholderSubject(event: StoredEvent): Subject {
-  return {
-    tenantId: event.tenantId,
-    id: event.subjectId,
-    workflow: event.workflow,
-    status: event.to,
-    version: event.subjectVersion,
-    parentId: event.parentId,
-    attributes: {},
-    createdAt: event.occurredAt,
-    updatedAt: event.occurredAt,
-    statusChangedAt: event.occurredAt,
-  };
 }
 
 /**

@@ -37,7 +37,7 @@ export async function loadRenderContext(store: Store, event: StoredEvent, issuer
 }
 
 /** A subject deleted since (retention) still renders from what its event recorded. */
-function placeholderSubject(event: StoredEvent): Subject {
+export function placeholderSubject(event: StoredEvent): Subject {
   return {
     tenantId: event.tenantId,
     id: event.subjectId,
