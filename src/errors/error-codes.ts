@@ -8,7 +8,6 @@ export const ERROR_CODES = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
-  method_not_allowed: 405,
   invalid_transition: 409,
   version_conflict: 409,
   conflict: 409,

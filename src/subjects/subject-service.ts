@@ -74,7 +74,7 @@ export class SubjectService {
       const { parentId: _omit, ...rest } = input;
       const result = createSubject(this.deps.registry, { ...rest, tenantId, parent }, this.context());
       if (!result.ok) throw result.error;
-      return { change: result.value, guarded: false, respond: (events) => this.subjectBody(result.value, events) };
+      return { change: result.value, guarded: false, respond: () => this.subjectBody(result.value) };
     });
   }
 
@@ -134,7 +134,7 @@ export class SubjectService {
     }
   }
 
-  private subjectBody(change: Change, _events: StoredEvent[]) {
+  private subjectBody(change: Change) {
     const created = change.subjects[0]?.subject as Subject;
     return publicSubject(created);
   }

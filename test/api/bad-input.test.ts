@@ -250,6 +250,12 @@ const CASES: Case[] = [
   },
   { name: 'unknown route', status: 404, code: 'not_found', req: get('/v1/nothing-here') },
   {
+    name: 'a method the route does not have',
+    status: 404,
+    code: 'not_found',
+    req: (auth) => ({ method: 'DELETE', url: '/v1/workflows', headers: auth }),
+  },
+  {
     name: 'PATCH without attributes',
     status: 400,
     code: 'validation',
