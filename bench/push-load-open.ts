@@ -55,7 +55,12 @@ const start = now() + 50;
 while (sent < total) {
   const due = start + (sent * 1000) / spec.rate;
   const wait = due - now();
-  if (wait > 1) await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
+  // Always yield to the event loop, even when the next request is already
+  // due: at 1,000/s the spacing is 1 ms, and a loop that only slept for
+  // waits over 1 ms never let undici write its queued requests (they left in
+  // bursts seconds late, which read as a 6–10 s server queue).
+  if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
+  else await new Promise((r) => setImmediate(r));
   // send everything due (a late timer sends a small burst, keeping the schedule)
   while (sent < total && start + (sent * 1000) / spec.rate <= now()) {
     if (now() - (start + (sent * 1000) / spec.rate) > 10) late += 1;
