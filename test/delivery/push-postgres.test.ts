@@ -5,6 +5,7 @@ import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { postgresTestDatabase } from '../helpers/postgres.js';
 import { startTestApp } from '../helpers/test-runtime.js';
 import { eventually, FAST, FAST_DISPATCH, type Harness, harness, registry } from './delivery-kit.js';
+import { orderingSwitchedOn, orderingSwitchHandler } from './ordering-switch.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
 const pgdb = await postgresTestDatabase();
@@ -41,6 +42,12 @@ describe('push delivery on PostgreSQL', { skip: pgdb.skip }, () => {
       return (res.json() as { deliveries: Array<{ status: string }> }).deliveries[0]?.status === 'succeeded';
     });
     await h.inject({ method: 'DELETE', url: `/v1/endpoints/${endpoint.id}`, headers: h.auth });
+  });
+
+  test('ordering switched on: deliveries created from then on are ordered; an older unordered one does not hold them', async () => {
+    const r = await startReceiver(orderingSwitchHandler());
+    receivers.push(r);
+    await orderingSwitchedOn(h, r);
   });
 
   test('ordering subject holds under failures', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { eventually, type Harness, harness } from './delivery-kit.js';
+import { orderingSwitchedOn, orderingSwitchHandler } from './ordering-switch.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
 type Native = { id: string; eventtype: string; subject: string; data: { data: { n?: number } } };
@@ -92,6 +93,10 @@ describe('push routing: ordering, filters, signing options', () => {
     await eventually(async () => (await list()).every((d) => d.status === 'succeeded'));
     const order = r.received.filter((p) => parse(p.body).subject === 'held-1').map((p) => parse(p.body).eventtype);
     assert.deepEqual(order.slice(-3), ['ticket-opened', 'ticket-noted', 'ticket-noted']);
+  });
+
+  test('ordering switched on: deliveries created from then on are ordered; an older unordered one does not hold them', async () => {
+    await orderingSwitchedOn(h, await receiver(orderingSwitchHandler()));
   });
 
   test('filters: event types and workflows select endpoints; disable_notifications silences a OneSpan transaction', async () => {

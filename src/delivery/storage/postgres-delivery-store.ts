@@ -183,14 +183,15 @@ export class PostgresDeliveryStore implements DeliveryStore {
         for (const endpoint of match(event, attributes, endpoints)) planned.push({ event, endpoint });
       }
       // Under subject ordering a delivery is held when its subject already has
-      // one pending for the endpoint, in the table or earlier in this batch.
+      // an ordered one pending for the endpoint, in the table or earlier in this batch.
       const ordered = planned.filter((p) => p.endpoint.ordering === 'subject');
       const pairKey = (endpointId: string, subjectId: string) => `${endpointId}\u0000${subjectId}`;
       const busyPairs = new Set<string>();
       if (ordered.length > 0) {
         const existing = await client.query<{ endpoint_id: string; subject_id: string }>({
           text: `SELECT DISTINCT endpoint_id, subject_id FROM deliveries
-                 WHERE status = 'pending' AND endpoint_id = ANY($1::text[]) AND subject_id = ANY($2::text[])`,
+                 WHERE status = 'pending' AND ordered
+                   AND endpoint_id = ANY($1::text[]) AND subject_id = ANY($2::text[])`,
           values: [
             [...new Set(ordered.map((p) => p.endpoint.id))],
             [...new Set(ordered.map((p) => p.event.subjectId))],

@@ -26,7 +26,7 @@ picked AS (
       AND (d.lease_until IS NULL OR d.lease_until <= $1)
       AND (NOT d.ordered OR NOT EXISTS (
         SELECT 1 FROM deliveries p
-        WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id
+        WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.ordered
           AND p.status = 'pending' AND p.event_sequence < d.event_sequence))
     ORDER BY d.next_attempt_at, d.event_sequence
     LIMIT greatest(CASE WHEN e.failing_since IS NULL THEN $4 ELSE 1 END - coalesce(busy.n, 0), 0)
@@ -47,7 +47,7 @@ RETURNING ${DELIVERY_COLUMNS}`;
 export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = $1
   WHERE next_attempt_at = ${HELD} AND id = (
     SELECT n.id FROM deliveries n JOIN deliveries r ON r.id = $2 AND r.ordered
-    WHERE n.endpoint_id = r.endpoint_id AND n.subject_id = r.subject_id AND n.status = 'pending'
+    WHERE n.endpoint_id = r.endpoint_id AND n.subject_id = r.subject_id AND n.ordered AND n.status = 'pending'
     ORDER BY n.event_sequence LIMIT 1)`;
 
 /**
@@ -58,11 +58,11 @@ export const RELEASE_HELD_SQL = `UPDATE deliveries d SET next_attempt_at = $1
   WHERE d.status = 'pending' AND d.next_attempt_at = ${HELD}
     AND NOT EXISTS (
       SELECT 1 FROM deliveries p
-      WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id
+      WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.ordered
         AND p.status = 'pending' AND p.event_sequence < d.event_sequence)`;
 
 /** Under subject ordering, a retry holds back the subject's later deliveries (see the SQLite store). */
 export const HOLD_BACK_SQL = `UPDATE deliveries d SET next_attempt_at = $1
   FROM deliveries r
   WHERE r.id = $2 AND r.ordered AND d.endpoint_id = r.endpoint_id AND d.subject_id = r.subject_id
-    AND d.status = 'pending' AND d.event_sequence > r.event_sequence AND d.next_attempt_at < $1`;
+    AND d.ordered AND d.status = 'pending' AND d.event_sequence > r.event_sequence AND d.next_attempt_at < $1`;

@@ -166,7 +166,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
     );
     const remove = this.stmt('DELETE FROM outbox WHERE id = ?');
     const hasPending = this.stmt(
-      "SELECT 1 FROM deliveries WHERE endpoint_id = ? AND subject_id = ? AND status = 'pending' LIMIT 1",
+      "SELECT 1 FROM deliveries WHERE endpoint_id = ? AND subject_id = ? AND ordered = 1 AND status = 'pending' LIMIT 1",
     ).pluck();
     // The outbox rows are read outside the write transaction: only this
     // process fans out on SQLite, and the deletes below are keyed by id.

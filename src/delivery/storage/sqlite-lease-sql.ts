@@ -9,7 +9,8 @@ export const BUSY_SQL = `SELECT endpoint_id, count(*) AS n FROM deliveries INDEX
 
 /**
  * One endpoint's leasable deliveries, oldest first: due, not leased, and,
- * under subject ordering, with no older pending delivery of the same subject.
+ * under subject ordering, with no older pending ordered delivery of the same
+ * subject (`deliveries_subject_order` holds ordered deliveries only).
  * An index range scan per endpoint, so the cost follows what is leased, not
  * the size of the backlog (ranking every due row took 35 ms per lease at
  * 20k pending, 117 ms at 100k).
@@ -19,7 +20,7 @@ export const CANDIDATES_SQL = `SELECT d.id FROM deliveries d
     AND (d.lease_until IS NULL OR d.lease_until <= @now)
     AND (d.ordered = 0 OR NOT EXISTS (
       SELECT 1 FROM deliveries p
-      WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id
+      WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.ordered = 1
         AND p.status = 'pending' AND p.event_sequence < d.event_sequence))
   ORDER BY d.next_attempt_at, d.event_sequence LIMIT @free`;
 
@@ -27,14 +28,14 @@ export const CANDIDATES_SQL = `SELECT d.id FROM deliveries d
 export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = @now
   WHERE next_attempt_at = ${HELD} AND id = (
     SELECT n.id FROM deliveries n JOIN deliveries r ON r.id = @id AND r.ordered = 1
-    WHERE n.endpoint_id = r.endpoint_id AND n.subject_id = r.subject_id AND n.status = 'pending'
+    WHERE n.endpoint_id = r.endpoint_id AND n.subject_id = r.subject_id AND n.ordered = 1 AND n.status = 'pending'
     ORDER BY n.event_sequence LIMIT 1)`;
 
 export const RELEASE_HELD_SQL = `UPDATE deliveries SET next_attempt_at = @now
   WHERE status = 'pending' AND next_attempt_at = ${HELD}
     AND NOT EXISTS (
       SELECT 1 FROM deliveries p
-      WHERE p.endpoint_id = deliveries.endpoint_id AND p.subject_id = deliveries.subject_id
+      WHERE p.endpoint_id = deliveries.endpoint_id AND p.subject_id = deliveries.subject_id AND p.ordered = 1
         AND p.status = 'pending' AND p.event_sequence < deliveries.event_sequence)`;
 
 export const TAKE_SQL = `UPDATE deliveries SET lease_until = @leaseUntil, lease_token = @token
@@ -44,8 +45,10 @@ export const TAKE_SQL = `UPDATE deliveries SET lease_until = @leaseUntil, lease_
 /**
  * Under subject ordering, a retry holds back the subject's later deliveries:
  * they are not due before it, so the lease does not keep scanning them.
+ * Pinned to the subject-order index: without statistics the planner walked
+ * the endpoint's whole due range (`deliveries_due`) instead.
  */
-export const HOLD_BACK_SQL = `UPDATE deliveries SET next_attempt_at = @next
-  WHERE status = 'pending' AND next_attempt_at < @next
+export const HOLD_BACK_SQL = `UPDATE deliveries INDEXED BY deliveries_subject_order SET next_attempt_at = @next
+  WHERE status = 'pending' AND ordered = 1 AND next_attempt_at < @next
     AND (endpoint_id, subject_id) = (SELECT endpoint_id, subject_id FROM deliveries WHERE id = @id AND ordered = 1)
     AND event_sequence > (SELECT event_sequence FROM deliveries WHERE id = @id)`;

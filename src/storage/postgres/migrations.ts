@@ -1,4 +1,7 @@
-import { POSTGRES_DELIVERY_MIGRATION } from '../../delivery/storage/delivery-migration.js';
+import {
+  POSTGRES_DELIVERY_MIGRATION,
+  POSTGRES_ORDER_INDEX_MIGRATION,
+} from '../../delivery/storage/delivery-migration.js';
 import { POSTGRES_PULL_SQL } from '../../feeds/storage/pull-migration.js';
 /**
  * Numbered PostgreSQL migrations, applied in order, each once (see `migrate.ts`).
@@ -124,4 +127,6 @@ CREATE TABLE idempotency_keys (
     name: 'idempotency-expiry',
     sql: 'CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created_at);',
   },
+  // The subject-order index of deliveries holds ordered ones only (fan-out cost).
+  { version: 5, name: 'delivery-order-index', sql: POSTGRES_ORDER_INDEX_MIGRATION },
 ];

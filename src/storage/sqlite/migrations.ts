@@ -1,4 +1,4 @@
-import { SQLITE_DELIVERY_MIGRATION } from '../../delivery/storage/delivery-migration.js';
+import { SQLITE_DELIVERY_MIGRATION, SQLITE_ORDER_INDEX_MIGRATION } from '../../delivery/storage/delivery-migration.js';
 import { SQLITE_PULL_SQL } from '../../feeds/storage/pull-migration.js';
 /**
  * Numbered SQLite migrations, applied in order, each once, inside a transaction.
@@ -108,4 +108,6 @@ CREATE TABLE idempotency_keys (
     name: 'idempotency-expiry',
     sql: 'CREATE INDEX idempotency_keys_by_created ON idempotency_keys(created_at);',
   },
+  // The subject-order index of deliveries holds ordered ones only (fan-out cost).
+  { version: 5, name: 'delivery-order-index', sql: SQLITE_ORDER_INDEX_MIGRATION },
 ];
