@@ -125,6 +125,7 @@ export const TRANSITION = { type: 'VIDEOID_UPDATED', to: 'VIDEOINCOMPLETE', data
 
 export interface TidingsBench {
   runtime: Runtime;
+  tenantId: string;
   auth: { authorization: string };
   dataDir: string;
   subjects: string[];
@@ -181,6 +182,7 @@ export async function openTidings(opts: {
   else await (runtime.store as PostgresStore).pool.query('DELETE FROM outbox');
   return {
     runtime,
+    tenantId: tenant.json().id,
     auth,
     dataDir,
     subjects,
@@ -233,15 +235,20 @@ function sqlOf(runtime: Runtime): (text: string) => Promise<number> {
 }
 
 /**
- * Starts `tidings serve --role worker` on `databaseUrl`; resolves with the
- * time its log says "tidings started" (dispatcher running).
+ * Starts `tidings serve --role worker` on `databaseUrl` (or on the SQLite
+ * file in `dataDir`, which stays); resolves with the time its log says
+ * "tidings started" (dispatcher running).
  */
-export async function startWorkerProcess(databaseUrl: string): Promise<{ startedAt: number; stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tidings-push-worker-'));
+export async function startWorkerProcess(
+  databaseUrl: string | null,
+  opts: { dataDir?: string } = {},
+): Promise<{ startedAt: number; pid: number; stop(): Promise<void> }> {
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tidings-push-worker-'));
   const child = spawn(process.execPath, [CLI, 'serve', '--role', 'worker'], {
     env: {
       ...process.env,
-      DATABASE_URL: databaseUrl,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       TIDINGS_DATA_DIR: dataDir,
       TIDINGS_ALLOW_INSECURE_ENDPOINTS: '1',
       TIDINGS_LOG_LEVEL: 'info',
@@ -267,9 +274,10 @@ export async function startWorkerProcess(databaseUrl: string): Promise<{ started
   });
   return {
     startedAt,
+    pid: child.pid ?? 0,
     async stop() {
       await stopChild(child);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * The push scenarios of `npm run bench` (`BENCH_ONLY=push`, `push-latency`,
- * `isolation`), each returning its figures (for latest.json) and its
+ * `isolation`, `backlog`), each returning its figures (for latest.json) and its
  * Markdown table.
  */
+import { benchBacklog } from './push-backlog.js';
 import { benchIsolation, ISOLATION_DELIVERY } from './push-isolation.js';
 import { benchPushLatency } from './push-latency.js';
 import { benchPush } from './push-throughput.js';
@@ -72,6 +73,23 @@ async function isolation(s: Settings) {
   return { figures: rows, table };
 }
 
+async function backlog(s: Settings) {
+  const rows = await benchBacklog(s);
+  const small = rows[0]?.drainPerSecond ?? Number.NaN;
+  const table = [
+    '### backlog: one worker process (SQLite) starting with pending deliveries, one receiver',
+    '',
+    '| queue at start | peak RSS MB | drain deliveries/s | × small queue | runs (MB, /s) |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${Math.round(r.peakRssMb)} | ${Math.round(r.drainPerSecond)} | ${(r.drainPerSecond / small).toFixed(2)} | ${r.runs.map((x) => `${x.peakRssMb}, ${x.drainPerSecond}`).join('; ')} |`,
+    ),
+    '',
+  ];
+  return { figures: rows, table };
+}
+
 export const pushScenarios: Array<{
   name: string;
   run(s: Settings): Promise<{ figures: unknown; table: string[] }>;
@@ -79,4 +97,5 @@ export const pushScenarios: Array<{
   { name: 'push', run: push },
   { name: 'push-latency', run: pushLatency },
   { name: 'isolation', run: isolation },
+  { name: 'backlog', run: backlog },
 ];
