@@ -132,8 +132,9 @@ CREATE INDEX delivery_attempts_by_endpoint ON delivery_attempts(endpoint_id, id)
  * index led by the endpoint costs a fan-out one scattered page per endpoint:
  * one event fanned out to 101 unordered endpoints took 5.7 ms with the index
  * over every pending delivery and 3.9–4.2 ms with this one (SQLite, p50 of
- * 300); unordered endpoints (the default) never read it. Ordering now holds among the deliveries created while the endpoint
- * orders by subject, which is what switching it on means.
+ * 300); unordered endpoints (the default) never read it. Ordering now holds
+ * among the deliveries created while the endpoint orders by subject, which
+ * is what switching it on means.
  */
 export const SQLITE_ORDER_INDEX_MIGRATION = `
 DROP INDEX deliveries_subject_order;
