@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -58,5 +58,6 @@ test('an operator workflow from a YAML file (TIDINGS_WORKFLOW_FILES) is listed, 
     );
   } finally {
     await t.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -24,8 +24,9 @@ describe('configuration', () => {
     assert.deepEqual(file, { ...DEFAULTS });
   });
 
-  test('environment wins over the file', () => {
+  test('environment wins over the file', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'tidings-config-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'c.yaml');
     writeFileSync(path, 'port: 9000\nrole: worker\nretrySchedule: [1s, 2s]\n');
     const config = loadConfig({ TIDINGS_CONFIG: path, PORT: '9100' });
@@ -52,8 +53,9 @@ describe('configuration', () => {
     );
   });
 
-  test('an unknown key in the file is refused, not ignored', () => {
+  test('an unknown key in the file is refused, not ignored', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'tidings-config-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'c.json');
     writeFileSync(path, JSON.stringify({ prot: 8080 }));
     assert.throws(() => loadConfig({ TIDINGS_CONFIG: path }), /unknown setting prot/);
