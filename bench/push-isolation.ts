@@ -7,10 +7,8 @@
  * seconds sees failures recorded and retried, not only first tries in flight.
  */
 import type { DispatcherOptions } from '../src/delivery/dispatcher.js';
-import type { LatencyFigures } from './push-kit.js';
-import { startReceivers } from './push-kit.js';
+import { type LatencyFigures, latencyRows, startReceivers } from './push-kit.js';
 import { steadyLatency } from './push-latency.js';
-import { median } from './stats.js';
 
 export const ISOLATION_DELIVERY: Partial<DispatcherOptions> = {
   totalTimeoutMs: 1000,
@@ -19,19 +17,6 @@ export const ISOLATION_DELIVERY: Partial<DispatcherOptions> = {
   // experiments: ISOLATION_DELIVERY='{"perEndpointConcurrency":2}'
   ...(JSON.parse(process.env.ISOLATION_DELIVERY ?? '{}') as Partial<DispatcherOptions>),
 };
-
-export interface IsolationRow {
-  label: string;
-  rate: number;
-  p50: number;
-  p99: number;
-  max: number;
-  sentP50: number;
-  sentP99: number;
-  beforeAck: number;
-  missing: number;
-  runs: Array<{ p50: number; p99: number }>;
-}
 
 export async function benchIsolation(opts: { repeats: number; durationMs: number; databaseUrl: string | null }) {
   const rate = Number(process.env.ISOLATION_RATE ?? 20);
@@ -59,16 +44,5 @@ export async function benchIsolation(opts: { repeats: number; durationMs: number
   } finally {
     await receivers.close();
   }
-  return [...runs.entries()].map(([label, list]) => ({
-    label,
-    rate,
-    p50: median(list.map((f) => f.p50)),
-    p99: median(list.map((f) => f.p99)),
-    max: median(list.map((f) => f.max)),
-    sentP50: median(list.map((f) => f.sentP50)),
-    sentP99: median(list.map((f) => f.sentP99)),
-    beforeAck: median(list.map((f) => f.beforeAck)),
-    missing: list.reduce((n, f) => n + f.missing, 0),
-    runs: list.map((f) => ({ p50: f.p50, p99: f.p99 })),
-  })) satisfies IsolationRow[];
+  return latencyRows(runs, rate);
 }

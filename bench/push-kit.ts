@@ -15,6 +15,7 @@ import type { DispatcherOptions } from '../src/delivery/dispatcher.js';
 import { createRuntime, type Runtime } from '../src/server/create-runtime.js';
 import type { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import type { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { median } from './stats.js';
 
 const RECEIVER = fileURLToPath(new URL('./push-receiver.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -374,4 +375,34 @@ export function latencies(load: OpenLoopResult, arrivals: Record<string, number>
     measured: fromAck.length,
     missing,
   };
+}
+
+/** One configuration's latency figures over its repeated runs: medians, and the runs themselves. */
+export interface LatencyRow {
+  label: string;
+  rate: number;
+  p50: number;
+  p99: number;
+  max: number;
+  sentP50: number;
+  sentP99: number;
+  beforeAck: number;
+  missing: number;
+  runs: Array<{ p50: number; p99: number }>;
+}
+
+/** Folds each configuration's runs (label → figures of every run) into its row of medians. */
+export function latencyRows(runs: Map<string, LatencyFigures[]>, rate: number): LatencyRow[] {
+  return [...runs.entries()].map(([label, list]) => ({
+    label,
+    rate,
+    p50: median(list.map((f) => f.p50)),
+    p99: median(list.map((f) => f.p99)),
+    max: median(list.map((f) => f.max)),
+    sentP50: median(list.map((f) => f.sentP50)),
+    sentP99: median(list.map((f) => f.sentP99)),
+    beforeAck: median(list.map((f) => f.beforeAck)),
+    missing: list.reduce((n, f) => n + f.missing, 0),
+    runs: list.map((f) => ({ p50: f.p50, p99: f.p99 })),
+  }));
 }

@@ -12,6 +12,7 @@ import { postgresTestDatabase } from '../test/helpers/postgres.js';
 import {
   type LatencyFigures,
   latencies,
+  latencyRows,
   openTidings,
   type Receivers,
   runOpenLoop,
@@ -19,20 +20,6 @@ import {
   startWorkerProcess,
   until,
 } from './push-kit.js';
-import { median } from './stats.js';
-
-export interface PushLatencyRow {
-  label: string;
-  rate: number;
-  p50: number;
-  p99: number;
-  max: number;
-  sentP50: number;
-  sentP99: number;
-  beforeAck: number;
-  missing: number;
-  runs: Array<{ p50: number; p99: number }>;
-}
 
 /** One run: a runtime (dispatcher in process, or `worker` child processes), steady load, latencies. */
 export async function steadyLatency(opts: {
@@ -112,16 +99,5 @@ export async function benchPushLatency(opts: { repeats: number; durationMs: numb
   } finally {
     await receivers.close();
   }
-  return [...runs.entries()].map(([label, list]) => ({
-    label,
-    rate,
-    p50: median(list.map((f) => f.p50)),
-    p99: median(list.map((f) => f.p99)),
-    max: median(list.map((f) => f.max)),
-    sentP50: median(list.map((f) => f.sentP50)),
-    sentP99: median(list.map((f) => f.sentP99)),
-    beforeAck: median(list.map((f) => f.beforeAck)),
-    missing: list.reduce((n, f) => n + f.missing, 0),
-    runs: list.map((f) => ({ p50: f.p50, p99: f.p99 })),
-  })) satisfies PushLatencyRow[];
+  return latencyRows(runs, rate);
 }
