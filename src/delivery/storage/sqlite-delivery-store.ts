@@ -27,14 +27,8 @@ import {
   type RequeueTarget,
 } from './delivery-store.js';
 import { GroupCommit } from './group-commit.js';
-import {
-  BUSY_SQL,
-  CANDIDATES_SQL,
-  HOLD_BACK_SQL,
-  RELEASE_HELD_SQL,
-  RELEASE_NEXT_SQL,
-  TAKE_SQL,
-} from './sqlite-lease-sql.js';
+import { ProcessLeases } from './process-leases.js';
+import { CANDIDATES_SQL, HOLD_BACK_SQL, RELEASE_HELD_SQL, RELEASE_NEXT_SQL } from './sqlite-lease-sql.js';
 
 interface RecordArgs {
   attempt: AttemptRecord;
@@ -43,9 +37,15 @@ interface RecordArgs {
   nowMs: number;
 }
 
-/** Deliveries on the embedded SQLite database, sharing the main store's connection (one writer per process). */
+/**
+ * Deliveries on the embedded SQLite database, sharing the main store's
+ * connection (one process per file). Leases live in memory
+ * (`process-leases.ts`); the rows' `lease_until` and `lease_token` columns
+ * stay NULL here (PostgreSQL's workers share theirs through them).
+ */
 export class SqliteDeliveryStore implements DeliveryStore {
   private leaseRotation = 0;
+  private readonly leases = new ProcessLeases();
   /**
    * Every statement is prepared once: compiling one per call cost ~8% of push
    * CPU (bench `push`); the lease's four and `getEndpoint`'s, still compiled
@@ -210,67 +210,64 @@ export class SqliteDeliveryStore implements DeliveryStore {
 
   /**
    * Walks the enabled endpoints from a rotating start (so a global `limit`
-   * does not always favour the same ones), takes each one's free slots
+   * does not always favour the same ones) and takes each one's free slots
    * (`perEndpointCap` minus its leased rows; 1 while the endpoint is failing,
-   * the circuit breaker's probe) of candidates, and leases them in the same
-   * transaction.
+   * the circuit breaker's probe) of candidates. Reads only: the leases are
+   * this process's memory.
    */
   async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
     const { nowMs: now, limit, perEndpointCap } = request;
-    const rows = this.relaxed(() =>
-      this.db
-        .transaction(() => {
-          const busy = new Map(
-            (this.stmt(BUSY_SQL).all({ now }) as Array<{ endpoint_id: string; n: number }>).map((r) => [
-              r.endpoint_id,
-              r.n,
-            ]),
-          );
-          const endpoints = this.stmt(
-            'SELECT id, failing_since FROM endpoints WHERE enabled = 1 ORDER BY id',
-          ).all() as Array<{ id: string; failing_since: number | null }>;
-          const candidates = this.stmt(CANDIDATES_SQL).pluck();
-          const picked: string[] = [];
-          const start = endpoints.length === 0 ? 0 : this.leaseRotation++ % endpoints.length;
-          for (let i = 0; i < endpoints.length && picked.length < limit; i++) {
-            const endpoint = endpoints[(start + i) % endpoints.length] as { id: string; failing_since: number | null };
-            const endpointId = endpoint.id;
-            const cap = endpoint.failing_since === null ? perEndpointCap : 1;
-            const free = Math.min(cap - (busy.get(endpointId) ?? 0), limit - picked.length);
-            if (free > 0) picked.push(...(candidates.all({ endpointId, now, free }) as string[]));
-          }
-          if (picked.length === 0) return [];
-          return this.stmt(TAKE_SQL).all({
-            ids: JSON.stringify(picked),
-            leaseUntil: now + request.leaseMs,
-            token: randomUUID(),
-          }) as DeliveryRow[];
-        })
-        .immediate(),
-    );
-    return rows.map(deliveryFromRow);
+    const busy = this.leases.busyByEndpoint(now);
+    const endpoints = this.stmt(
+      'SELECT id, failing_since FROM endpoints WHERE enabled = 1 ORDER BY id',
+    ).all() as Array<{
+      id: string;
+      failing_since: number | null;
+    }>;
+    const candidates = this.stmt(CANDIDATES_SQL);
+    const token = randomUUID();
+    const leaseUntil = now + request.leaseMs;
+    const leased: DeliveryRecord[] = [];
+    const start = endpoints.length === 0 ? 0 : this.leaseRotation++ % endpoints.length;
+    for (let i = 0; i < endpoints.length && leased.length < limit; i++) {
+      const endpoint = endpoints[(start + i) % endpoints.length] as { id: string; failing_since: number | null };
+      const taken = busy.get(endpoint.id) ?? 0;
+      const cap = endpoint.failing_since === null ? perEndpointCap : 1;
+      let free = Math.min(cap - taken, limit - leased.length);
+      if (free <= 0) continue;
+      // The leased rows may be among the oldest: scan past them.
+      const rows = candidates.all({ endpointId: endpoint.id, now, scan: free + taken }) as DeliveryRow[];
+      for (const row of rows) {
+        if (free === 0) break;
+        if (this.leases.isLeased(row.id, now)) continue;
+        this.leases.take(row.id, endpoint.id, token, leaseUntil);
+        leased.push({ ...deliveryFromRow(row), leaseUntil, leaseToken: token });
+        free -= 1;
+      }
+    }
+    return leased;
   }
 
   async releaseHeld(nowMs: number): Promise<number> {
     return this.stmt(RELEASE_HELD_SQL).run({ now: nowMs }).changes;
   }
 
+  /** Frees this process's leases and any a file written by an older version still holds in its rows. */
   async releaseOrphanedLeases(): Promise<number> {
     const info = this.stmt(
       "UPDATE deliveries SET lease_until = NULL, lease_token = NULL WHERE status = 'pending' AND lease_until IS NOT NULL",
     ).run();
-    return info.changes;
+    return this.leases.clear() + info.changes;
   }
 
   async release(id: string, leaseToken: string, nextAttemptAt: number): Promise<void> {
-    this.stmt(
-      'UPDATE deliveries SET lease_until = NULL, lease_token = NULL, next_attempt_at = ? WHERE id = ? AND lease_token = ?',
-    ).run(nextAttemptAt, id, leaseToken);
+    if (!this.leases.end(id, leaseToken)) return;
+    this.stmt('UPDATE deliveries SET next_attempt_at = ? WHERE id = ?').run(nextAttemptAt, id);
   }
 
   /**
    * Attempt records are group-committed (one transaction for those that finish
-   * together, `group-commit.ts`) and, like leases, need no fsync of their own:
+   * together, `group-commit.ts`) and need no fsync of their own:
    * a process crash loses nothing in WAL mode, and a power loss can only drop
    * the newest records, in order, so the deliveries are pushed again (at least
    * once) and per-subject order of first receipt holds. Their fsync was ~21%
@@ -278,17 +275,26 @@ export class SqliteDeliveryStore implements DeliveryStore {
    */
   private readonly records = new GroupCommit<RecordArgs, boolean>(
     async (batch) =>
-      this.relaxed(() => this.db.transaction(() => batch.map((args) => this.recordOne(args))).immediate()),
-    async (args) => this.relaxed(() => this.db.transaction(() => this.recordOne(args)).immediate()),
+      this.endLeases(
+        batch,
+        this.relaxed(() => this.db.transaction(() => batch.map((args) => this.recordOne(args))).immediate()),
+      ),
+    async (args) =>
+      this.endLeases([args], [this.relaxed(() => this.db.transaction(() => this.recordOne(args)).immediate())])[0] ??
+      false,
   );
+
+  /** Once the records are committed, their leases end (a failed batch keeps them for the retry one by one). */
+  private endLeases(batch: readonly RecordArgs[], results: boolean[]): boolean[] {
+    for (const args of batch) this.leases.end(args.attempt.deliveryId, args.leaseToken);
+    return results;
+  }
 
   /**
    * Runs a write that needs no fsync of its own with `synchronous = NORMAL`
    * (WAL: atomic, durable at the next FULL commit or checkpoint). A lost
-   * lease is freed at start anyway (`releaseOrphanedLeases`), a lost fan-out
-   * loses its outbox delete with it and is redone, a lost attempt record means
-   * one more push. The lease's own fsync
-   * alone took 12% of push CPU (bench `push`, SQLite, one receiver).
+   * fan-out loses its outbox delete with it and is redone, a lost attempt
+   * record means one more push.
    */
   private relaxed<T>(write: () => T): T {
     const level = this.db.pragma('synchronous', { simple: true }) as number;
@@ -310,23 +316,23 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return this.records.add({ attempt, leaseToken, update, nowMs });
   }
 
-  /** One attempt record, inside the caller's transaction. */
+  /** One attempt record, inside the caller's transaction; nothing unless the caller holds the lease. */
   private recordOne({ attempt, leaseToken, update, nowMs }: RecordArgs): boolean {
+    if (!this.leases.holds(attempt.deliveryId, leaseToken)) return false;
     this.stmt(
       // the delivery may have been deleted with its endpoint while in flight: keep no orphan
       `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.replace('id, ', '')})
          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`,
     ).run(...attemptValues(attempt), attempt.deliveryId);
     const info = this.stmt(
-      `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL,
-           lease_token = NULL, last_error = ?, updated_at = ? WHERE id = ? AND lease_token = ?`,
+      `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+         WHERE id = ?`,
     ).run(
       update.status,
       update.status === 'pending' ? update.nextAttemptAt : nowMs,
       update.lastError,
       nowMs,
       attempt.deliveryId,
-      leaseToken,
     );
     if (info.changes === 1 && update.status === 'pending') {
       this.stmt(HOLD_BACK_SQL).run({ next: update.nextAttemptAt, id: attempt.deliveryId });
@@ -383,11 +389,12 @@ export class SqliteDeliveryStore implements DeliveryStore {
     const reset = `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now,
       lease_until = NULL, lease_token = NULL, updated_at = @now`;
     if ('deliveryId' in target) {
-      // A pending delivery is only made due now; its retry count stands.
+      // One being pushed right now is left alone; a pending one is only made due now (its retry count stands).
+      if (this.leases.isLeased(target.deliveryId, nowMs)) return 0;
       const info = this.stmt(
         `UPDATE deliveries SET attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,
              status = 'pending', next_attempt_at = @now, updated_at = @now
-           WHERE tenant_id = @tenantId AND id = @id AND (lease_until IS NULL OR lease_until <= @now)`,
+           WHERE tenant_id = @tenantId AND id = @id`,
       ).run({ now: nowMs, tenantId, id: target.deliveryId });
       return info.changes;
     }

@@ -3,26 +3,23 @@ import { DELIVERY_COLUMNS } from './delivery-rows.js';
 
 /** The lease and hold/release statements of the SQLite delivery store, one per action. */
 
-/** Leased deliveries per endpoint right now (bounded by the in-flight count, via `deliveries_leased`). */
-export const BUSY_SQL = `SELECT endpoint_id, count(*) AS n FROM deliveries INDEXED BY deliveries_leased
-  WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until > @now GROUP BY endpoint_id`;
-
 /**
- * One endpoint's leasable deliveries, oldest first: due, not leased, and,
- * under subject ordering, with no older pending ordered delivery of the same
- * subject (`deliveries_subject_order` holds ordered deliveries only).
+ * One endpoint's due deliveries, oldest first, up to `@scan`: under subject
+ * ordering, only those with no older pending ordered delivery of the same
+ * subject (`deliveries_subject_order` holds ordered deliveries only). The
+ * leases are in memory (`process-leases.ts`): the caller scans as many rows
+ * as it wants plus those the endpoint has leased, and skips the leased ones.
  * An index range scan per endpoint, so the cost follows what is leased, not
  * the size of the backlog (ranking every due row took 35 ms per lease at
  * 20k pending, 117 ms at 100k).
  */
-export const CANDIDATES_SQL = `SELECT d.id FROM deliveries d
+export const CANDIDATES_SQL = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d
   WHERE d.endpoint_id = @endpointId AND d.status = 'pending' AND d.next_attempt_at <= @now
-    AND (d.lease_until IS NULL OR d.lease_until <= @now)
     AND (d.ordered = 0 OR NOT EXISTS (
       SELECT 1 FROM deliveries p
       WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.ordered = 1
         AND p.status = 'pending' AND p.event_sequence < d.event_sequence))
-  ORDER BY d.next_attempt_at, d.event_sequence LIMIT @free`;
+  ORDER BY d.next_attempt_at, d.event_sequence LIMIT @scan`;
 
 /** When an ordered delivery is final, its subject's next pending delivery is no longer held. */
 export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = @now
@@ -37,10 +34,6 @@ export const RELEASE_HELD_SQL = `UPDATE deliveries SET next_attempt_at = @now
       SELECT 1 FROM deliveries p
       WHERE p.endpoint_id = deliveries.endpoint_id AND p.subject_id = deliveries.subject_id AND p.ordered = 1
         AND p.status = 'pending' AND p.event_sequence < deliveries.event_sequence)`;
-
-export const TAKE_SQL = `UPDATE deliveries SET lease_until = @leaseUntil, lease_token = @token
-  WHERE id IN (SELECT value FROM json_each(@ids))
-  RETURNING ${DELIVERY_COLUMNS}`;
 
 /**
  * Under subject ordering, a retry holds back the subject's later deliveries:
