@@ -133,6 +133,32 @@ describe('push resilience', () => {
     }
   });
 
+  test('a body that trickles forever is a timeout once the whole request passes totalTimeoutMs', async () => {
+    const h = await harness();
+    const timers: NodeJS.Timeout[] = [];
+    // A byte every 50 ms: never idle long enough for a per-chunk body timeout (500 ms).
+    const r = await startReceiver((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      timers.push(setInterval(() => res.write('x'), 50));
+    });
+    try {
+      const endpoint = await h.createEndpoint({ url: r.url });
+      await h.openTicket('trickle');
+      const first = async () => {
+        const res = await h.inject({ method: 'GET', url: `/v1/endpoints/${endpoint.id}/attempts`, headers: h.auth });
+        return (res.json() as { attempts: Array<Attempt & { latencyMs: number }> }).attempts.at(-1);
+      };
+      await eventually(async () => (await first()) !== undefined);
+      const attempt = await first();
+      assert.equal(attempt?.errorClass, 'timeout');
+      assert.ok((attempt?.latencyMs ?? 0) >= 450 && (attempt?.latencyMs ?? 0) < 2_000, `${attempt?.latencyMs} ms`);
+    } finally {
+      for (const t of timers) clearInterval(t);
+      await r.close();
+      await h.close();
+    }
+  });
+
   test('rateLimit spaces pushes out to the configured rate', async () => {
     const h = await harness();
     const r = await startReceiver();
