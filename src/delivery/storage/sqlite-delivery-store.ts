@@ -28,7 +28,15 @@ import {
 } from './delivery-store.js';
 import { GroupCommit } from './group-commit.js';
 import { ProcessLeases } from './process-leases.js';
-import { CANDIDATES_SQL, HOLD_BACK_SQL, RELEASE_HELD_SQL, RELEASE_NEXT_SQL } from './sqlite-lease-sql.js';
+import {
+  DELIVERIES_BY_ID_SQL,
+  DUE_SQL,
+  HOLD_BACK_SQL,
+  LEASABLE_ENDPOINTS_SQL,
+  ORDERED_DUE_SQL,
+  RELEASE_HELD_SQL,
+  RELEASE_NEXT_SQL,
+} from './sqlite-lease-sql.js';
 
 interface RecordArgs {
   attempt: AttemptRecord;
@@ -218,34 +226,38 @@ export class SqliteDeliveryStore implements DeliveryStore {
   async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
     const { nowMs: now, limit, perEndpointCap } = request;
     const busy = this.leases.busyByEndpoint(now);
-    const endpoints = this.stmt(
-      'SELECT id, failing_since FROM endpoints WHERE enabled = 1 ORDER BY id',
-    ).all() as Array<{
+    const endpoints = this.stmt(LEASABLE_ENDPOINTS_SQL).all() as Array<{
       id: string;
       failing_since: number | null;
+      has_ordered: number;
     }>;
-    const candidates = this.stmt(CANDIDATES_SQL);
+    const due = this.stmt(DUE_SQL).pluck();
+    const orderedDue = this.stmt(ORDERED_DUE_SQL).pluck();
     const token = randomUUID();
     const leaseUntil = now + request.leaseMs;
-    const leased: DeliveryRecord[] = [];
+    const picked = new Map<string, string>(); // delivery id → endpoint id
     const start = endpoints.length === 0 ? 0 : this.leaseRotation++ % endpoints.length;
-    for (let i = 0; i < endpoints.length && leased.length < limit; i++) {
-      const endpoint = endpoints[(start + i) % endpoints.length] as { id: string; failing_since: number | null };
+    for (let i = 0; i < endpoints.length && picked.size < limit; i++) {
+      const endpoint = endpoints[(start + i) % endpoints.length] as (typeof endpoints)[number];
       const taken = busy.get(endpoint.id) ?? 0;
       const cap = endpoint.failing_since === null ? perEndpointCap : 1;
-      let free = Math.min(cap - taken, limit - leased.length);
+      let free = Math.min(cap - taken, limit - picked.size);
       if (free <= 0) continue;
       // The leased rows may be among the oldest: scan past them.
-      const rows = candidates.all({ endpointId: endpoint.id, now, scan: free + taken }) as DeliveryRow[];
-      for (const row of rows) {
+      const query = endpoint.has_ordered ? orderedDue : due;
+      for (const id of query.all({ endpointId: endpoint.id, now, scan: free + taken }) as string[]) {
         if (free === 0) break;
-        if (this.leases.isLeased(row.id, now)) continue;
-        this.leases.take(row.id, endpoint.id, token, leaseUntil);
-        leased.push({ ...deliveryFromRow(row), leaseUntil, leaseToken: token });
+        if (this.leases.isLeased(id, now)) continue;
+        picked.set(id, endpoint.id);
         free -= 1;
       }
     }
-    return leased;
+    if (picked.size === 0) return [];
+    const rows = this.stmt(DELIVERIES_BY_ID_SQL).all({ ids: JSON.stringify([...picked.keys()]) }) as DeliveryRow[];
+    return rows.map((row) => {
+      this.leases.take(row.id, row.endpoint_id, token, leaseUntil);
+      return { ...deliveryFromRow(row), leaseUntil, leaseToken: token };
+    });
   }
 
   async releaseHeld(nowMs: number): Promise<number> {

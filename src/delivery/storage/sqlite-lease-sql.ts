@@ -4,22 +4,43 @@ import { DELIVERY_COLUMNS } from './delivery-rows.js';
 /** The lease and hold/release statements of the SQLite delivery store, one per action. */
 
 /**
- * One endpoint's due deliveries, oldest first, up to `@scan`: under subject
- * ordering, only those with no older pending ordered delivery of the same
- * subject (`deliveries_subject_order` holds ordered deliveries only). The
+ * The enabled endpoints, and whether each has pending ordered deliveries (a
+ * probe of `deliveries_subject_order`, which holds only those): an endpoint
+ * without any is leased with `DUE_SQL`, which skips the per-row sibling
+ * check. That check cost ~10 µs per lease query even where every row is
+ * unordered (SQLite, 100 endpoints: 20 µs against 9 µs a query).
+ */
+export const LEASABLE_ENDPOINTS_SQL = `SELECT e.id, e.failing_since, EXISTS (
+    SELECT 1 FROM deliveries o INDEXED BY deliveries_subject_order
+    WHERE o.endpoint_id = e.id AND o.status = 'pending' AND o.ordered = 1) AS has_ordered
+  FROM endpoints e WHERE e.enabled = 1 ORDER BY e.id`;
+
+/**
+ * One endpoint's due deliveries, oldest first, up to `@scan` (ids). The
  * leases are in memory (`process-leases.ts`): the caller scans as many rows
  * as it wants plus those the endpoint has leased, and skips the leased ones.
  * An index range scan per endpoint, so the cost follows what is leased, not
  * the size of the backlog (ranking every due row took 35 ms per lease at
  * 20k pending, 117 ms at 100k).
  */
-export const CANDIDATES_SQL = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d
+export const DUE_SQL = `SELECT d.id FROM deliveries d
+  WHERE d.endpoint_id = @endpointId AND d.status = 'pending' AND d.next_attempt_at <= @now
+  ORDER BY d.next_attempt_at, d.event_sequence LIMIT @scan`;
+
+/**
+ * `DUE_SQL` under subject ordering: only deliveries with no older pending
+ * ordered delivery of the same subject.
+ */
+export const ORDERED_DUE_SQL = `SELECT d.id FROM deliveries d
   WHERE d.endpoint_id = @endpointId AND d.status = 'pending' AND d.next_attempt_at <= @now
     AND (d.ordered = 0 OR NOT EXISTS (
       SELECT 1 FROM deliveries p
       WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.ordered = 1
         AND p.status = 'pending' AND p.event_sequence < d.event_sequence))
   ORDER BY d.next_attempt_at, d.event_sequence LIMIT @scan`;
+
+/** The picked deliveries, whole (reading whole rows per endpoint query cost ~14 µs more a query). */
+export const DELIVERIES_BY_ID_SQL = `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id IN (SELECT value FROM json_each(@ids))`;
 
 /** When an ordered delivery is final, its subject's next pending delivery is no longer held. */
 export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = @now
