@@ -90,6 +90,8 @@ export class Dispatcher {
   private ticking = false;
   private tickAgain = false;
   private lastStatsAt = 0;
+  /** Endpoints read for earlier leases, with their version (see `endpointsOf`). */
+  private readonly endpointCache = new Map<string, { version: string; endpoint: EndpointRecord }>();
   /** Endpoints that had deliveries leased lately, with when (see `fairShare`). */
   private readonly recentEndpoints = new Map<string, number>();
   private listening = false;
@@ -206,16 +208,10 @@ export class Dispatcher {
       perEndpointCap: this.fairShare(now),
     });
     for (const delivery of leased) this.recentEndpoints.set(delivery.endpointId, now);
-    const endpoints = new Map<string, EndpointRecord | null>();
+    const endpoints = await this.endpointsOf(leased);
     const contexts: RenderContexts = new Map();
     await this.preload(leased, contexts);
     for (const delivery of leased) {
-      if (!endpoints.has(delivery.endpointId)) {
-        endpoints.set(
-          delivery.endpointId,
-          await this.deps.deliveries.getEndpoint(delivery.tenantId, delivery.endpointId),
-        );
-      }
       const endpoint = endpoints.get(delivery.endpointId);
       if (!endpoint) continue; // deleted meanwhile: its deliveries went with it
       const wait = this.limiter.take(endpoint.id, endpoint.rateLimit, now);
@@ -226,6 +222,35 @@ export class Dispatcher {
       this.push(delivery, endpoint, contexts);
     }
     return leased.length > 0 && leased.length === free;
+  }
+
+  /**
+   * The endpoints of a lease: one query for their versions, and a read only
+   * for those new to this dispatcher or changed since. Reading each one per
+   * lease was ~6% of push CPU with 100 endpoints (SQLite, CPU profile), and
+   * a round trip per endpoint on PostgreSQL. Deleted endpoints are absent.
+   */
+  private async endpointsOf(leased: readonly DeliveryRecord[]): Promise<Map<string, EndpointRecord>> {
+    const tenantOf = new Map(leased.map((d) => [d.endpointId, d.tenantId]));
+    const versions = await this.deps.deliveries.endpointVersions([...tenantOf.keys()]);
+    const endpoints = new Map<string, EndpointRecord>();
+    for (const [id, tenantId] of tenantOf) {
+      const version = versions.get(id);
+      const cached = this.endpointCache.get(id);
+      if (version === undefined) {
+        this.endpointCache.delete(id);
+      } else if (cached?.version === version) {
+        endpoints.set(id, cached.endpoint);
+      } else {
+        const endpoint = await this.deps.deliveries.getEndpoint(tenantId, id);
+        if (endpoint) {
+          // read after the version: at worst newer than it, and read again next time
+          this.endpointCache.set(id, { version, endpoint });
+          endpoints.set(id, endpoint);
+        }
+      }
+    }
+    return endpoints;
   }
 
   /**

@@ -126,7 +126,11 @@ export class EndpointService {
   async update(tenantId: string, id: string, patch: Static<typeof UpdateEndpointBody>) {
     const current = await this.get(tenantId, id);
     const { enabled, ...changes } = patch;
-    const next: EndpointRecord = { ...current, ...changes, updatedAt: this.deps.clock().getTime() };
+    const next: EndpointRecord = {
+      ...current,
+      ...changes,
+      updatedAt: nextUpdatedAt(current, this.deps.clock().getTime()),
+    };
     await this.check(next);
     const algorithmChanged = isEd25519(next.auth) !== isEd25519(current.auth);
     if (algorithmChanged)
@@ -151,14 +155,23 @@ export class EndpointService {
     const now = this.deps.clock().getTime();
     const next: EndpointRecord = {
       ...current,
+      updatedAt: nextUpdatedAt(current, this.deps.clock().getTime()),
       secret: newSecretFor(current.auth),
       previousSecret: graceSeconds > 0 ? current.secret : null,
       previousSecretExpiresAt: graceSeconds > 0 ? now + graceSeconds * 1000 : null,
-      updatedAt: now,
     };
     if (!(await this.deps.deliveries.updateEndpoint(next))) throw notFound(`endpoint ${id}`);
     return next;
   }
+}
+
+/**
+ * `updatedAt` is the endpoint's version for the caches of pushing processes
+ * (the dispatcher's endpoints, the push client's agents): it moves on every
+ * change, even two within one millisecond.
+ */
+function nextUpdatedAt(current: EndpointRecord, nowMs: number): number {
+  return Math.max(nowMs, current.updatedAt + 1);
 }
 
 /** The secret fields of an answer that may show them (creation, reveal, rotation). */

@@ -195,3 +195,32 @@ describe('push routing: ordering, filters, signing options', () => {
     assert.ok(!got.body.includes('whsec_') && !got.body.includes('whsk_'), 'secrets are never listed');
   });
 });
+
+describe('push routing: endpoint changes reach the dispatcher', () => {
+  test('a change made within the same millisecond as the last one still applies to the next push', async () => {
+    // A frozen clock puts creation, first push and update in one millisecond:
+    // the dispatcher keeps endpoints between leases, keyed by their version.
+    const frozen = new Date('2026-11-21T12:00:00Z');
+    const h = await harness({}, { clock: () => frozen });
+    const r = await startReceiver();
+    try {
+      const endpoint = await h.createEndpoint({ url: r.url, workflows: ['ticket'], headers: { 'x-tag': 'one' } });
+      await h.openTicket('same-ms-1');
+      const [first] = await r.waitFor(1);
+      assert.equal(first?.headers['x-tag'], 'one');
+      const patched = await h.inject({
+        method: 'PATCH',
+        url: `/v1/endpoints/${endpoint.id}`,
+        headers: h.auth,
+        payload: { headers: { 'x-tag': 'two' } },
+      });
+      assert.equal(patched.statusCode, 200, patched.body);
+      await h.openTicket('same-ms-2');
+      const [, second] = await r.waitFor(2);
+      assert.equal(second?.headers['x-tag'], 'two');
+    } finally {
+      await r.close();
+      await h.close();
+    }
+  });
+});

@@ -45,6 +45,12 @@ export type RequeueTarget = { endpointId: string; sinceMs: number; failedOnly: b
 export interface DeliveryStore {
   createEndpoint(endpoint: EndpointRecord): Promise<void>;
   getEndpoint(tenantId: string, id: string): Promise<EndpointRecord | null>;
+  /**
+   * A version per existing endpoint of `ids` (`updated_at` with
+   * `failing_since`, the two columns every change moves): lets a dispatcher
+   * keep endpoints between leases and re-read only those that changed.
+   */
+  endpointVersions(ids: readonly string[]): Promise<Map<string, string>>;
   listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]>;
   /** Replaces every mutable field; false when the endpoint does not exist. */
   updateEndpoint(endpoint: EndpointRecord): Promise<boolean>;

@@ -76,6 +76,15 @@ export class PostgresDeliveryStore implements DeliveryStore {
     return rows[0] ? endpointFromRow(rows[0]) : null;
   }
 
+  async endpointVersions(ids: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await this.pool.query<{ id: string; version: string }>({
+      text: `SELECT id, updated_at || ':' || coalesce(failing_since::text, '') AS version FROM endpoints
+               WHERE id = ANY($1::text[])`,
+      values: [ids],
+    });
+    return new Map(rows.map((r) => [r.id, r.version]));
+  }
+
   async listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]> {
     const { rows } = await this.pool.query<EndpointRow>({
       text: `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,

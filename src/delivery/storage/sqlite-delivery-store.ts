@@ -93,6 +93,14 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return row ? endpointFromRow(row) : null;
   }
 
+  async endpointVersions(ids: readonly string[]): Promise<Map<string, string>> {
+    const rows = this.stmt(
+      `SELECT id, updated_at || ':' || coalesce(failing_since, '') AS version FROM endpoints
+         WHERE id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(ids)) as Array<{ id: string; version: string }>;
+    return new Map(rows.map((r) => [r.id, r.version]));
+  }
+
   async listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]> {
     const rows = this.stmt(
       `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?`,
