@@ -12,12 +12,26 @@
  * current token's holder may record or release it. An expired lease is
  * forgotten at the next count (`busyByEndpoint`), so nothing accumulates.
  */
+export interface Lease {
+  token: string;
+  until: number;
+  endpointId: string;
+  /** The delivery is ordered by subject: finishing it releases or holds back its siblings. */
+  ordered: boolean;
+}
+
 export class ProcessLeases {
-  private readonly held = new Map<string, { token: string; until: number; endpointId: string }>();
+  private readonly held = new Map<string, Lease>();
 
   /** Records a lease of `deliveryId` (a new token replaces an expired one). */
-  take(deliveryId: string, endpointId: string, token: string, until: number): void {
-    this.held.set(deliveryId, { token, until, endpointId });
+  take(deliveryId: string, lease: Lease): void {
+    this.held.set(deliveryId, lease);
+  }
+
+  /** The delivery's lease if `token` is current. */
+  get(deliveryId: string, token: string): Lease | undefined {
+    const lease = this.held.get(deliveryId);
+    return lease?.token === token ? lease : undefined;
   }
 
   /** Whether some lease on the delivery still holds at `nowMs`. */
@@ -26,14 +40,9 @@ export class ProcessLeases {
     return lease !== undefined && lease.until > nowMs;
   }
 
-  /** Whether `token` is the delivery's current lease. */
-  holds(deliveryId: string, token: string): boolean {
-    return this.held.get(deliveryId)?.token === token;
-  }
-
   /** Ends the lease if `token` is current; returns whether it was. */
   end(deliveryId: string, token: string): boolean {
-    if (!this.holds(deliveryId, token)) return false;
+    if (!this.get(deliveryId, token)) return false;
     this.held.delete(deliveryId);
     return true;
   }

@@ -263,7 +263,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
     if (picked.size === 0) return [];
     const rows = this.stmt(DELIVERIES_BY_ID_SQL).all({ ids: JSON.stringify([...picked.keys()]) }) as DeliveryRow[];
     return rows.map((row) => {
-      this.leases.take(row.id, row.endpoint_id, token, leaseUntil);
+      this.leases.take(row.id, { token, until: leaseUntil, endpointId: row.endpoint_id, ordered: row.ordered === 1 });
       return { ...deliveryFromRow(row), leaseUntil, leaseToken: token };
     });
   }
@@ -336,30 +336,45 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return this.records.add({ attempt, leaseToken, update, nowMs });
   }
 
-  /** One attempt record, inside the caller's transaction; nothing unless the caller holds the lease. */
+  /**
+   * One attempt record, inside the caller's transaction: the attempt is kept
+   * if the delivery still exists (it may have been deleted with its endpoint
+   * while in flight), and the delivery moves on only while the caller holds
+   * the lease. Only an ordered delivery's siblings are held back or released.
+   */
   private recordOne({ attempt, leaseToken, update, nowMs }: RecordArgs): boolean {
-    if (!this.leases.holds(attempt.deliveryId, leaseToken)) return false;
-    this.stmt(
-      // the delivery may have been deleted with its endpoint while in flight: keep no orphan
-      `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.replace('id, ', '')})
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`,
-    ).run(...attemptValues(attempt), attempt.deliveryId);
-    const info = this.stmt(
-      `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
-         WHERE id = ?`,
-    ).run(
-      update.status,
-      update.status === 'pending' ? update.nextAttemptAt : nowMs,
-      update.lastError,
-      nowMs,
-      attempt.deliveryId,
-    );
-    if (info.changes === 1 && update.status === 'pending') {
+    const lease = this.leases.get(attempt.deliveryId, leaseToken);
+    const moved =
+      lease !== undefined &&
+      this.stmt(
+        `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+           WHERE id = ?`,
+      ).run(
+        update.status,
+        update.status === 'pending' ? update.nextAttemptAt : nowMs,
+        update.lastError,
+        nowMs,
+        attempt.deliveryId,
+      ).changes === 1;
+    const columns = ATTEMPT_COLUMNS.replace('id, ', '');
+    if (moved) {
+      // the update just found the delivery: no existence check needed
+      this.stmt(`INSERT INTO delivery_attempts (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        ...attemptValues(attempt),
+      );
+    } else {
+      this.stmt(
+        `INSERT INTO delivery_attempts (${columns})
+           SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)`,
+      ).run(...attemptValues(attempt), attempt.deliveryId);
+      return false;
+    }
+    if (lease.ordered && update.status === 'pending') {
       this.stmt(HOLD_BACK_SQL).run({ next: update.nextAttemptAt, id: attempt.deliveryId });
-    } else if (info.changes === 1) {
+    } else if (lease.ordered) {
       this.stmt(RELEASE_NEXT_SQL).run({ now: nowMs, id: attempt.deliveryId });
     }
-    return info.changes === 1;
+    return true;
   }
 
   private stmt(sql: string): Database.Statement {
