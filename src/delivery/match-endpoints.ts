@@ -6,7 +6,10 @@ import type { EndpointRecord } from './endpoint.js';
  * Seed 001: a OneSpan transaction created with `disable_notifications: true`
  * must not produce notifications (the integrator polls instead).
  */
-function notificationsDisabled(event: StoredEvent, attributes: Record<string, unknown> | null): boolean {
+function notificationsDisabled(
+  event: Pick<StoredEvent, 'workflow'>,
+  attributes: Record<string, unknown> | null,
+): boolean {
   return event.workflow === 'idv-transaction' && attributes?.disable_notifications === true;
 }
 
@@ -17,7 +20,7 @@ function shortType(type: string): string {
 
 /** The endpoints (enabled ones, as the store passes them) whose filters accept the event. */
 export function matchEndpoints(
-  event: StoredEvent,
+  event: Pick<StoredEvent, 'workflow' | 'type'>,
   subjectAttributes: Record<string, unknown> | null,
   endpoints: readonly EndpointRecord[],
 ): EndpointRecord[] {

@@ -4,7 +4,7 @@ import type { EndpointRecord } from '../endpoint.js';
 
 /** Picks, for one event, the endpoints that get a delivery. Pure and synchronous: it runs inside the fan-out transaction. */
 export type EndpointMatcher = (
-  event: StoredEvent,
+  event: Pick<StoredEvent, 'workflow' | 'type'>,
   subjectAttributes: Record<string, unknown> | null,
   endpoints: readonly EndpointRecord[],
 ) => EndpointRecord[];

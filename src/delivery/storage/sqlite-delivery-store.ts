@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { newEventId } from '../../events/event-id.js';
-import { type EventRow, eventFromRow } from '../../storage/rows.js';
 import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
 import type { EndpointRecord } from '../endpoint.js';
 import {
@@ -37,6 +36,18 @@ import {
   RELEASE_HELD_SQL,
   RELEASE_NEXT_SQL,
 } from './sqlite-lease-sql.js';
+
+/** An outbox row with what fan-out needs of its event (the event columns are null when it is gone). */
+interface FanOutRow {
+  outbox_id: number;
+  subject_attributes: string | null;
+  tenant_id: string;
+  sequence: number;
+  id: string | null;
+  subject_id: string;
+  workflow: string;
+  type: string;
+}
 
 interface RecordArgs {
   attempt: AttemptRecord;
@@ -165,14 +176,17 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
+    // Only what matching and the delivery rows need: not the event's data.
     const rows = this.stmt(
-      `SELECT o.id AS outbox_id, s.attributes AS subject_attributes, e.*
+      `SELECT o.id AS outbox_id, s.attributes AS subject_attributes,
+           e.tenant_id, e.sequence, e.id, e.subject_id, e.workflow, e.type
          FROM outbox o
          LEFT JOIN events e ON e.tenant_id = o.tenant_id AND e.sequence = o.event_sequence
          LEFT JOIN subjects s ON s.tenant_id = e.tenant_id AND s.id = e.subject_id
          ORDER BY o.id LIMIT ?`,
-    ).all(limit) as Array<EventRow & { outbox_id: number; subject_attributes: string | null }>;
-    if (rows.length === 0) return 0;
+    ).all(limit) as FanOutRow[];
+    const last = rows.at(-1);
+    if (!last) return 0;
     const endpointsOf = this.stmt(
       `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = ? AND enabled = 1 ORDER BY id`,
     );
@@ -180,37 +194,36 @@ export class SqliteDeliveryStore implements DeliveryStore {
       `INSERT INTO deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, NULL, NULL, ?, ?)
        ON CONFLICT DO NOTHING`,
     );
-    const remove = this.stmt('DELETE FROM outbox WHERE id = ?');
     const hasPending = this.stmt(
       "SELECT 1 FROM deliveries WHERE endpoint_id = ? AND subject_id = ? AND ordered = 1 AND status = 'pending' LIMIT 1",
     ).pluck();
     // The outbox rows are read outside the write transaction: only this
-    // process fans out on SQLite, and the deletes below are keyed by id.
+    // process fans out on SQLite, and outbox ids only grow (AUTOINCREMENT),
+    // so the rows up to the last one read are exactly those read.
     this.relaxed(() =>
       this.db
         .transaction(() => {
+          this.stmt('DELETE FROM outbox WHERE id <= ?').run(last.outbox_id);
           const byTenant = new Map<string, EndpointRecord[]>();
           for (const row of rows) {
-            remove.run(row.outbox_id);
             if (row.id === null) continue; // the event is gone (retention): nothing to announce
-            const event = eventFromRow(row);
-            let endpoints = byTenant.get(event.tenantId);
+            let endpoints = byTenant.get(row.tenant_id);
             if (!endpoints) {
-              endpoints = (endpointsOf.all(event.tenantId) as EndpointRow[]).map(endpointFromRow);
-              byTenant.set(event.tenantId, endpoints);
+              endpoints = (endpointsOf.all(row.tenant_id) as EndpointRow[]).map(endpointFromRow);
+              byTenant.set(row.tenant_id, endpoints);
             }
             if (endpoints.length === 0) continue;
             const attributes = row.subject_attributes === null ? null : JSON.parse(row.subject_attributes);
-            for (const endpoint of match(event, attributes, endpoints)) {
+            for (const endpoint of match(row, attributes, endpoints)) {
               const ordered = endpoint.ordering === 'subject';
-              const held = ordered && hasPending.get(endpoint.id, event.subjectId) !== undefined;
+              const held = ordered && hasPending.get(endpoint.id, row.subject_id) !== undefined;
               insert.run(
                 `dlv_${newEventId()}`,
-                event.tenantId,
+                row.tenant_id,
                 endpoint.id,
-                event.sequence,
-                event.id,
-                event.subjectId,
+                row.sequence,
+                row.id,
+                row.subject_id,
                 ordered ? 1 : 0,
                 held ? HELD : nowMs,
                 nowMs,
