@@ -38,6 +38,17 @@ export interface DispatcherOptions {
   disableAfterFailingMs: number;
 }
 
+/**
+ * An endpoint's slots refill in groups of a quarter of its cap (`minBatch` of
+ * the lease). Refilling all 64 at once kept one receiver's pushes in
+ * lockstep: the event loop sat idle 19% while each batch was answered. In
+ * groups of 16, with ticks on `setImmediate`: bench `push`, one receiver,
+ * ~9,400–9,500 → ~10,100–10,800 deliveries/s (prefilled deliveries,
+ * interleaved runs). Groups alone, or immediate ticks alone, did not gain:
+ * the one kept the lockstep, the other leased a few rows a tick.
+ */
+const REFILL_GROUPS = 4;
+
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   pollIntervalMs: 200,
   fanOutBatch: 500,
@@ -87,6 +98,7 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<unknown>>();
   private state: 'stopped' | 'running' | 'draining' = 'stopped';
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private ticking = false;
   private tickAgain = false;
   private lastStatsAt = 0;
@@ -152,7 +164,9 @@ export class Dispatcher {
     if (this.state === 'stopped') return;
     this.state = 'draining';
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
+    this.immediate = null;
     while (this.ticking || this.inFlight.size > 0) {
       await Promise.allSettled([...this.inFlight]);
       if (this.ticking) await new Promise((r) => setTimeout(r, 5));
@@ -161,8 +175,22 @@ export class Dispatcher {
     this.state = 'stopped';
   }
 
+  /**
+   * The next tick: right after this turn's I/O when there is work
+   * (`setImmediate`; a zero `setTimeout` waits ~1 ms, a gap in every refill
+   * of the push slots), else after `delayMs`.
+   */
   private schedule(delayMs: number): void {
+    if (this.immediate) return; // a tick is coming right away
     if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (delayMs === 0) {
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
+        void this.tick();
+      });
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.tick();
@@ -201,11 +229,13 @@ export class Dispatcher {
     const free = this.options.maxInFlight - this.inFlight.size;
     if (free <= 0) return false;
     const now = this.deps.clock().getTime();
+    const cap = this.fairShare(now);
     const leased = await this.deps.deliveries.lease({
       nowMs: now,
       limit: free,
       leaseMs: this.options.totalTimeoutMs + this.options.leaseMarginMs,
-      perEndpointCap: this.fairShare(now),
+      perEndpointCap: cap,
+      minBatch: Math.ceil(cap / REFILL_GROUPS),
     });
     for (const delivery of leased) this.recentEndpoints.set(delivery.endpointId, now);
     const endpoints = await this.endpointsOf(leased);

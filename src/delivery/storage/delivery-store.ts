@@ -20,6 +20,13 @@ export interface LeaseRequest {
    * again on the first success, instead of every due retry hammering it.
    */
   perEndpointCap: number;
+  /**
+   * An endpoint that has deliveries leased gets more only once at least this
+   * many of its slots are free (an idle one is leased at once). Its slots then
+   * refill in a few staggered groups, so sends go out while earlier answers
+   * are still being recorded, instead of the whole cap in lockstep.
+   */
+  minBatch: number;
 }
 
 /** How a try ends for the delivery row; applied only while the caller still holds the lease. */

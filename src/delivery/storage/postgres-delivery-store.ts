@@ -248,7 +248,14 @@ export class PostgresDeliveryStore implements DeliveryStore {
   async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
     const { rows } = await this.pool.query<DeliveryRow>({
       text: LEASE_SQL,
-      values: [request.nowMs, request.nowMs + request.leaseMs, randomUUID(), request.perEndpointCap, request.limit],
+      values: [
+        request.nowMs,
+        request.nowMs + request.leaseMs,
+        randomUUID(),
+        request.perEndpointCap,
+        request.limit,
+        request.minBatch,
+      ],
     });
     return rows.map(deliveryFromRow);
   }

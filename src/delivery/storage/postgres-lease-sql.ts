@@ -5,7 +5,8 @@ import { DELIVERY_COLUMNS } from './delivery-rows.js';
 
 /**
  * Like the SQLite lease: per enabled endpoint, its free slots (cap minus its
- * leased rows; 1 while the endpoint is failing: the circuit breaker) of due,
+ * leased rows; 1 while the endpoint is failing: the circuit breaker; none
+ * while it has leased rows and fewer than `minBatch` free) of due,
  * unleased deliveries, oldest first, skipping those held back by subject
  * ordering: an index range scan per endpoint (LATERAL), so
  * the cost follows what is leased, not the backlog. The picked rows are then
@@ -20,6 +21,7 @@ WITH busy AS (
 picked AS (
   SELECT c.id, c.next_attempt_at FROM endpoints e
   LEFT JOIN busy ON busy.endpoint_id = e.id
+  CROSS JOIN LATERAL (SELECT CASE WHEN e.failing_since IS NULL THEN $4::int ELSE 1 END AS n) cap
   CROSS JOIN LATERAL (
     SELECT d.id, d.next_attempt_at FROM deliveries d
     WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= $1
@@ -29,7 +31,9 @@ picked AS (
         WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.ordered
           AND p.status = 'pending' AND p.event_sequence < d.event_sequence))
     ORDER BY d.next_attempt_at, d.event_sequence
-    LIMIT greatest(CASE WHEN e.failing_since IS NULL THEN $4 ELSE 1 END - coalesce(busy.n, 0), 0)
+    LIMIT CASE
+      WHEN coalesce(busy.n, 0) > 0 AND cap.n - busy.n < least($6, cap.n) THEN 0
+      ELSE greatest(cap.n - coalesce(busy.n, 0), 0) END
   ) c
   WHERE e.enabled
   ORDER BY c.next_attempt_at LIMIT $5

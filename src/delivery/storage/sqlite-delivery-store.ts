@@ -245,7 +245,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
    * this process's memory.
    */
   async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
-    const { nowMs: now, limit, perEndpointCap } = request;
+    const { nowMs: now, limit, perEndpointCap, minBatch } = request;
     const busy = this.leases.busyByEndpoint(now);
     const endpoints = this.stmt(LEASABLE_ENDPOINTS_SQL).all() as Array<{
       id: string;
@@ -262,8 +262,9 @@ export class SqliteDeliveryStore implements DeliveryStore {
       const endpoint = endpoints[(start + i) % endpoints.length] as (typeof endpoints)[number];
       const taken = busy.get(endpoint.id) ?? 0;
       const cap = endpoint.failing_since === null ? perEndpointCap : 1;
-      let free = Math.min(cap - taken, limit - picked.size);
-      if (free <= 0) continue;
+      const endpointFree = cap - taken;
+      if (endpointFree <= 0 || (taken > 0 && endpointFree < Math.min(minBatch, cap))) continue;
+      let free = Math.min(endpointFree, limit - picked.size);
       // The leased rows may be among the oldest: scan past them.
       const query = endpoint.has_ordered ? orderedDue : due;
       for (const id of query.all({ endpointId: endpoint.id, now, scan: free + taken }) as string[]) {

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { DeliveryRecord } from '../../src/delivery/delivery.js';
+import { matchEndpoints } from '../../src/delivery/match-endpoints.js';
+import type { LeaseRequest } from '../../src/delivery/storage/delivery-store.js';
+import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
+import { registry } from './delivery-kit.js';
+
+/**
+ * The delivery store's lease, called directly on both backends (no
+ * dispatcher runs): per-endpoint cap, refill groups (`minBatch`), expiry and
+ * the lease token that records and releases need.
+ */
+const backends = await testBackends();
+after(() => dropBackends(backends));
+
+for (const backend of backends) {
+  describe(`delivery lease (${backend.name})`, { skip: backend.skip }, () => {
+    let app: TestApp;
+    let auth: { authorization: string };
+    const NOW = Date.parse('2030-01-01T00:00:00Z'); // every delivery below is due
+    const request = (over: Partial<LeaseRequest> = {}): LeaseRequest => ({
+      nowMs: NOW,
+      limit: 100,
+      leaseMs: 60_000,
+      perEndpointCap: 8,
+      minBatch: 4,
+      ...over,
+    });
+    const store = () => app.runtime.push.deliveries;
+    const succeed = (d: DeliveryRecord) =>
+      store().recordAttempt(
+        {
+          tenantId: d.tenantId,
+          endpointId: d.endpointId,
+          deliveryId: d.id,
+          eventId: d.eventId,
+          attempt: 1,
+          startedAt: NOW,
+          outcome: 'succeeded',
+          httpStatus: 200,
+          latencyMs: 1,
+          responseExcerpt: '',
+          errorClass: null,
+          errorMessage: null,
+        },
+        d.leaseToken ?? '',
+        { status: 'succeeded', lastError: null },
+        NOW,
+      );
+
+    before(async () => {
+      app = await startTestApp(backend.env, { registry });
+      ({ auth } = await app.tenant());
+      const endpoint = await app.runtime.app.inject({
+        method: 'POST',
+        url: '/v1/endpoints',
+        headers: auth,
+        payload: { url: 'http://127.0.0.1:9/hook', workflows: ['ticket'] },
+      });
+      assert.equal(endpoint.statusCode, 201, endpoint.body);
+      for (let i = 0; i < 20; i++) {
+        const res = await app.runtime.app.inject({
+          method: 'POST',
+          url: '/v1/subjects',
+          headers: auth,
+          payload: { workflow: 'ticket', id: `lease-${i}` },
+        });
+        assert.equal(res.statusCode, 201, res.body);
+      }
+      while ((await store().fanOut(100, matchEndpoints, NOW - 1)) > 0);
+    });
+    after(() => app.close());
+
+    test('an endpoint gets its cap, then more only once minBatch slots are free; an expired lease is retaken', async () => {
+      const first = await store().lease(request());
+      assert.equal(first.length, 8, 'the cap');
+      assert.equal(new Set(first.map((d) => d.id)).size, 8);
+      assert.ok(first.every((d) => d.leaseToken && d.leaseUntil === NOW + 60_000));
+
+      assert.equal(await succeed(first[0] as DeliveryRecord), true);
+      assert.equal(await succeed(first[1] as DeliveryRecord), true);
+      assert.equal(await succeed(first[1] as DeliveryRecord), false, 'a finished lease records nothing more');
+      assert.deepEqual(await store().lease(request()), [], '2 free of 8, minBatch 4: wait');
+      assert.equal((await store().lease(request({ minBatch: 2 }))).length, 2, 'minBatch 2: refilled');
+
+      for (const d of first.slice(2, 6)) assert.equal(await succeed(d), true);
+      const refill = await store().lease(request());
+      assert.equal(refill.length, 4, '4 free: a group of 4');
+      const leasedNow = new Set([...first.slice(6), ...refill].map((d) => d.id));
+      assert.equal(leasedNow.size, 6);
+
+      // Past its lease, a delivery is free again (its pusher is presumed dead).
+      const later = await store().lease(request({ nowMs: NOW + 60_001, perEndpointCap: 100 }));
+      assert.equal(later.length, 20 - 6, 'every unfinished delivery, the expired leases included');
+      assert.ok([...leasedNow].every((id) => later.some((d) => d.id === id)));
+      assert.equal(await succeed(refill[0] as DeliveryRecord), false, 'the old token no longer records');
+    });
+  });
+}
