@@ -36,13 +36,23 @@ export interface DispatcherOptions {
   leaseMarginMs: number;
   /** An endpoint whose every attempt failed for this long is disabled. */
   disableAfterFailingMs: number;
+  /**
+   * A tick with work runs right after this turn's I/O (`setImmediate`)
+   * instead of after a zero timeout (~1 ms). Where a tick is a few in-process
+   * statements (SQLite) the gap only idles the push slots; where it is
+   * several round trips (PostgreSQL) the gap lets commits of one process
+   * coalesce into fewer ticks: on with PostgreSQL, one process at 1,000
+   * transitions/s had a higher p99 (~230 against ~160 ms, medians of 8 noisy
+   * runs), so `createRuntime` turns it on for SQLite only.
+   */
+  immediateTicks: boolean;
 }
 
 /**
  * An endpoint's slots refill in groups of a quarter of its cap (`minBatch` of
  * the lease). Refilling all 64 at once kept one receiver's pushes in
  * lockstep: the event loop sat idle 19% while each batch was answered. In
- * groups of 16, with ticks on `setImmediate`: bench `push`, one receiver,
+ * groups of 16, with `immediateTicks`: bench `push`, one receiver, SQLite,
  * ~9,400–9,500 → ~10,100–10,800 deliveries/s (prefilled deliveries,
  * interleaved runs). Groups alone, or immediate ticks alone, did not gain:
  * the one kept the lockstep, the other leased a few rows a tick.
@@ -62,6 +72,7 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   totalTimeoutMs: 30_000,
   leaseMarginMs: 15_000,
   disableAfterFailingMs: 5 * 24 * 3_600_000,
+  immediateTicks: false,
 };
 
 export interface DispatcherDeps {
@@ -175,16 +186,12 @@ export class Dispatcher {
     this.state = 'stopped';
   }
 
-  /**
-   * The next tick: right after this turn's I/O when there is work
-   * (`setImmediate`; a zero `setTimeout` waits ~1 ms, a gap in every refill
-   * of the push slots), else after `delayMs`.
-   */
+  /** The next tick: right after this turn's I/O (see `immediateTicks`) or after `delayMs`. */
   private schedule(delayMs: number): void {
     if (this.immediate) return; // a tick is coming right away
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (delayMs === 0) {
+    if (delayMs === 0 && this.options.immediateTicks) {
       this.immediate = setImmediate(() => {
         this.immediate = null;
         void this.tick();

@@ -74,7 +74,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       loadRenderContextsById(pull.storage.feed, tenantId, eventIds, config.issuer),
     onError: (error) => app.log.error({ err: error }, 'push dispatcher tick failed'),
     ...(store.kind === 'postgres' ? { notifyWorkers: () => void notifyOutbox((store as PostgresStore).pool) } : {}),
-    ...(options.delivery ? { options: options.delivery } : {}),
+    // SQLite ticks are in-process statements: run them without a timer's gap (`immediateTicks`).
+    options: { immediateTicks: store.kind === 'sqlite', ...options.delivery },
   });
   const app = await buildApp(
     { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store) },
