@@ -157,22 +157,29 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   async recordHealth(endpointId: string, ok: boolean, nowMs: number, disableAfterMs: number): Promise<boolean> {
+    // No fsync of its own (see `relaxed`): a power loss can only forget the newest change of a failure clock.
     if (ok) {
-      this.stmt('UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL').run(endpointId);
+      this.relaxed(() =>
+        this.stmt('UPDATE endpoints SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL').run(
+          endpointId,
+        ),
+      );
       return false;
     }
-    return this.db
-      .transaction(() => {
-        this.stmt('UPDATE endpoints SET failing_since = coalesce(failing_since, ?) WHERE id = ?').run(
-          nowMs,
-          endpointId,
-        );
-        const info = this.stmt(
-          'UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1 AND failing_since <= ?',
-        ).run(failingTooLong(disableAfterMs), nowMs, endpointId, nowMs - disableAfterMs);
-        return info.changes === 1;
-      })
-      .immediate();
+    return this.relaxed(() =>
+      this.db
+        .transaction(() => {
+          this.stmt('UPDATE endpoints SET failing_since = coalesce(failing_since, ?) WHERE id = ?').run(
+            nowMs,
+            endpointId,
+          );
+          const info = this.stmt(
+            'UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1 AND failing_since <= ?',
+          ).run(failingTooLong(disableAfterMs), nowMs, endpointId, nowMs - disableAfterMs);
+          return info.changes === 1;
+        })
+        .immediate(),
+    );
   }
 
   async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
