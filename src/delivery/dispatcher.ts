@@ -53,8 +53,8 @@ export interface DispatcherOptions {
  * the lease). Refilling all 64 at once kept one receiver's pushes in
  * lockstep: the event loop sat idle 19% while each batch was answered. In
  * groups of 16, with `immediateTicks`: bench `push`, one receiver, SQLite,
- * ~9,400–9,500 → ~10,100–10,800 deliveries/s (prefilled deliveries,
- * interleaved runs). Groups alone, or immediate ticks alone, did not gain:
+ * ~8,800–9,500 → ~10,100–10,400 deliveries/s (prefilled deliveries,
+ * interleaved runs; bench/RESULTS.md). Groups alone, or immediate ticks alone, did not gain:
  * the one kept the lockstep, the other leased a few rows a tick.
  */
 const REFILL_GROUPS = 4;

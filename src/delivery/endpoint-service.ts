@@ -155,7 +155,7 @@ export class EndpointService {
     const now = this.deps.clock().getTime();
     const next: EndpointRecord = {
       ...current,
-      updatedAt: nextUpdatedAt(current, this.deps.clock().getTime()),
+      updatedAt: nextUpdatedAt(current, now),
       secret: newSecretFor(current.auth),
       previousSecret: graceSeconds > 0 ? current.secret : null,
       previousSecretExpiresAt: graceSeconds > 0 ? now + graceSeconds * 1000 : null,

@@ -131,46 +131,50 @@ function post(
       settle(error);
       controller?.abort(error); // not started yet: aborted in onRequestStart
     }, totalTimeoutMs);
-    agent.dispatch(
-      {
-        origin: push.url.origin,
-        path: `${push.url.pathname}${push.url.search}`,
-        method: 'POST',
-        headers: push.headers,
-        body: push.body,
-        headersTimeout: totalTimeoutMs,
-        bodyTimeout: totalTimeoutMs,
-      },
-      {
-        onRequestStart(c) {
-          controller = c;
-          if (settled) c.abort(new TotalTimeoutError(totalTimeoutMs));
+    try {
+      agent.dispatch(
+        {
+          origin: push.url.origin,
+          path: `${push.url.pathname}${push.url.search}`,
+          method: 'POST',
+          headers: push.headers,
+          body: push.body,
+          headersTimeout: totalTimeoutMs,
+          bodyTimeout: totalTimeoutMs,
         },
-        onResponseStart(_c, statusCode, headers) {
-          if (statusCode < 200) return; // informational: the answer is still to come
-          status = statusCode;
-          const value = headers['retry-after'];
-          retryAfter = Array.isArray(value) ? value[0] : value;
-        },
-        onResponseData(c, chunk) {
-          read += chunk.length;
-          if (kept < EXCERPT_BYTES) {
-            const part = chunk.subarray(0, EXCERPT_BYTES - kept);
-            chunks.push(part);
-            kept += part.length;
-          }
-          if (read > MAX_READ_BYTES) {
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (settled) c.abort(new TotalTimeoutError(totalTimeoutMs));
+          },
+          onResponseStart(_c, statusCode, headers) {
+            if (statusCode < 200) return; // informational: the answer is still to come
+            status = statusCode;
+            const value = headers['retry-after'];
+            retryAfter = Array.isArray(value) ? value[0] : value;
+          },
+          onResponseData(c, chunk) {
+            read += chunk.length;
+            if (kept < EXCERPT_BYTES) {
+              const part = chunk.subarray(0, EXCERPT_BYTES - kept);
+              chunks.push(part);
+              kept += part.length;
+            }
+            if (read > MAX_READ_BYTES) {
+              settle(null);
+              c.abort(new Error('response body too long: dropped'));
+            }
+          },
+          onResponseEnd() {
             settle(null);
-            c.abort(new Error('response body too long: dropped'));
-          }
+          },
+          onResponseError(_c, error) {
+            settle(error);
+          },
         },
-        onResponseEnd() {
-          settle(null);
-        },
-        onResponseError(_c, error) {
-          settle(error);
-        },
-      },
-    );
+      );
+    } catch (error) {
+      settle(error instanceof Error ? error : new Error(String(error))); // bad options: no request went out
+    }
   });
 }

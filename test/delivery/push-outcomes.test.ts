@@ -50,6 +50,26 @@ describe('push delivery outcomes', () => {
     assert.equal(typeof attempt?.latencyMs, 'number');
   });
 
+  test('a long answer keeps a 1 KiB excerpt; past 64 KiB it is cut off, and its status still counts', async () => {
+    // The first answer never ends after its 100 KB: only the cut-off ends that attempt before its timeout.
+    receiver = await startReceiver((_req, res, n) => {
+      if (n === 1) res.writeHead(500).write('e'.repeat(100_000));
+      else res.writeHead(200).end('o'.repeat(5_000));
+    });
+    const endpoint = await h.createEndpoint({ url: receiver.url });
+    await h.openTicket('t-long');
+    await eventually(async () => (await deliveries(endpoint.id))[0]?.status === 'succeeded');
+    const history = (await attempts(endpoint.id)).reverse();
+    assert.deepEqual(
+      history.map((a) => [a.outcome, a.httpStatus, String(a.responseExcerpt).length]),
+      [
+        ['failed', 500, 1024],
+        ['succeeded', 200, 1024],
+      ],
+    );
+    assert.match(String(history[0]?.responseExcerpt), /^e+$/);
+  });
+
   test('a 5xx is retried with the same webhook-id until a 2xx', async () => {
     receiver = await startReceiver((_req, res, n) => res.writeHead(n < 3 ? 503 : 200).end(n < 3 ? 'down' : 'ok'));
     const endpoint = await h.createEndpoint({ url: receiver.url });

@@ -1,17 +1,4 @@
-/**
- * The leases of a delivery store that one process owns (SQLite: one process
- * per file, docs/scaling.md), kept in memory instead of in the deliveries
- * rows. A lease there only guards against this process's own dispatcher
- * taking a delivery twice, and a crash frees every lease at start anyway
- * (`releaseOrphanedLeases`), so writing it cost B-tree writes for nothing:
- * the lease's update and `deliveries_leased` entry, and their removal when
- * the attempt is recorded (see bench/RESULTS.md for what that bought).
- *
- * Semantics are those of the row columns: a lease holds until `until`; after
- * that the delivery may be leased again under a new token, and only the
- * current token's holder may record or release it. An expired lease is
- * forgotten at the next count (`busyByEndpoint`), so nothing accumulates.
- */
+/** One delivery's lease. */
 export interface Lease {
   token: string;
   until: number;
@@ -20,6 +7,20 @@ export interface Lease {
   ordered: boolean;
 }
 
+/**
+ * The leases of a delivery store that one process owns (SQLite: one process
+ * per file, docs/scaling.md), kept in memory instead of in the deliveries
+ * rows. A lease there only guards against this process's own dispatcher
+ * taking a delivery twice, and a crash frees every lease at start anyway
+ * (`releaseOrphanedLeases`), so writing it cost B-tree writes for nothing:
+ * the lease's update and `deliveries_leased` entry, and their removal when
+ * the attempt is recorded (alone within noise in bench `push`; bench/RESULTS.md).
+ *
+ * Semantics are those of the row columns: a lease holds until `until`; after
+ * that the delivery may be leased again under a new token, and only the
+ * current token's holder may record or release it. An expired lease is
+ * forgotten at the next count (`busyByEndpoint`), so nothing accumulates.
+ */
 export class ProcessLeases {
   private readonly held = new Map<string, Lease>();
 

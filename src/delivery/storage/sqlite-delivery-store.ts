@@ -263,26 +263,26 @@ export class SqliteDeliveryStore implements DeliveryStore {
     const orderedDue = this.stmt(ORDERED_DUE_SQL).pluck();
     const token = randomUUID();
     const leaseUntil = now + request.leaseMs;
-    const picked = new Map<string, string>(); // delivery id → endpoint id
+    const picked: string[] = [];
     const start = endpoints.length === 0 ? 0 : this.leaseRotation++ % endpoints.length;
-    for (let i = 0; i < endpoints.length && picked.size < limit; i++) {
+    for (let i = 0; i < endpoints.length && picked.length < limit; i++) {
       const endpoint = endpoints[(start + i) % endpoints.length] as (typeof endpoints)[number];
       const taken = busy.get(endpoint.id) ?? 0;
       const cap = endpoint.failing_since === null ? perEndpointCap : 1;
       const endpointFree = cap - taken;
       if (endpointFree <= 0 || (taken > 0 && endpointFree < Math.min(minBatch, cap))) continue;
-      let free = Math.min(endpointFree, limit - picked.size);
+      let free = Math.min(endpointFree, limit - picked.length);
       // The leased rows may be among the oldest: scan past them.
       const query = endpoint.has_ordered ? orderedDue : due;
       for (const id of query.all({ endpointId: endpoint.id, now, scan: free + taken }) as string[]) {
         if (free === 0) break;
         if (this.leases.isLeased(id, now)) continue;
-        picked.set(id, endpoint.id);
+        picked.push(id);
         free -= 1;
       }
     }
-    if (picked.size === 0) return [];
-    const rows = this.stmt(DELIVERIES_BY_ID_SQL).all({ ids: JSON.stringify([...picked.keys()]) }) as DeliveryRow[];
+    if (picked.length === 0) return [];
+    const rows = this.stmt(DELIVERIES_BY_ID_SQL).all({ ids: JSON.stringify(picked) }) as DeliveryRow[];
     return rows.map((row) => {
       this.leases.take(row.id, { token, until: leaseUntil, endpointId: row.endpoint_id, ordered: row.ordered === 1 });
       return { ...deliveryFromRow(row), leaseUntil, leaseToken: token };
