@@ -378,16 +378,9 @@ export function latencies(load: OpenLoopResult, arrivals: Record<string, number>
 }
 
 /** One configuration's latency figures over its repeated runs: medians, and the runs themselves. */
-export interface LatencyRow {
+export interface LatencyRow extends Omit<LatencyFigures, 'measured'> {
   label: string;
   rate: number;
-  p50: number;
-  p99: number;
-  max: number;
-  sentP50: number;
-  sentP99: number;
-  beforeAck: number;
-  missing: number;
   runs: Array<{ p50: number; p99: number }>;
 }
 

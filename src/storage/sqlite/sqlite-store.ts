@@ -28,6 +28,7 @@ import type {
   Tenant,
 } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { preparedStatements } from './prepared-statements.js';
 
 interface PendingCommit {
   tenantId: string;
@@ -62,26 +63,18 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
   private queue: PendingCommit[] = [];
-  /** Prepared once, reused: preparing costs more than running most of these statements. */
-  private readonly statements = new Map<string, Database.Statement>();
+  /** Prepared once, reused (`prepared-statements.ts`). */
+  private readonly stmt: (sql: string) => Database.Statement;
   private flushScheduled = false;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
+    this.stmt = preparedStatements(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-  }
-
-  private stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 
   async migrate(): Promise<void> {
