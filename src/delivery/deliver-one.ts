@@ -1,5 +1,6 @@
 import type { Metrics } from '../observability/metrics.js';
 import { type Decision, decideOutcome, type SendResult } from './attempt-outcome.js';
+import { probeAfter } from './circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
 import { type PrepareDeps, PrepareError, preparePush, type RenderContexts } from './prepare-push.js';
@@ -52,17 +53,15 @@ function updateFor(decision: Decision, result: SendResult, nowMs: number): Deliv
 }
 
 /**
- * Whether an attempt moves the endpoint's failure clock: a success that ends
- * a failing streak, a failure that starts one, or one that has run long
- * enough to disable it. Any other attempt writes nothing: an endpoint failing
- * for hours gets no health write per push (bench `isolation`: 100 failing
- * endpoints). `endpoint` is at most one lease old (the dispatcher re-reads it
- * when `failing_since` moves), so a stale view costs one write, or delays
- * the clock by one lease.
+ * Whether an attempt changes the endpoint's health: any attempt while it is
+ * failing (a success closes its breaker, a failure pauses it: one write per
+ * probe), and a failure that starts a failing streak. A success of a healthy
+ * endpoint, the common case, writes nothing. `endpoint` is at most one lease
+ * old (the dispatcher re-reads it when `failing_since` moves), so a stale
+ * view costs one write, or one probe without a pause.
  */
-function healthChanges(endpoint: EndpointRecord, ok: boolean, nowMs: number, disableAfterMs: number): boolean {
-  if (endpoint.failingSince === null) return !ok;
-  return ok || nowMs - endpoint.failingSince >= disableAfterMs;
+function healthChanges(endpoint: EndpointRecord, ok: boolean): boolean {
+  return endpoint.failingSince !== null || !ok;
 }
 
 /** Step 3: store the attempt, move the delivery on, and disable the endpoint on 410. */
@@ -98,8 +97,13 @@ async function record(
   } else if (!(result.kind === 'error' && result.errorClass === 'prepare')) {
     // A push we could not even build says nothing about the endpoint's health.
     const ok = decision.kind === 'succeeded';
-    if (healthChanges(endpoint, ok, nowMs, deps.disableAfterFailingMs)) {
-      await deps.deliveries.recordHealth(delivery.endpointId, ok, nowMs, deps.disableAfterFailingMs);
+    if (healthChanges(endpoint, ok)) {
+      await deps.deliveries.recordHealth(delivery.endpointId, {
+        ok,
+        nowMs,
+        disableAfterMs: deps.disableAfterFailingMs,
+        probeAfter: ok ? null : probeAfter(endpoint.failingSince, nowMs),
+      });
     }
   }
   return decision;

@@ -100,6 +100,10 @@ export const EndpointSchema = Type.Object({
   failingSince: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
     description: 'First failed attempt since the last success; the endpoint is disabled when this gets too old',
   }),
+  pausedUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description:
+      'While failing, the next probe waits until then (circuit breaker); changing the endpoint or replaying ends the pause',
+  }),
   secretRotation: Type.Union([Type.Object({ previousSecretExpiresAt: Type.String() }), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

@@ -106,6 +106,7 @@ export class EndpointService {
       enabled: true,
       disabledReason: null,
       failingSince: null,
+      probeAfter: null,
       secret: newSecretFor(spec.auth),
       previousSecret: null,
       previousSecretExpiresAt: null,
@@ -129,6 +130,8 @@ export class EndpointService {
     const next: EndpointRecord = {
       ...current,
       ...changes,
+      // a changed endpoint (a fixed URL, say) is probed at once, not after its breaker's pause
+      probeAfter: null,
       updatedAt: nextUpdatedAt(current, this.deps.clock().getTime()),
     };
     await this.check(next);

@@ -36,6 +36,8 @@ export interface EndpointRecord extends EndpointSpec {
   disabledReason: string | null;
   /** Epoch ms of the first failed attempt since the last success; `null` while healthy. */
   failingSince: number | null;
+  /** Epoch ms before which the lease skips the endpoint: its circuit breaker is open (`circuit-breaker.ts`). */
+  probeAfter: number | null;
   secret: string;
   previousSecret: string | null;
   /** Epoch ms after which `previousSecret` no longer signs. */
@@ -76,6 +78,7 @@ export function publicEndpoint(e: EndpointRecord) {
     enabled: e.enabled,
     disabledReason: e.disabledReason,
     failingSince: e.failingSince === null ? null : iso(e.failingSince),
+    pausedUntil: e.probeAfter === null ? null : iso(e.probeAfter),
     secretRotation:
       e.previousSecretExpiresAt !== null && e.previousSecret !== null
         ? { previousSecretExpiresAt: iso(e.previousSecretExpiresAt) }

@@ -96,5 +96,50 @@ for (const backend of backends) {
       assert.ok([...leasedNow].every((id) => later.some((d) => d.id === id)));
       assert.equal(await succeed(refill[0] as DeliveryRecord), false, 'the old token no longer records');
     });
+
+    test('circuit breaker: one probe while failing, none while paused; a success, a replay or a change ends it', async () => {
+      const T = NOW + 3_600_000; // every earlier lease has expired
+      const at = (ms: number) => request({ nowMs: T + ms, leaseMs: 1_000 }); // each lease below expires before the next
+      const endpointId = ((await store().lease(at(0)))[0] as DeliveryRecord).endpointId;
+      const health = (ms: number, ok: boolean, probeAfter: number | null = null) =>
+        store().recordHealth(endpointId, { ok, nowMs: T + ms, disableAfterMs: 86_400_000, probeAfter });
+      const pausedUntil = async () => {
+        const res = await app.runtime.app.inject({ method: 'GET', url: `/v1/endpoints/${endpointId}`, headers: auth });
+        return (res.json() as { pausedUntil: string | null }).pausedUntil;
+      };
+
+      await health(1_500, false); // the first failure: failing, no pause yet
+      assert.equal((await store().lease(at(2_000))).length, 1, 'half-open: a single probe');
+      await health(2_500, false, T + 10_000);
+      assert.deepEqual(await store().lease(at(5_000)), [], 'open: nothing until probe_after');
+      assert.equal(await pausedUntil(), new Date(T + 10_000).toISOString());
+      assert.equal((await store().lease(at(10_000))).length, 1, 'the pause is over: the next probe');
+
+      await health(10_500, false, T + 60_000);
+      assert.deepEqual(await store().lease(at(12_000)), []);
+      const replay = await app.runtime.app.inject({
+        method: 'POST',
+        url: `/v1/endpoints/${endpointId}/replay`,
+        headers: auth,
+        payload: { since: '2000-01-01T00:00:00Z' },
+      });
+      assert.equal(replay.statusCode, 202, replay.body);
+      assert.equal((await store().lease(at(13_000))).length, 1, 'a replay ends the pause');
+
+      await health(13_500, false, T + 60_000);
+      const patched = await app.runtime.app.inject({
+        method: 'PATCH',
+        url: `/v1/endpoints/${endpointId}`,
+        headers: auth,
+        payload: { description: 'fixed' },
+      });
+      assert.equal(patched.statusCode, 200, patched.body);
+      assert.equal(await pausedUntil(), null, 'a change ends the pause');
+      assert.equal((await store().lease(at(15_000))).length, 1, 'still failing: one probe');
+
+      await health(15_500, true);
+      assert.equal((await store().lease(at(17_000))).length, 8, 'closed: the whole cap');
+      assert.equal(await pausedUntil(), null);
+    });
   });
 }

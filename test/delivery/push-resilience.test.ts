@@ -37,6 +37,45 @@ describe('push resilience', () => {
     }
   });
 
+  test('circuit breaker: a failed probe pauses the endpoint, so 20 due deliveries do not each get a request', async () => {
+    const h = await harness();
+    let healthy = false;
+    let requests = 0;
+    const r = await startReceiver((_req, res) => {
+      requests++;
+      res.writeHead(healthy ? 200 : 503).end();
+    });
+    try {
+      const endpoint = await h.createEndpoint({ url: r.url, workflows: ['ticket'] });
+      const get = async () =>
+        (await h.inject({ method: 'GET', url: `/v1/endpoints/${endpoint.id}`, headers: h.auth })).json() as {
+          failingSince: string | null;
+          pausedUntil: string | null;
+        };
+      await h.openTicket('pause-0');
+      await eventually(async () => (await get()).failingSince !== null);
+      const before = requests;
+      await Promise.all(Array.from({ length: 20 }, (_, i) => h.openTicket(`pause-${i + 1}`)));
+      await eventually(async () => (await get()).pausedUntil !== null, 3_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      // Without the pause each due delivery is tried in turn, answered at once: 20+ requests by now.
+      assert.ok(requests - before <= 4, `${requests - before} requests while failing`);
+      healthy = true;
+      await eventually(async () => {
+        const res = await h.inject({
+          method: 'GET',
+          url: `/v1/endpoints/${endpoint.id}/deliveries?status=pending`,
+          headers: h.auth,
+        });
+        return (res.json() as { deliveries: unknown[] }).deliveries.length === 0;
+      });
+      assert.deepEqual(await get(), { ...(await get()), failingSince: null, pausedUntil: null });
+    } finally {
+      await r.close();
+      await h.close();
+    }
+  });
+
   test('circuit breaker: once an endpoint fails, it gets one push at a time until one succeeds', async () => {
     const h = await harness();
     let inFlight = 0;

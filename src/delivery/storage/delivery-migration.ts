@@ -147,3 +147,12 @@ DROP INDEX deliveries_subject_order;
 CREATE INDEX deliveries_subject_order ON deliveries (endpoint_id, subject_id, event_sequence)
   WHERE status = 'pending' AND ordered;
 `;
+
+/**
+ * Migration 6: the circuit breaker's pause. While an endpoint is failing, a
+ * failed probe sets `probe_after` and the lease skips the endpoint until
+ * then (`circuit-breaker.ts`), on every worker sharing the database.
+ */
+export const SQLITE_BREAKER_MIGRATION = 'ALTER TABLE endpoints ADD COLUMN probe_after INTEGER;';
+
+export const POSTGRES_BREAKER_MIGRATION = 'ALTER TABLE endpoints ADD COLUMN probe_after bigint;';

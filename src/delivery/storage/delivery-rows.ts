@@ -14,6 +14,7 @@ export interface EndpointRow {
   enabled: number | boolean;
   disabled_reason: string | null;
   failing_since: Int | null;
+  probe_after: Int | null;
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: Int | null;
@@ -22,7 +23,7 @@ export interface EndpointRow {
 }
 
 export const ENDPOINT_COLUMNS =
-  'id, tenant_id, spec, enabled, disabled_reason, failing_since, secret, previous_secret, previous_secret_expires_at, created_at, updated_at';
+  'id, tenant_id, spec, enabled, disabled_reason, failing_since, probe_after, secret, previous_secret, previous_secret_expires_at, created_at, updated_at';
 
 export function endpointFromRow(r: EndpointRow): EndpointRecord {
   const spec = (typeof r.spec === 'string' ? JSON.parse(r.spec) : r.spec) as EndpointSpec;
@@ -33,6 +34,7 @@ export function endpointFromRow(r: EndpointRow): EndpointRecord {
     enabled: r.enabled === true || r.enabled === 1,
     disabledReason: r.disabled_reason,
     failingSince: intOrNull(r.failing_since),
+    probeAfter: intOrNull(r.probe_after),
     secret: r.secret,
     previousSecret: r.previous_secret,
     previousSecretExpiresAt: intOrNull(r.previous_secret_expires_at),

@@ -16,8 +16,9 @@ export interface LeaseRequest {
   /**
    * Leased deliveries per endpoint at most (those already leased count), so
    * one slow endpoint cannot take every slot. A failing endpoint (see
-   * `recordHealth`) gets 1: a circuit breaker whose single probe closes it
-   * again on the first success, instead of every due retry hammering it.
+   * `recordHealth`) gets 1: its circuit breaker's probe, whose success closes
+   * it again; an endpoint whose breaker is open (`probe_after` in the future)
+   * gets none.
    */
   perEndpointCap: number;
   /**
@@ -27,6 +28,15 @@ export interface LeaseRequest {
    * are still being recorded, instead of the whole cap in lockstep.
    */
   minBatch: number;
+}
+
+/** What one attempt says about its endpoint (see `recordHealth`). */
+export interface HealthReport {
+  ok: boolean;
+  nowMs: number;
+  disableAfterMs: number;
+  /** After a failure: the lease skips the endpoint until then (`circuit-breaker.ts`); `null` sets no pause. */
+  probeAfter: number | null;
 }
 
 /** How a try ends for the delivery row; applied only while the caller still holds the lease. */
@@ -65,11 +75,12 @@ export interface DeliveryStore {
   deleteEndpoint(tenantId: string, id: string): Promise<boolean>;
   disableEndpoint(tenantId: string, id: string, reason: string, nowMs: number): Promise<void>;
   /**
-   * Tracks how long an endpoint has been failing: a success clears it; a
-   * failure starts the clock and, once it has run `disableAfterMs`, disables
-   * the endpoint. True when this call disabled it.
+   * Tracks how long an endpoint has been failing and its circuit breaker: a
+   * success clears the clock and the pause; a failure starts the clock, sets
+   * the pause when `probeAfter` is given and, once the clock has run
+   * `disableAfterMs`, disables the endpoint. True when this call disabled it.
    */
-  recordHealth(endpointId: string, ok: boolean, nowMs: number, disableAfterMs: number): Promise<boolean>;
+  recordHealth(endpointId: string, health: HealthReport): Promise<boolean>;
 
   /**
    * Takes up to `limit` outbox rows and, in one transaction, creates a pending
@@ -97,6 +108,7 @@ export interface DeliveryStore {
   listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryRecord[]>;
   listAttempts(tenantId: string, endpointId: string, page: PageRequest): Promise<AttemptRecord[]>;
   /** Puts deliveries back to pending, due now, with a fresh schedule; returns how many. */
+  /** Also ends the endpoint's breaker pause: someone asked for these pushes now. */
   requeue(tenantId: string, target: RequeueTarget, nowMs: number): Promise<number>;
   /** Pending deliveries and the creation time of the oldest, for the queue metrics. */
   queueStats(): Promise<{ pending: number; oldestCreatedAt: number | null }>;

@@ -24,6 +24,7 @@ import {
   type DeliveryUpdate,
   type EndpointMatcher,
   failingTooLong,
+  type HealthReport,
   type LeaseRequest,
   type PageRequest,
   type RequeueTarget,
@@ -51,7 +52,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
 
   async createEndpoint(e: EndpointRecord): Promise<void> {
     await this.pool.query({
-      text: `INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      text: `INSERT INTO endpoints (${ENDPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       values: [
         e.id,
         e.tenantId,
@@ -59,6 +60,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
         e.enabled,
         e.disabledReason,
         e.failingSince,
+        e.probeAfter,
         e.secret,
         e.previousSecret,
         e.previousSecretExpiresAt,
@@ -95,13 +97,15 @@ export class PostgresDeliveryStore implements DeliveryStore {
 
   async updateEndpoint(e: EndpointRecord): Promise<boolean> {
     const result = await this.pool.query({
-      text: `UPDATE endpoints SET spec = $1, enabled = $2, disabled_reason = $3, failing_since = $4, secret = $5,
-               previous_secret = $6, previous_secret_expires_at = $7, updated_at = $8 WHERE tenant_id = $9 AND id = $10`,
+      text: `UPDATE endpoints SET spec = $1, enabled = $2, disabled_reason = $3, failing_since = $4, probe_after = $5,
+               secret = $6, previous_secret = $7, previous_secret_expires_at = $8, updated_at = $9
+             WHERE tenant_id = $10 AND id = $11`,
       values: [
         specOf(e),
         e.enabled,
         e.disabledReason,
         e.failingSince,
+        e.probeAfter,
         e.secret,
         e.previousSecret,
         e.previousSecretExpiresAt,
@@ -133,23 +137,25 @@ export class PostgresDeliveryStore implements DeliveryStore {
     });
   }
 
-  async recordHealth(endpointId: string, ok: boolean, nowMs: number, disableAfterMs: number): Promise<boolean> {
-    if (ok) {
+  async recordHealth(endpointId: string, health: HealthReport): Promise<boolean> {
+    const { nowMs, disableAfterMs } = health;
+    if (health.ok) {
       await this.pool.query({
-        text: 'UPDATE endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL',
+        text: `UPDATE endpoints SET failing_since = NULL, probe_after = NULL
+               WHERE id = $1 AND (failing_since IS NOT NULL OR probe_after IS NOT NULL)`,
         values: [endpointId],
       });
       return false;
     }
     // One statement: mark the failure and disable when it has lasted too long.
     const result = await this.pool.query<{ disabled: boolean }>({
-      text: `UPDATE endpoints SET failing_since = coalesce(failing_since, $2),
+      text: `UPDATE endpoints SET failing_since = coalesce(failing_since, $2), probe_after = coalesce($5, probe_after),
                enabled = CASE WHEN enabled AND coalesce(failing_since, $2) <= $3 THEN false ELSE enabled END,
                disabled_reason = CASE WHEN enabled AND coalesce(failing_since, $2) <= $3 THEN $4 ELSE disabled_reason END,
                updated_at = CASE WHEN enabled AND coalesce(failing_since, $2) <= $3 THEN $2 ELSE updated_at END
              WHERE id = $1
              RETURNING (enabled = false AND updated_at = $2 AND disabled_reason = $4) AS disabled`,
-      values: [endpointId, nowMs, nowMs - disableAfterMs, failingTooLong(disableAfterMs)],
+      values: [endpointId, nowMs, nowMs - disableAfterMs, failingTooLong(disableAfterMs), health.probeAfter],
     });
     return result.rows[0]?.disabled === true;
   }
@@ -386,6 +392,13 @@ export class PostgresDeliveryStore implements DeliveryStore {
                WHERE tenant_id = $2 AND id = $3 AND (lease_until IS NULL OR lease_until <= $1)`,
         values: [nowMs, tenantId, target.deliveryId],
       });
+      if ((result.rowCount ?? 0) > 0) {
+        await this.pool.query({
+          text: `UPDATE endpoints SET probe_after = NULL
+                 WHERE id = (SELECT endpoint_id FROM deliveries WHERE tenant_id = $1 AND id = $2) AND probe_after IS NOT NULL`,
+          values: [tenantId, target.deliveryId],
+        });
+      }
       return result.rowCount ?? 0;
     }
     const result = await this.pool.query({
@@ -399,6 +412,10 @@ export class PostgresDeliveryStore implements DeliveryStore {
         target.sinceMs,
         target.failedOnly ? ['failed'] : ['failed', 'succeeded'],
       ],
+    });
+    await this.pool.query({
+      text: 'UPDATE endpoints SET probe_after = NULL WHERE tenant_id = $1 AND id = $2 AND probe_after IS NOT NULL',
+      values: [tenantId, target.endpointId],
     });
     return result.rowCount ?? 0;
   }

@@ -6,7 +6,8 @@ import { DELIVERY_COLUMNS } from './delivery-rows.js';
 /**
  * Like the SQLite lease: per enabled endpoint, its free slots (cap minus its
  * leased rows; 1 while the endpoint is failing: the circuit breaker; none
- * while it has leased rows and fewer than `minBatch` free) of due,
+ * while it has leased rows and fewer than `minBatch` free, or while its
+ * breaker is open: `probe_after` ahead) of due,
  * unleased deliveries, oldest first, skipping those held back by subject
  * ordering: an index range scan per endpoint (LATERAL), so
  * the cost follows what is leased, not the backlog. The picked rows are then
@@ -35,7 +36,7 @@ picked AS (
       WHEN coalesce(busy.n, 0) > 0 AND cap.n - busy.n < least($6, cap.n) THEN 0
       ELSE greatest(cap.n - coalesce(busy.n, 0), 0) END
   ) c
-  WHERE e.enabled
+  WHERE e.enabled AND (e.probe_after IS NULL OR e.probe_after <= $1)
   ORDER BY c.next_attempt_at LIMIT $5
 ),
 locked AS (

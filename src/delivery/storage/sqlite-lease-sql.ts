@@ -8,12 +8,13 @@ import { DELIVERY_COLUMNS } from './delivery-rows.js';
  * probe of `deliveries_subject_order`, which holds only those): an endpoint
  * without any is leased with `DUE_SQL`, which skips the per-row sibling
  * check. That check cost ~10 µs per lease query even where every row is
- * unordered (SQLite, 100 endpoints: 20 µs against 9 µs a query).
+ * unordered (SQLite, 100 endpoints: 20 µs against 9 µs a query). An endpoint
+ * whose circuit breaker is open (`probe_after` ahead) is not leasable.
  */
 export const LEASABLE_ENDPOINTS_SQL = `SELECT e.id, e.failing_since, EXISTS (
     SELECT 1 FROM deliveries o INDEXED BY deliveries_subject_order
     WHERE o.endpoint_id = e.id AND o.status = 'pending' AND o.ordered = 1) AS has_ordered
-  FROM endpoints e WHERE e.enabled = 1 ORDER BY e.id`;
+  FROM endpoints e WHERE e.enabled = 1 AND (e.probe_after IS NULL OR e.probe_after <= @now) ORDER BY e.id`;
 
 /**
  * One endpoint's due deliveries, oldest first, up to `@scan` (ids). The

@@ -1,4 +1,5 @@
 import {
+  POSTGRES_BREAKER_MIGRATION,
   POSTGRES_DELIVERY_MIGRATION,
   POSTGRES_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
@@ -129,4 +130,6 @@ CREATE TABLE idempotency_keys (
   },
   // The subject-order index of deliveries holds ordered ones only (fan-out cost).
   { version: 5, name: 'delivery-order-index', sql: POSTGRES_ORDER_INDEX_MIGRATION },
+  // A failing endpoint's circuit breaker pauses it between probes (src/delivery/circuit-breaker.ts).
+  { version: 6, name: 'endpoint-breaker', sql: POSTGRES_BREAKER_MIGRATION },
 ];

@@ -1,4 +1,8 @@
-import { SQLITE_DELIVERY_MIGRATION, SQLITE_ORDER_INDEX_MIGRATION } from '../../delivery/storage/delivery-migration.js';
+import {
+  SQLITE_BREAKER_MIGRATION,
+  SQLITE_DELIVERY_MIGRATION,
+  SQLITE_ORDER_INDEX_MIGRATION,
+} from '../../delivery/storage/delivery-migration.js';
 import { SQLITE_PULL_SQL } from '../../feeds/storage/pull-migration.js';
 /**
  * Numbered SQLite migrations, applied in order, each once, inside a transaction.
@@ -110,4 +114,6 @@ CREATE TABLE idempotency_keys (
   },
   // The subject-order index of deliveries holds ordered ones only (fan-out cost).
   { version: 5, name: 'delivery-order-index', sql: SQLITE_ORDER_INDEX_MIGRATION },
+  // A failing endpoint's circuit breaker pauses it between probes (src/delivery/circuit-breaker.ts).
+  { version: 6, name: 'endpoint-breaker', sql: SQLITE_BREAKER_MIGRATION },
 ];
