@@ -1,8 +1,9 @@
 /**
  * Isolation: the healthy endpoint's latency (201 → receipt) at a steady rate
- * while 100 other endpoints of the same tenant get every event too and fail
- * (50 never answer, so each try ends at the delivery timeout; 50 answer 503),
- * against the same endpoint alone in the same run. The timeouts are
+ * while 100 other endpoints of the same tenant get every event too and fail,
+ * against the same endpoint alone in the same run. Two failing sets: the
+ * issue's, 100 that never answer (each try ends at the delivery timeout),
+ * and a mixed one, 50 that never answer and 50 that answer 503 at once. The timeouts are
  * shortened to 1 s (`totalTimeoutMs`, `connectTimeoutMs`) so a run of a few
  * seconds sees failures recorded and retried, not only first tries in flight.
  */
@@ -28,7 +29,7 @@ export async function benchIsolation(opts: { repeats: number; durationMs: number
   };
   const receivers = await startReceivers([
     { count: 1, mode: 'ok' },
-    { count: 50, mode: 'hang' },
+    { count: 100, mode: 'hang' },
     { count: 50, mode: 'fail' },
   ]);
   const [healthy = [], hanging = [], failing = []] = receivers.urls;
@@ -37,8 +38,12 @@ export async function benchIsolation(opts: { repeats: number; durationMs: number
     for (let i = 0; i < opts.repeats; i++) {
       add('healthy endpoint alone (SQLite)', await steadyLatency({ ...common, urls: healthy, databaseUrl: null }));
       add(
+        'healthy + 100 timing out (SQLite)',
+        await steadyLatency({ ...common, urls: [...healthy, ...hanging], databaseUrl: null }),
+      );
+      add(
         'healthy + 50 timing out + 50 answering 503 (SQLite)',
-        await steadyLatency({ ...common, urls: [...healthy, ...hanging, ...failing], databaseUrl: null }),
+        await steadyLatency({ ...common, urls: [...healthy, ...hanging.slice(0, 50), ...failing], databaseUrl: null }),
       );
     }
   } finally {

@@ -11,7 +11,7 @@
  * ~1,000 attempts/s at 20 events/s before).
  *
  * The pause grows with how long the endpoint has been failing, half of it,
- * between 1 s and 1 min: a blip costs a second, an outage is probed once a
+ * between 1 s and 1 min (±20%): a blip costs a second, an outage is probed once a
  * minute, and recovery is seen within a minute. Deliveries wait meanwhile
  * without spending their retry attempts; an endpoint failing for
  * `disableAfterFailingMs` is disabled as before. Changing the endpoint, or
@@ -20,9 +20,15 @@
 export const MIN_PAUSE_MS = 1_000;
 export const MAX_PAUSE_MS = 60_000;
 
-/** When the next probe may go, after a failed attempt at `nowMs`; `null` keeps the breaker half-open (first failure). */
-export function probeAfter(failingSince: number | null, nowMs: number): number | null {
+/**
+ * When the next probe may go, after a failed attempt at `nowMs`; `null` keeps
+ * the breaker half-open (first failure). ±20% jitter (`random` in [0, 1)), as
+ * for retries: endpoints that failed together (one dead host, one timeout)
+ * would otherwise be probed, and time out, in the same millisecond forever.
+ */
+export function probeAfter(failingSince: number | null, nowMs: number, random: () => number): number | null {
   if (failingSince === null) return null;
   const failingFor = Math.max(0, nowMs - failingSince);
-  return nowMs + Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, Math.round(failingFor / 2)));
+  const pause = Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, failingFor / 2));
+  return nowMs + Math.round(pause * (0.8 + 0.4 * random()));
 }

@@ -102,7 +102,7 @@ async function record(
         ok,
         nowMs,
         disableAfterMs: deps.disableAfterFailingMs,
-        probeAfter: ok ? null : probeAfter(endpoint.failingSince, nowMs),
+        probeAfter: ok ? null : probeAfter(endpoint.failingSince, nowMs, deps.random),
       });
     }
   }
