@@ -27,6 +27,7 @@ import type {
   SubjectFilter,
   Tenant,
 } from '../store.js';
+import { BackgroundCheckpoints, SAFETY_NET_PAGES } from './background-checkpoints.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { preparedStatements } from './prepared-statements.js';
 
@@ -48,6 +49,10 @@ export interface SqliteStoreOptions {
   path: string;
   /** `FULL` (default) makes every acknowledged commit survive power loss. */
   synchronous?: 'FULL' | 'NORMAL';
+  /** WAL checkpoints on a thread of their own (`background-checkpoints.ts`); default on for a file. */
+  backgroundCheckpoints?: boolean;
+  /** Told when a background checkpoint fails (it is retried; the WAL stays bounded regardless). */
+  onCheckpointError?: (message: string) => void;
 }
 
 /**
@@ -66,6 +71,7 @@ export class SqliteStore implements Store {
   /** Prepared once, reused (`prepared-statements.ts`). */
   private readonly stmt: (sql: string) => Database.Statement;
   private flushScheduled = false;
+  private readonly checkpoints: BackgroundCheckpoints | null = null;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -75,6 +81,13 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    if (options.path !== ':memory:' && (options.backgroundCheckpoints ?? true)) {
+      this.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+      this.checkpoints = BackgroundCheckpoints.start(
+        options.path,
+        options.onCheckpointError ? { onError: options.onCheckpointError } : {},
+      );
+    }
   }
 
   async migrate(): Promise<void> {
@@ -105,6 +118,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.queue.length > 0) this.flush();
+    await this.checkpoints?.stop();
     this.db.close();
   }
 
