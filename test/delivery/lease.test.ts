@@ -97,6 +97,31 @@ for (const backend of backends) {
       assert.equal(await succeed(refill[0] as DeliveryRecord), false, 'the old token no longer records');
     });
 
+    test("an endpoint's deliveries page newest event first, the cursor continuing where a page ended", async () => {
+      const endpoints = await app.runtime.app.inject({ method: 'GET', url: '/v1/endpoints', headers: auth });
+      const endpointId = (endpoints.json() as { endpoints: Array<{ id: string }> }).endpoints[0]?.id;
+      const seen: Array<{ id: string; eventSequence: number }> = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/v1/endpoints/${endpointId}/deliveries?limit=7${cursor ? `&cursor=${cursor}` : ''}`;
+        const res = await app.runtime.app.inject({ method: 'GET', url, headers: auth });
+        assert.equal(res.statusCode, 200, res.body);
+        const page = res.json() as {
+          deliveries: Array<{ id: string; eventSequence: number }>;
+          nextCursor: string | null;
+        };
+        seen.push(...page.deliveries);
+        cursor = page.nextCursor;
+      } while (cursor);
+      assert.equal(seen.length, 20);
+      assert.equal(new Set(seen.map((d) => d.id)).size, 20);
+      const sequences = seen.map((d) => d.eventSequence);
+      assert.deepEqual(
+        sequences,
+        [...sequences].sort((a, b) => b - a),
+      );
+    });
+
     test('circuit breaker: one probe while failing, none while paused; a success, a replay or a change ends it', async () => {
       const T = NOW + 3_600_000; // every earlier lease has expired
       const at = (ms: number) => request({ nowMs: T + ms, leaseMs: 1_000 }); // each lease below expires before the next

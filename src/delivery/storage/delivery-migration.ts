@@ -156,3 +156,13 @@ CREATE INDEX deliveries_subject_order ON deliveries (endpoint_id, subject_id, ev
 export const SQLITE_BREAKER_MIGRATION = 'ALTER TABLE endpoints ADD COLUMN probe_after INTEGER;';
 
 export const POSTGRES_BREAKER_MIGRATION = 'ALTER TABLE endpoints ADD COLUMN probe_after bigint;';
+
+/**
+ * Migration 7: one index fewer led by the endpoint. An endpoint's deliveries
+ * are listed newest event first through `deliveries_once` (endpoint_id,
+ * event_sequence), which is the order they were created in, so
+ * `deliveries_by_endpoint` (endpoint_id, id) only cost every fan-out one
+ * more scattered page per endpoint: one event to 101 endpoints, p50 of 300
+ * fan-outs, 2.81 → 2.55 and 3.93 → 2.39 ms (SQLite, alternate runs).
+ */
+export const DROP_DELIVERIES_BY_ENDPOINT_MIGRATION = 'DROP INDEX deliveries_by_endpoint;';

@@ -105,6 +105,7 @@ export interface DeliveryStore {
   recordAttempt(attempt: AttemptRecord, leaseToken: string, update: DeliveryUpdate, nowMs: number): Promise<boolean>;
 
   getDelivery(tenantId: string, id: string): Promise<DeliveryRecord | null>;
+  /** Newest event first; `before` is the id of the last delivery of the previous page. */
   listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryRecord[]>;
   listAttempts(tenantId: string, endpointId: string, page: PageRequest): Promise<AttemptRecord[]>;
   /** Puts deliveries back to pending, due now, with a fresh schedule; returns how many. */

@@ -367,8 +367,10 @@ export class PostgresDeliveryStore implements DeliveryStore {
   async listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryRecord[]> {
     const { rows } = await this.pool.query<DeliveryRow>({
       text: `SELECT ${DELIVERY_COLUMNS} FROM deliveries
-             WHERE tenant_id = $1 AND endpoint_id = $2 AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR id < $4)
-             ORDER BY id DESC LIMIT $5`,
+             WHERE tenant_id = $1 AND endpoint_id = $2 AND ($3::text IS NULL OR status = $3)
+               AND ($4::text IS NULL OR event_sequence < (
+                 SELECT event_sequence FROM deliveries WHERE id = $4 AND endpoint_id = $2))
+             ORDER BY event_sequence DESC LIMIT $5`,
       values: [tenantId, endpointId, page.status ?? null, page.before ?? null, page.limit],
     });
     return rows.map(deliveryFromRow);

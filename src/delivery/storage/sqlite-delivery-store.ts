@@ -435,8 +435,9 @@ export class SqliteDeliveryStore implements DeliveryStore {
     const rows = this.stmt(
       `SELECT ${DELIVERY_COLUMNS} FROM deliveries
          WHERE tenant_id = @tenantId AND endpoint_id = @endpointId
-           ${page.status ? 'AND status = @status' : ''} ${page.before ? 'AND id < @before' : ''}
-         ORDER BY id DESC LIMIT @limit`,
+           ${page.status ? 'AND status = @status' : ''}
+           ${page.before ? 'AND event_sequence < (SELECT event_sequence FROM deliveries WHERE id = @before AND endpoint_id = @endpointId)' : ''}
+         ORDER BY event_sequence DESC LIMIT @limit`,
     ).all({ tenantId, endpointId, status: page.status, before: page.before, limit: page.limit }) as DeliveryRow[];
     return rows.map(deliveryFromRow);
   }

@@ -1,4 +1,5 @@
 import {
+  DROP_DELIVERIES_BY_ENDPOINT_MIGRATION,
   POSTGRES_BREAKER_MIGRATION,
   POSTGRES_DELIVERY_MIGRATION,
   POSTGRES_ORDER_INDEX_MIGRATION,
@@ -132,4 +133,6 @@ CREATE TABLE idempotency_keys (
   { version: 5, name: 'delivery-order-index', sql: POSTGRES_ORDER_INDEX_MIGRATION },
   // A failing endpoint's circuit breaker pauses it between probes (src/delivery/circuit-breaker.ts).
   { version: 6, name: 'endpoint-breaker', sql: POSTGRES_BREAKER_MIGRATION },
+  // Deliveries are listed through deliveries_once; one index fewer for every fan-out to write.
+  { version: 7, name: 'drop-deliveries-by-endpoint', sql: DROP_DELIVERIES_BY_ENDPOINT_MIGRATION },
 ];
