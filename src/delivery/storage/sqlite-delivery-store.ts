@@ -82,6 +82,8 @@ export class SqliteDeliveryStore implements DeliveryStore {
    */
   private endpointWrites = 0;
   private readonly fanOutEndpoints = new Map<string, { writes: number; endpoints: EndpointRecord[] }>();
+  /** Outbox rows whose deliveries to healthy endpoints are committed, the rest not yet (see `fanOut`). */
+  private deferredFanOut: FanOutRow[] | null = null;
 
   constructor(private readonly db: Database.Database) {
     this.stmt = preparedStatements(db);
@@ -203,7 +205,23 @@ export class SqliteDeliveryStore implements DeliveryStore {
     );
   }
 
+  /**
+   * Fans out healthy endpoints first. When a batch's events go to endpoints
+   * that are failing too, the deliveries to the healthy ones are committed
+   * first (`fast`, the outbox rows kept) and this call returns, so the
+   * dispatcher pushes them before the next call commits the rest with the
+   * outbox delete. A crash in between loses nothing: the outbox rows are
+   * fanned out again and `deliveries_once` skips what exists. With 100
+   * failing endpoints, their rows were ~2.5 ms of every event's fan-out
+   * ahead of the healthy endpoint's push (bench `isolation`).
+   */
   async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
+    const deferred = this.deferredFanOut;
+    if (deferred) {
+      this.deferredFanOut = null;
+      this.insertDeliveries(deferred, match, nowMs, null);
+      return deferred.length;
+    }
     // Only what matching and the delivery rows need: not the event's data.
     const rows = this.stmt(
       `SELECT o.id AS outbox_id, s.attributes AS subject_attributes,
@@ -213,8 +231,32 @@ export class SqliteDeliveryStore implements DeliveryStore {
          LEFT JOIN subjects s ON s.tenant_id = e.tenant_id AND s.id = e.subject_id
          ORDER BY o.id LIMIT ?`,
     ).all(limit) as FanOutRow[];
-    const last = rows.at(-1);
-    if (!last) return 0;
+    if (rows.length === 0) return 0;
+    const failing = new Set(
+      this.stmt('SELECT id FROM endpoints WHERE enabled = 1 AND failing_since IS NOT NULL').pluck().all() as string[],
+    );
+    if (failing.size > 0 && this.insertDeliveries(rows, match, nowMs, (e) => !failing.has(e.id))) {
+      this.deferredFanOut = rows;
+      return rows.length;
+    }
+    this.insertDeliveries(rows, match, nowMs, null);
+    return rows.length;
+  }
+
+  /**
+   * One fan-out transaction over `rows`: with `only`, the deliveries to the
+   * endpoints it accepts, when some matched endpoint is left out (true; else
+   * nothing is written); without, every delivery and the outbox delete. The
+   * outbox rows are read outside the transaction: only this process fans out
+   * on SQLite and outbox ids only grow (AUTOINCREMENT), so the rows up to the
+   * last one read are exactly those read.
+   */
+  private insertDeliveries(
+    rows: readonly FanOutRow[],
+    match: EndpointMatcher,
+    nowMs: number,
+    only: ((endpoint: EndpointRecord) => boolean) | null,
+  ): boolean {
     const insert = this.stmt(
       `INSERT INTO deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, NULL, NULL, ?, ?)
        ON CONFLICT DO NOTHING`,
@@ -222,39 +264,43 @@ export class SqliteDeliveryStore implements DeliveryStore {
     const hasPending = this.stmt(
       "SELECT 1 FROM deliveries WHERE endpoint_id = ? AND subject_id = ? AND ordered = 1 AND status = 'pending' LIMIT 1",
     ).pluck();
-    // The outbox rows are read outside the write transaction: only this
-    // process fans out on SQLite, and outbox ids only grow (AUTOINCREMENT),
-    // so the rows up to the last one read are exactly those read.
+    const work: Array<{ row: FanOutRow; endpoint: EndpointRecord }> = [];
+    let leftOut = false;
+    for (const row of rows) {
+      if (row.id === null) continue; // the event is gone (retention): nothing to announce
+      const endpoints = this.enabledEndpoints(row.tenant_id);
+      if (endpoints.length === 0) continue;
+      const attributes = row.subject_attributes === null ? null : JSON.parse(row.subject_attributes);
+      for (const endpoint of match(row, attributes, endpoints)) {
+        if (only && !only(endpoint)) leftOut = true;
+        else work.push({ row, endpoint });
+      }
+    }
+    if (only && (!leftOut || work.length === 0)) return false;
     this.relaxed(() =>
       this.db
         .transaction(() => {
-          this.stmt('DELETE FROM outbox WHERE id <= ?').run(last.outbox_id);
-          for (const row of rows) {
-            if (row.id === null) continue; // the event is gone (retention): nothing to announce
-            const endpoints = this.enabledEndpoints(row.tenant_id);
-            if (endpoints.length === 0) continue;
-            const attributes = row.subject_attributes === null ? null : JSON.parse(row.subject_attributes);
-            for (const endpoint of match(row, attributes, endpoints)) {
-              const ordered = endpoint.ordering === 'subject';
-              const held = ordered && hasPending.get(endpoint.id, row.subject_id) !== undefined;
-              insert.run(
-                `dlv_${newEventId()}`,
-                row.tenant_id,
-                endpoint.id,
-                row.sequence,
-                row.id,
-                row.subject_id,
-                ordered ? 1 : 0,
-                held ? HELD : nowMs,
-                nowMs,
-                nowMs,
-              );
-            }
+          if (!only) this.stmt('DELETE FROM outbox WHERE id <= ?').run((rows.at(-1) as FanOutRow).outbox_id);
+          for (const { row, endpoint } of work) {
+            const ordered = endpoint.ordering === 'subject';
+            const held = ordered && hasPending.get(endpoint.id, row.subject_id) !== undefined;
+            insert.run(
+              `dlv_${newEventId()}`,
+              row.tenant_id,
+              endpoint.id,
+              row.sequence,
+              row.id,
+              row.subject_id,
+              ordered ? 1 : 0,
+              held ? HELD : nowMs,
+              nowMs,
+              nowMs,
+            );
           }
         })
         .immediate(),
     );
-    return rows.length;
+    return true;
   }
 
   /** A tenant's enabled endpoints, for the fan-out (see `fanOutEndpoints`). */
