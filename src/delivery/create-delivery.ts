@@ -63,6 +63,7 @@ export function createDelivery(input: DeliveryDeps) {
     ...(deps.onError ? { onError: deps.onError } : {}),
     ...(deps.options ? { options: deps.options } : {}),
   });
+  deps.metrics.watchDeliveryQueue(() => deps.deliveries.queueStats(), deps.clock);
   const endpoints = new EndpointService({
     deliveries: deps.deliveries,
     registry: deps.registry,

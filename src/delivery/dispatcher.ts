@@ -112,7 +112,7 @@ export class Dispatcher {
   private immediate: NodeJS.Immediate | null = null;
   private ticking = false;
   private tickAgain = false;
-  private lastStatsAt = 0;
+  private lastRepairAt = 0;
   /** Endpoints read for earlier leases, with their version (see `endpointsOf`). */
   private readonly endpointCache = new Map<string, { version: string; endpoint: EndpointRecord }>();
   /** Endpoints that had deliveries leased lately, with when (see `fairShare`). */
@@ -212,7 +212,7 @@ export class Dispatcher {
     try {
       busy = await this.fanOut();
       busy = (await this.leaseAndPush()) || busy;
-      await this.refreshQueueStats();
+      await this.repairHeld();
     } catch (error) {
       this.deps.onError?.(error);
     } finally {
@@ -341,18 +341,13 @@ export class Dispatcher {
 
   /**
    * Once a second: repair held deliveries whose release was missed (a race
-   * on PostgreSQL, see `releaseHeld`) and refresh the queue gauges (the
-   * count is a scan of the pending rows).
+   * on PostgreSQL, see `releaseHeld`). The queue gauges are read when
+   * `/metrics` is scraped (`Metrics.watchDeliveryQueue`).
    */
-  private async refreshQueueStats(): Promise<void> {
+  private async repairHeld(): Promise<void> {
     const now = this.deps.clock().getTime();
-    if (now - this.lastStatsAt < 1000) return;
-    this.lastStatsAt = now;
+    if (now - this.lastRepairAt < 1000) return;
+    this.lastRepairAt = now;
     await this.deps.deliveries.releaseHeld(now);
-    const stats = await this.deps.deliveries.queueStats();
-    this.deps.metrics.deliveryQueueDepth.set(stats.pending);
-    this.deps.metrics.deliveryOldestPendingAge.set(
-      stats.oldestCreatedAt === null ? 0 : Math.max(0, (now - stats.oldestCreatedAt) / 1000),
-    );
   }
 }

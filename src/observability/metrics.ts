@@ -13,6 +13,18 @@ export interface Metrics {
   deliveryAttemptDuration: Histogram<'outcome'>;
   deliveryQueueDepth: Gauge;
   deliveryOldestPendingAge: Gauge;
+  /**
+   * Where the two queue gauges read from, when `/metrics` is scraped: the
+   * count is a scan of the pending deliveries (5–7 ms on the event loop at
+   * 20,000 pending, SQLite), so it is paid per scrape, not every second.
+   */
+  watchDeliveryQueue(read: () => Promise<QueueStats>, clock: () => Date): void;
+}
+
+export interface QueueStats {
+  pending: number;
+  /** Epoch ms of the oldest pending delivery's creation; null when none. */
+  oldestCreatedAt: number | null;
 }
 
 export function createMetrics(): Metrics {
@@ -50,15 +62,35 @@ export function createMetrics(): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  let queue: { read: () => Promise<QueueStats>; clock: () => Date } | null = null;
+  // Both gauges are collected in one scrape: they share one read.
+  let reading: { at: number; stats: Promise<QueueStats> } | null = null;
+  const stats = (): Promise<QueueStats> | null => {
+    if (!queue) return null;
+    const now = Date.now();
+    if (!reading || now - reading.at > 100) reading = { at: now, stats: queue.read() };
+    return reading.stats;
+  };
   const deliveryQueueDepth = new Gauge({
     name: 'tidings_delivery_queue_depth',
     help: 'Deliveries pending (waiting for a try or being tried)',
     registers: [registry],
+    async collect() {
+      const read = stats();
+      if (read) this.set((await read).pending);
+    },
   });
   const deliveryOldestPendingAge = new Gauge({
     name: 'tidings_delivery_oldest_pending_age_seconds',
     help: 'Age of the oldest pending delivery (0 when none)',
     registers: [registry],
+    async collect() {
+      const read = stats();
+      if (!read || !queue) return;
+      const { oldestCreatedAt } = await read;
+      const now = queue.clock().getTime();
+      this.set(oldestCreatedAt === null ? 0 : Math.max(0, (now - oldestCreatedAt) / 1000));
+    },
   });
   return {
     registry,
@@ -69,6 +101,9 @@ export function createMetrics(): Metrics {
     httpRequests,
     httpDuration,
     transitions,
+    watchDeliveryQueue(read, clock) {
+      queue = { read, clock };
+    },
     recordTransitions(events) {
       for (const e of events) transitions.inc({ workflow: e.workflow, type: e.type });
     },
