@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { eventually, FAST_DISPATCH, harness } from './delivery-kit.js';
+import { eventually, FAST_DISPATCH, type Harness, harness } from './delivery-kit.js';
 import { startReceiver } from './receiver.js';
 
 type Attempt = { outcome: string; errorClass: string | null; httpStatus: number | null };
+
+async function nothingPending(h: Harness, endpointId: string): Promise<boolean> {
+  const res = await h.inject({
+    method: 'GET',
+    url: `/v1/endpoints/${endpointId}/deliveries?status=pending`,
+    headers: h.auth,
+  });
+  return (res.json() as { deliveries: unknown[] }).deliveries.length === 0;
+}
 
 describe('push resilience', () => {
   test('an endpoint whose every attempt fails for the configured time is disabled; re-enabling resets it', async () => {
@@ -61,15 +70,9 @@ describe('push resilience', () => {
       // Without the pause each due delivery is tried in turn, answered at once: 20+ requests by now.
       assert.ok(requests - before <= 4, `${requests - before} requests while failing`);
       healthy = true;
-      await eventually(async () => {
-        const res = await h.inject({
-          method: 'GET',
-          url: `/v1/endpoints/${endpoint.id}/deliveries?status=pending`,
-          headers: h.auth,
-        });
-        return (res.json() as { deliveries: unknown[] }).deliveries.length === 0;
-      });
-      assert.deepEqual(await get(), { ...(await get()), failingSince: null, pausedUntil: null });
+      await eventually(() => nothingPending(h, endpoint.id));
+      const healed = await get();
+      assert.deepEqual([healed.failingSince, healed.pausedUntil], [null, null]);
     } finally {
       await r.close();
       await h.close();
@@ -105,14 +108,7 @@ describe('push resilience', () => {
         `in flight while failing: ${concurrencyAfterFirstFailure.join(',')}`,
       );
       healthy = true;
-      await eventually(async () => {
-        const res = await h.inject({
-          method: 'GET',
-          url: `/v1/endpoints/${endpoint.id}/deliveries?status=pending`,
-          headers: h.auth,
-        });
-        return (res.json() as { deliveries: unknown[] }).deliveries.length === 0;
-      });
+      await eventually(() => nothingPending(h, endpoint.id));
     } finally {
       await r.close();
       await h.close();
