@@ -98,4 +98,20 @@ describe('SQLite fan-out: healthy endpoints first', () => {
     assert.equal(await app.runtime.push.deliveries.fanOut(100, matchEndpoints, NOW), 1);
     assert.deepEqual([deliveriesTo(healthy), deliveriesTo(failing), outbox()], [3, 3, 0]);
   });
+
+  test('an endpoint deleted between the two calls gets no delivery', async () => {
+    await app.runtime.push.deliveries.recordHealth(failing, {
+      ok: false,
+      nowMs: NOW,
+      disableAfterMs: 86_400_000,
+      probeAfter: null,
+    });
+    await openTicket('fan-4');
+    assert.equal(await app.runtime.push.deliveries.fanOut(100, matchEndpoints, NOW), 1);
+    assert.deepEqual([deliveriesTo(healthy), deliveriesTo(failing), outbox()], [4, 3, 1]);
+    const removed = await app.runtime.app.inject({ method: 'DELETE', url: `/v1/endpoints/${failing}`, headers: auth });
+    assert.equal(removed.statusCode, 204, removed.body);
+    assert.equal(await app.runtime.push.deliveries.fanOut(100, matchEndpoints, NOW), 1);
+    assert.deepEqual([deliveriesTo(healthy), deliveriesTo(failing), outbox()], [4, 0, 0]);
+  });
 });

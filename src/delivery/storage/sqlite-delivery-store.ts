@@ -51,6 +51,12 @@ interface FanOutRow {
   type: string;
 }
 
+/** One delivery a fan-out creates. */
+interface FanOutWork {
+  row: FanOutRow;
+  endpoint: EndpointRecord;
+}
+
 interface RecordArgs {
   attempt: AttemptRecord;
   leaseToken: string;
@@ -82,8 +88,8 @@ export class SqliteDeliveryStore implements DeliveryStore {
    */
   private endpointWrites = 0;
   private readonly fanOutEndpoints = new Map<string, { writes: number; endpoints: EndpointRecord[] }>();
-  /** Outbox rows whose deliveries to healthy endpoints are committed, the rest not yet (see `fanOut`). */
-  private deferredFanOut: FanOutRow[] | null = null;
+  /** A batch whose deliveries to healthy endpoints are committed, and the rest not yet (see `fanOut`). */
+  private deferredFanOut: { work: FanOutWork[]; lastOutboxId: number; rows: number } | null = null;
 
   constructor(private readonly db: Database.Database) {
     this.stmt = preparedStatements(db);
@@ -208,19 +214,26 @@ export class SqliteDeliveryStore implements DeliveryStore {
   /**
    * Fans out healthy endpoints first. When a batch's events go to endpoints
    * that are failing too, the deliveries to the healthy ones are committed
-   * first (`fast`, the outbox rows kept) and this call returns, so the
-   * dispatcher pushes them before the next call commits the rest with the
-   * outbox delete. A crash in between loses nothing: the outbox rows are
-   * fanned out again and `deliveries_once` skips what exists. With 100
-   * failing endpoints, their rows were ~2.5 ms of every event's fan-out
-   * ahead of the healthy endpoint's push (bench `isolation`).
+   * first (the outbox rows kept) and this call returns, so the dispatcher
+   * pushes them before the next call commits the rest with the outbox
+   * delete. A crash in between loses nothing: the outbox rows are fanned out
+   * again and `deliveries_once` skips what exists. With 100 failing
+   * endpoints, their rows were ~2.5 ms of every event's fan-out ahead of the
+   * healthy endpoint's push (bench `isolation`).
    */
   async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
     const deferred = this.deferredFanOut;
     if (deferred) {
       this.deferredFanOut = null;
-      this.insertDeliveries(deferred, match, nowMs, null);
-      return deferred.length;
+      // Only endpoints still enabled: one deleted or disabled meanwhile gets no delivery.
+      const enabled = new Set(
+        [...new Set(deferred.work.map((w) => w.row.tenant_id))].flatMap((t) =>
+          this.enabledEndpoints(t).map((e) => e.id),
+        ),
+      );
+      const still = deferred.work.filter((w) => enabled.has(w.endpoint.id));
+      this.writeDeliveries(still, nowMs, deferred.lastOutboxId);
+      return deferred.rows;
     }
     // Only what matching and the delivery rows need: not the event's data.
     const rows = this.stmt(
@@ -231,32 +244,40 @@ export class SqliteDeliveryStore implements DeliveryStore {
          LEFT JOIN subjects s ON s.tenant_id = e.tenant_id AND s.id = e.subject_id
          ORDER BY o.id LIMIT ?`,
     ).all(limit) as FanOutRow[];
-    if (rows.length === 0) return 0;
-    const failing = new Set(
+    const last = rows.at(-1);
+    if (!last) return 0;
+    const failingIds = new Set(
       this.stmt('SELECT id FROM endpoints WHERE enabled = 1 AND failing_since IS NOT NULL').pluck().all() as string[],
     );
-    if (failing.size > 0 && this.insertDeliveries(rows, match, nowMs, (e) => !failing.has(e.id))) {
-      this.deferredFanOut = rows;
+    const healthy: FanOutWork[] = [];
+    const failing: FanOutWork[] = [];
+    for (const row of rows) {
+      if (row.id === null) continue; // the event is gone (retention): nothing to announce
+      const endpoints = this.enabledEndpoints(row.tenant_id);
+      if (endpoints.length === 0) continue;
+      const attributes = row.subject_attributes === null ? null : JSON.parse(row.subject_attributes);
+      for (const endpoint of match(row, attributes, endpoints)) {
+        (failingIds.has(endpoint.id) ? failing : healthy).push({ row, endpoint });
+      }
+    }
+    if (healthy.length > 0 && failing.length > 0) {
+      this.writeDeliveries(healthy, nowMs, null);
+      this.deferredFanOut = { work: failing, lastOutboxId: last.outbox_id, rows: rows.length };
       return rows.length;
     }
-    this.insertDeliveries(rows, match, nowMs, null);
+    // Each endpoint is in one list only, so either order keeps its deliveries in event order.
+    this.writeDeliveries([...healthy, ...failing], nowMs, last.outbox_id);
     return rows.length;
   }
 
   /**
-   * One fan-out transaction over `rows`: with `only`, the deliveries to the
-   * endpoints it accepts, when some matched endpoint is left out (true; else
-   * nothing is written); without, every delivery and the outbox delete. The
-   * outbox rows are read outside the transaction: only this process fans out
-   * on SQLite and outbox ids only grow (AUTOINCREMENT), so the rows up to the
-   * last one read are exactly those read.
+   * One fan-out transaction: the deliveries, in order, and with
+   * `deleteThrough` the outbox rows up to it. The outbox rows were read
+   * outside the transaction: only this process fans out on SQLite and outbox
+   * ids only grow (AUTOINCREMENT), so the rows up to the last one read are
+   * exactly those read.
    */
-  private insertDeliveries(
-    rows: readonly FanOutRow[],
-    match: EndpointMatcher,
-    nowMs: number,
-    only: ((endpoint: EndpointRecord) => boolean) | null,
-  ): boolean {
+  private writeDeliveries(work: readonly FanOutWork[], nowMs: number, deleteThrough: number | null): void {
     const insert = this.stmt(
       `INSERT INTO deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, NULL, NULL, ?, ?)
        ON CONFLICT DO NOTHING`,
@@ -264,23 +285,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
     const hasPending = this.stmt(
       "SELECT 1 FROM deliveries WHERE endpoint_id = ? AND subject_id = ? AND ordered = 1 AND status = 'pending' LIMIT 1",
     ).pluck();
-    const work: Array<{ row: FanOutRow; endpoint: EndpointRecord }> = [];
-    let leftOut = false;
-    for (const row of rows) {
-      if (row.id === null) continue; // the event is gone (retention): nothing to announce
-      const endpoints = this.enabledEndpoints(row.tenant_id);
-      if (endpoints.length === 0) continue;
-      const attributes = row.subject_attributes === null ? null : JSON.parse(row.subject_attributes);
-      for (const endpoint of match(row, attributes, endpoints)) {
-        if (only && !only(endpoint)) leftOut = true;
-        else work.push({ row, endpoint });
-      }
-    }
-    if (only && (!leftOut || work.length === 0)) return false;
     this.relaxed(() =>
       this.db
         .transaction(() => {
-          if (!only) this.stmt('DELETE FROM outbox WHERE id <= ?').run((rows.at(-1) as FanOutRow).outbox_id);
+          if (deleteThrough !== null) this.stmt('DELETE FROM outbox WHERE id <= ?').run(deleteThrough);
           for (const { row, endpoint } of work) {
             const ordered = endpoint.ordering === 'subject';
             const held = ordered && hasPending.get(endpoint.id, row.subject_id) !== undefined;
@@ -300,7 +308,6 @@ export class SqliteDeliveryStore implements DeliveryStore {
         })
         .immediate(),
     );
-    return true;
   }
 
   /** A tenant's enabled endpoints, for the fan-out (see `fanOutEndpoints`). */
