@@ -11,8 +11,6 @@ export interface Metrics {
   /** Push tries by what became of the delivery: succeeded, retried, dead_lettered, endpoint_gone. */
   deliveryAttempts: Counter<'outcome'>;
   deliveryAttemptDuration: Histogram<'outcome'>;
-  deliveryQueueDepth: Gauge;
-  deliveryOldestPendingAge: Gauge;
   /**
    * Where the two queue gauges read from, when `/metrics` is scraped: the
    * count is a scan of the pending deliveries (5–7 ms on the event loop at
@@ -63,31 +61,32 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   let queue: { read: () => Promise<QueueStats>; clock: () => Date } | null = null;
-  // Both gauges are collected in one scrape: they share one read.
-  let reading: { at: number; stats: Promise<QueueStats> } | null = null;
-  const stats = (): Promise<QueueStats> | null => {
+  // Both gauges are collected in one scrape: they share one read. A failed
+  // read (the database closing) leaves the gauges as they were, not a failed scrape.
+  let reading: { at: number; stats: Promise<QueueStats | null> } | null = null;
+  const stats = async (): Promise<QueueStats | null> => {
     if (!queue) return null;
     const now = Date.now();
-    if (!reading || now - reading.at > 100) reading = { at: now, stats: queue.read() };
+    if (!reading || now - reading.at > 100) reading = { at: now, stats: queue.read().catch(() => null) };
     return reading.stats;
   };
-  const deliveryQueueDepth = new Gauge({
+  new Gauge({
     name: 'tidings_delivery_queue_depth',
     help: 'Deliveries pending (waiting for a try or being tried)',
     registers: [registry],
     async collect() {
-      const read = stats();
-      if (read) this.set((await read).pending);
+      const read = await stats();
+      if (read) this.set(read.pending);
     },
   });
-  const deliveryOldestPendingAge = new Gauge({
+  new Gauge({
     name: 'tidings_delivery_oldest_pending_age_seconds',
     help: 'Age of the oldest pending delivery (0 when none)',
     registers: [registry],
     async collect() {
-      const read = stats();
+      const read = await stats();
       if (!read || !queue) return;
-      const { oldestCreatedAt } = await read;
+      const { oldestCreatedAt } = read;
       const now = queue.clock().getTime();
       this.set(oldestCreatedAt === null ? 0 : Math.max(0, (now - oldestCreatedAt) / 1000));
     },
@@ -96,8 +95,6 @@ export function createMetrics(): Metrics {
     registry,
     deliveryAttempts,
     deliveryAttemptDuration,
-    deliveryQueueDepth,
-    deliveryOldestPendingAge,
     httpRequests,
     httpDuration,
     transitions,
