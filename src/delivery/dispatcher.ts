@@ -97,6 +97,19 @@ export interface DispatcherDeps {
 }
 
 /**
+ * The leased deliveries, those of healthy endpoints first: a tick that also
+ * starts a wave of probes (100 endpoints whose pushes timed out together)
+ * would otherwise open their connections ahead of a healthy endpoint's push.
+ * Bench `isolation`, 100 timing out, 3 pairs: commit → healthy send p90
+ * 3.4 → 2.5–2.9 ms (its p99 within noise).
+ */
+export function healthyFirst(leased: DeliveryRecord[], endpoints: Map<string, EndpointRecord>): DeliveryRecord[] {
+  const failing = (d: DeliveryRecord) => (endpoints.get(d.endpointId)?.failingSince ?? null) !== null;
+  if (!leased.some(failing)) return leased;
+  return [...leased.filter((d) => !failing(d)), ...leased.filter(failing)];
+}
+
+/**
  * The delivery engine of one process. Each tick: fan the outbox out into
  * deliveries, then lease due deliveries up to the free in-flight slots and
  * push each (prepare → send → record, `deliver-one.ts`). States:
@@ -248,7 +261,7 @@ export class Dispatcher {
     const endpoints = await this.endpointsOf(leased);
     const contexts: RenderContexts = new Map();
     await this.preload(leased, contexts);
-    for (const delivery of leased) {
+    for (const delivery of healthyFirst(leased, endpoints)) {
       const endpoint = endpoints.get(delivery.endpointId);
       if (!endpoint) continue; // deleted meanwhile: its deliveries went with it
       const wait = this.limiter.take(endpoint.id, endpoint.rateLimit, now);
