@@ -53,9 +53,15 @@ export class TimerScheduler {
     if (this.handle) return;
     this.handle = setInterval(() => {
       if (this.running) return;
-      this.running = this.runOnce().finally(() => {
-        this.running = null;
-      });
+      this.running = this.runOnce()
+        .catch((error: unknown) => {
+          // The database is away (restart, failover): try again next interval rather than crash the process.
+          this.deps.logger?.error({ err: error }, 'timer run failed');
+          return 0;
+        })
+        .finally(() => {
+          this.running = null;
+        });
     }, intervalMs);
     this.handle.unref();
   }
