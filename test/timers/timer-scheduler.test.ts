@@ -61,3 +61,28 @@ describe('timers fire through the transition path at the right instant', () => {
     assert.equal(await status('tx-exp'), 'expired');
   });
 });
+
+describe('timer scheduler when the database is away', () => {
+  test('a failed run is logged and the next interval runs again; nothing is left unhandled', async () => {
+    const { TimerScheduler } = await import('../../src/timers/timer-scheduler.js');
+    let calls = 0;
+    const logged: string[] = [];
+    const store = {
+      dueTimers: async () => {
+        calls += 1;
+        throw new Error('connection terminated');
+      },
+    };
+    const scheduler = new TimerScheduler({
+      store: store as never,
+      subjects: {} as never,
+      clock: () => new Date(),
+      logger: { error: (_obj: unknown, msg: string) => logged.push(msg), warn: () => {} } as never,
+    });
+    scheduler.start(10);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await scheduler.stop();
+    assert.ok(calls >= 2, `ran ${calls} times`);
+    assert.ok(logged.length >= 2 && logged.every((m) => m === 'timer run failed'));
+  });
+});
