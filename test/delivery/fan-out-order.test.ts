@@ -25,6 +25,9 @@ describe('SQLite fan-out: healthy endpoints first', () => {
   const count = (sql: string) => (store.db.prepare(sql).pluck().get() as number) ?? 0;
   const deliveriesTo = (id: string) => count(`SELECT count(*) FROM deliveries WHERE endpoint_id = '${id}'`);
   const outbox = () => count('SELECT count(*) FROM outbox');
+  /** The second endpoint's health: a failure makes it failing, a success healthy again. */
+  const health = (ok: boolean) =>
+    app.runtime.push.deliveries.recordHealth(failing, { ok, nowMs: NOW, disableAfterMs: 86_400_000, probeAfter: null });
 
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tidings-fan-out-'));
@@ -43,12 +46,7 @@ describe('SQLite fan-out: healthy endpoints first', () => {
     };
     healthy = await create();
     failing = await create();
-    await app.runtime.push.deliveries.recordHealth(failing, {
-      ok: false,
-      nowMs: NOW,
-      disableAfterMs: 86_400_000,
-      probeAfter: null,
-    });
+    await health(false);
   });
   after(() => app.close());
 
@@ -88,24 +86,14 @@ describe('SQLite fan-out: healthy endpoints first', () => {
   });
 
   test('with every endpoint healthy, one call does it all', async () => {
-    await app.runtime.push.deliveries.recordHealth(failing, {
-      ok: true,
-      nowMs: NOW,
-      disableAfterMs: 86_400_000,
-      probeAfter: null,
-    });
+    await health(true);
     await openTicket('fan-3');
     assert.equal(await app.runtime.push.deliveries.fanOut(100, matchEndpoints, NOW), 1);
     assert.deepEqual([deliveriesTo(healthy), deliveriesTo(failing), outbox()], [3, 3, 0]);
   });
 
   test('an endpoint deleted between the two calls gets no delivery', async () => {
-    await app.runtime.push.deliveries.recordHealth(failing, {
-      ok: false,
-      nowMs: NOW,
-      disableAfterMs: 86_400_000,
-      probeAfter: null,
-    });
+    await health(false);
     await openTicket('fan-4');
     assert.equal(await app.runtime.push.deliveries.fanOut(100, matchEndpoints, NOW), 1);
     assert.deepEqual([deliveriesTo(healthy), deliveriesTo(failing), outbox()], [4, 3, 1]);
