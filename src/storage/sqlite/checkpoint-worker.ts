@@ -22,9 +22,9 @@ function checkpoint(): void {
   // data_version moves when another connection commits: idle databases cost no checkpoint, no fsync.
   const version = db.pragma('data_version', { simple: true }) as number;
   if (version === seen) return;
-  seen = version;
   // PASSIVE: copies what it can without waiting for, or blocking, the writer and readers.
   db.pragma('wal_checkpoint(PASSIVE)');
+  seen = version; // only once it went through: a failed checkpoint is tried again next time
 }
 
 const timer = setInterval(() => {
