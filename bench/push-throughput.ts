@@ -9,7 +9,15 @@
  * processes (`tidings serve --role worker`), issue 5.
  */
 import { postgresTestDatabase } from '../test/helpers/postgres.js';
-import { BASELINE_CONCURRENCY, bullmq, pgBoss, rawCeiling } from './push-baselines.js';
+import {
+  BASELINE_CONCURRENCY,
+  bullmq,
+  GRAPHILE_LABEL,
+  graphileWorker,
+  PG_BOSS_LABEL,
+  pgBoss,
+  rawCeiling,
+} from './push-baselines.js';
 import { now, openTidings, type Receivers, startReceivers, startWorkerProcess, until } from './push-kit.js';
 import { median } from './stats.js';
 
@@ -71,6 +79,7 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
     if (!runs.has(key)) runs.set(key, { receivers, values: [] });
     runs.get(key)?.values.push(value);
   };
+  // one database for the PostgreSQL queue baselines (pg-boss's schema; graphile-worker's, one per run)
   const boss = opts.databaseUrl ? await postgresTestDatabase() : null;
   try {
     for (const count of [1, 100]) {
@@ -88,12 +97,10 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
             count,
             await bullmq(urls, deliveries, DRAIN_TIMEOUT_MS),
           );
-          if (boss?.url)
-            add(
-              'pg-boss (PostgreSQL), 4 × batch 100',
-              count,
-              await pgBoss(boss.url, urls, deliveries, DRAIN_TIMEOUT_MS),
-            );
+          if (boss?.url) {
+            add(PG_BOSS_LABEL, count, await pgBoss(boss.url, urls, deliveries, DRAIN_TIMEOUT_MS));
+            add(GRAPHILE_LABEL, count, await graphileWorker(boss.url, urls, deliveries, DRAIN_TIMEOUT_MS));
+          }
           add('Tidings on SQLite (in process)', count, await tidings(receivers, urls, deliveries, null, 0));
           if (opts.databaseUrl) {
             for (const workers of [1, 2]) {
