@@ -171,10 +171,14 @@ export class PostgresDeliveryStore implements DeliveryStore {
         .map((c) => `e.${c}`)
         .join(', ');
       const { rows } = await client.query<EventRow & { outbox_id: string; subject_attributes: unknown; id: string }>({
-        text: `SELECT o.id AS outbox_id, s.attributes AS subject_attributes, ${eventColumns}
+        // The subject's attributes by its key, as a subquery: joined, a planner without statistics of
+        // `subjects` (a young database, before autovacuum's first ANALYZE) read subjects_by_parent by
+        // tenant and filtered every row of it, 33 of this query's 36 ms for 500 rows (256 subjects).
+        text: `SELECT o.id AS outbox_id, ${eventColumns},
+                 (SELECT s.attributes FROM subjects s WHERE s.tenant_id = e.tenant_id AND s.id = e.subject_id)
+                   AS subject_attributes
                FROM outbox o
                LEFT JOIN events e ON e.tenant_id = o.tenant_id AND e.sequence = o.event_sequence
-               LEFT JOIN subjects s ON s.tenant_id = e.tenant_id AND s.id = e.subject_id
                ORDER BY o.id LIMIT $1`,
         values: [limit],
       });
