@@ -255,19 +255,31 @@ export class PostgresDeliveryStore implements DeliveryStore {
     });
   }
 
+  /**
+   * Without bitmap scans: the count of each endpoint's leased rows read
+   * `deliveries_leased` with one, and a bitmap scan never marks the index
+   * entries of finished deliveries dead, so until a vacuum every lease
+   * re-read all of them (10,100 entries, 614 heap pages, 1.4 ms for 64 live
+   * leases, 20 s into a push run). A plain index scan marks them once and
+   * skips them after. Bench `push`, PostgreSQL, one worker process, 25,000
+   * deliveries, alternated: 3,215 and 3,355 → 4,847 and 4,717 deliveries/s.
+   */
   async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
-    const { rows } = await this.pool.query<DeliveryRow>({
-      text: LEASE_SQL,
-      values: [
-        request.nowMs,
-        request.nowMs + request.leaseMs,
-        randomUUID(),
-        request.perEndpointCap,
-        request.limit,
-        request.minBatch,
-      ],
+    return transaction(this.pool, async (client) => {
+      await client.query('SET LOCAL enable_bitmapscan = off');
+      const { rows } = await client.query<DeliveryRow>({
+        text: LEASE_SQL,
+        values: [
+          request.nowMs,
+          request.nowMs + request.leaseMs,
+          randomUUID(),
+          request.perEndpointCap,
+          request.limit,
+          request.minBatch,
+        ],
+      });
+      return rows.map(deliveryFromRow);
     });
-    return rows.map(deliveryFromRow);
   }
 
   async releaseHeld(nowMs: number): Promise<number> {
