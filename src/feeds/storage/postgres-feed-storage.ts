@@ -92,9 +92,15 @@ export class PostgresFeedStorage implements FeedStorage {
 
   async getEvents(tenantId: string, ids: readonly string[]): Promise<StoredEvent[]> {
     if (ids.length === 0) return [];
+    // One lookup per id in events_by_id, the tenant checked after (OFFSET 0 keeps the planner from
+    // merging the two): without statistics of `events` (a young database, before autovacuum's first
+    // ANALYZE) the planner took `tenant_id = $1` for a few rows, read every event of the tenant through
+    // events_by_parent and filtered them, 8-14 ms for 256 ids among 40,000 events instead of 0.5 ms.
     const { rows } = await this.pool.query<EventRow>({
       name: 'tidings_feed_events_by_id',
-      text: `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])`,
+      text: `SELECT e.* FROM unnest($2::text[]) AS wanted(id)
+               CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM events WHERE id = wanted.id OFFSET 0) AS e
+             WHERE e.tenant_id = $1`,
       values: [tenantId, ids],
     });
     return rows.map(eventFromRow);
