@@ -161,6 +161,10 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
+    // Most ticks find the outbox empty (a finished push wakes the dispatcher too): one indexed read
+    // then, instead of a transaction, the advisory lock and the batch query (4 round trips).
+    const next = await this.pool.query({ text: 'SELECT id FROM outbox ORDER BY id LIMIT 1' });
+    if (next.rows.length === 0) return 0;
     return transaction(this.pool, async (client) => {
       const lock = await client.query<{ ok: boolean }>({
         text: 'SELECT pg_try_advisory_xact_lock($1::bigint) AS ok',
@@ -265,21 +269,26 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * deliveries, alternated: 3,215 and 3,355 → 4,847 and 4,717 deliveries/s.
    */
   async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
-    return transaction(this.pool, async (client) => {
-      await client.query('SET LOCAL enable_bitmapscan = off');
-      const { rows } = await client.query<DeliveryRow>({
-        text: LEASE_SQL,
-        values: [
-          request.nowMs,
-          request.nowMs + request.leaseMs,
-          randomUUID(),
-          request.perEndpointCap,
-          request.limit,
-          request.minBatch,
-        ],
-      });
-      return rows.map(deliveryFromRow);
-    });
+    const begin = 'BEGIN; SET LOCAL enable_bitmapscan = off'; // one round trip
+    return transaction(
+      this.pool,
+      async (client) => {
+        const { rows } = await client.query<DeliveryRow>({
+          text: LEASE_SQL,
+          values: [
+            request.nowMs,
+            request.nowMs + request.leaseMs,
+            randomUUID(),
+            request.perEndpointCap,
+            request.limit,
+            request.minBatch,
+          ],
+        });
+        return rows.map(deliveryFromRow);
+      },
+      undefined,
+      begin,
+    );
   }
 
   async releaseHeld(nowMs: number): Promise<number> {
