@@ -48,6 +48,15 @@ UPDATE deliveries SET lease_until = $2, lease_token = $3
 WHERE id IN (SELECT id FROM locked)
 RETURNING ${DELIVERY_COLUMNS}`;
 
+/**
+ * The lease's transaction starts without bitmap scans: counting each
+ * endpoint's leased rows through `deliveries_leased` with one never marks the
+ * index entries of finished deliveries dead, so until a vacuum every lease
+ * re-read all of them (10,100 entries, 614 heap pages, 1.4 ms for 64 live
+ * leases, 20 s into a push run); a plain index scan marks them once: 0.1 ms.
+ */
+export const LEASE_BEGIN = 'BEGIN; SET LOCAL enable_bitmapscan = off';
+
 /** When an ordered delivery is final, its subject's next pending delivery is no longer held. */
 export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = $1
   WHERE next_attempt_at = ${HELD} AND id = (
