@@ -25,6 +25,11 @@ export interface DecideInput {
   nowMs: number;
 }
 
+/** Any 2xx succeeds (so RFC 8935's 202 for SETs does). */
+export function isSuccess(result: SendResult): boolean {
+  return result.kind === 'response' && result.status >= 200 && result.status < 300;
+}
+
 /**
  * Any 2xx succeeds (so RFC 8935's 202 for SETs does). Every other answer and
  * every network failure is retried on the schedule, 4xx included: a 401/404
@@ -33,7 +38,7 @@ export interface DecideInput {
  * replayed anyway. 410 is the exception: the receiver says it is gone for good.
  */
 export function decideOutcome({ result, attempt, schedule, random, nowMs }: DecideInput): Decision {
-  if (result.kind === 'response' && result.status >= 200 && result.status < 300) return { kind: 'succeeded' };
+  if (isSuccess(result)) return { kind: 'succeeded' };
   if (result.kind === 'response' && result.status === 410)
     return { kind: 'gone', reason: 'endpoint answered 410 Gone' };
   const overloaded =

@@ -1,5 +1,5 @@
 import type { Metrics } from '../observability/metrics.js';
-import { type Decision, decideOutcome, type SendResult } from './attempt-outcome.js';
+import { type Decision, decideOutcome, isSuccess, type SendResult } from './attempt-outcome.js';
 import { probeAfter } from './circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
@@ -116,15 +116,27 @@ const OUTCOME_LABEL: Record<Decision['kind'], string> = {
   gone: 'endpoint_gone',
 };
 
+export interface DeliverOptions {
+  /** Render contexts preloaded for the lease (`prepare-push.ts`). */
+  contexts?: RenderContexts;
+  /**
+   * Called between send and record when the endpoint answered 2xx: from then
+   * on no request of this delivery is open at the endpoint (see
+   * `LeaseRequest.answered`).
+   */
+  onAnswered?: () => void;
+}
+
 /** One try of one leased delivery: prepare → send → record. Never throws for a failed push. */
 export async function deliverOne(
   deps: DeliverDeps,
   delivery: DeliveryRecord,
   endpoint: EndpointRecord,
-  contexts?: RenderContexts,
+  options: DeliverOptions = {},
 ) {
   const startedAt = deps.clock().getTime();
-  const result = await prepareAndSend(deps, delivery, endpoint, contexts);
+  const result = await prepareAndSend(deps, delivery, endpoint, options.contexts);
+  if (isSuccess(result)) options.onAnswered?.();
   const decision = await record(deps, delivery, endpoint, startedAt, result);
   deps.metrics.deliveryAttempts.inc({ outcome: OUTCOME_LABEL[decision.kind] });
   deps.metrics.deliveryAttemptDuration.observe(

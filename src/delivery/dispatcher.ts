@@ -28,7 +28,10 @@ export interface DispatcherOptions {
   fanOutBatch: number;
   /** Pushes in flight in this process at most. */
   maxInFlight: number;
-  /** Pushes in flight per endpoint at most (leased ones count), so a slow endpoint cannot take every slot. */
+  /**
+   * Requests open per endpoint at most (leased deliveries count until answered
+   * 2xx, failed ones until recorded), so a slow endpoint cannot take every slot.
+   */
   perEndpointConcurrency: number;
   connectTimeoutMs: number;
   totalTimeoutMs: number;
@@ -120,6 +123,8 @@ export class Dispatcher {
   private readonly deliverDeps: DeliverDeps;
   private readonly limiter = new RateLimiter();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Deliveries answered 2xx and waiting for their record (`LeaseRequest.answered`). */
+  private readonly answered = new Set<string>();
   private state: 'stopped' | 'running' | 'draining' = 'stopped';
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -256,6 +261,7 @@ export class Dispatcher {
       leaseMs: this.options.totalTimeoutMs + this.options.leaseMarginMs,
       perEndpointCap: cap,
       minBatch: Math.ceil(cap / REFILL_GROUPS),
+      answered: this.answered,
     });
     for (const delivery of leased) this.recentEndpoints.set(delivery.endpointId, now);
     const endpoints = await this.endpointsOf(leased);
@@ -343,10 +349,12 @@ export class Dispatcher {
   }
 
   private push(delivery: DeliveryRecord, endpoint: EndpointRecord, contexts?: RenderContexts): void {
-    const task = deliverOne(this.deliverDeps, delivery, endpoint, contexts)
+    const onAnswered = () => this.answered.add(delivery.id);
+    const task = deliverOne(this.deliverDeps, delivery, endpoint, { contexts, onAnswered })
       .catch((error: unknown) => this.deps.onError?.(error))
       .finally(() => {
         this.inFlight.delete(task);
+        this.answered.delete(delivery.id);
         this.nudge();
       });
     this.inFlight.add(task);

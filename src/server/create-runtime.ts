@@ -65,7 +65,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     deliveries:
       store.kind === 'sqlite'
         ? new SqliteDeliveryStore((store as SqliteStore).db)
-        : new PostgresDeliveryStore((store as PostgresStore).pool),
+        : new PostgresDeliveryStore((store as PostgresStore).pool, (store as PostgresStore).leasePool),
     registry,
     metrics,
     clock,

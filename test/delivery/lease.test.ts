@@ -8,8 +8,8 @@ import { registry } from './delivery-kit.js';
 
 /**
  * The delivery store's lease, called directly on both backends (no
- * dispatcher runs): per-endpoint cap, refill groups (`minBatch`), expiry and
- * the lease token that records and releases need.
+ * dispatcher runs): per-endpoint cap, refill groups (`minBatch`), expiry,
+ * answered deliveries, and the lease token that records and releases need.
  */
 const backends = await testBackends();
 after(() => dropBackends(backends));
@@ -165,6 +165,24 @@ for (const backend of backends) {
       await health(15_500, true);
       assert.equal((await store().lease(at(17_000))).length, 8, 'closed: the whole cap');
       assert.equal(await pausedUntil(), null);
+    });
+
+    test('answered deliveries awaiting their record free their slots on PostgreSQL, and count on SQLite', async () => {
+      const at = request({ nowMs: NOW + 7_200_000 }); // every earlier lease has expired
+      const full = await store().lease(at);
+      assert.equal(full.length, 8);
+      assert.deepEqual(await store().lease(at), [], 'the cap is taken');
+      const answered = new Set(full.slice(0, 4).map((d) => d.id));
+      const more = await store().lease({ ...at, answered });
+      if (backend.name === 'postgres') {
+        assert.equal(more.length, 4, '4 requests open of 8: a group of 4');
+        assert.ok(
+          more.every((d) => !full.some((f) => f.id === d.id)),
+          'the answered ones stay leased',
+        );
+      } else {
+        assert.deepEqual(more, [], 'SQLite counts them until recorded');
+      }
     });
   });
 }

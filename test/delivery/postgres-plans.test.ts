@@ -11,8 +11,9 @@ import { startTestApp, type TestApp } from '../helpers/test-runtime.js';
  * has no statistics yet (no ANALYZE has run: a young deployment, or the minutes
  * after a bulk load). Each of these read a whole tenant there before it named
  * its path (see the queries' comments), 10-30× slower in a push run. (The
- * lease's `LEASE_BEGIN` has no test here: a small fresh database does not lead
- * the planner to the bitmap scan that a long push run does.)
+ * lease's plan has no EXPLAIN here: a small fresh database does not lead the
+ * planner to the bitmap scan that a long push run does; its connection's
+ * setting is checked instead.)
  */
 interface PlanNode {
   'Node Type': string;
@@ -80,5 +81,13 @@ describe('push queries on PostgreSQL without statistics', { skip: pgdb.skip }, (
   test("the fan-out batch looks each event's subject up by its key", async () => {
     const subjects = reads(await plan(FAN_OUT_BATCH_SQL, [500]), 'subjects');
     assert.deepEqual(subjects, ['Index Scan subjects_pkey']);
+  });
+
+  test('leases run on a connection without bitmap scans, the other queries on one with them', async () => {
+    const store = t.runtime.store as PostgresStore;
+    const setting = async (p: PostgresStore['pool']) =>
+      (await p.query<{ enable_bitmapscan: string }>('SHOW enable_bitmapscan')).rows[0]?.enable_bitmapscan;
+    assert.equal(await setting(store.leasePool), 'off');
+    assert.equal(await setting(store.pool), 'on');
   });
 });

@@ -22,6 +22,18 @@ export interface LeaseRequest {
    */
   perEndpointCap: number;
   /**
+   * Deliveries of this process whose push the endpoint answered 2xx and
+   * which wait only for their attempt record. They keep their lease (nobody
+   * else may take them), but no request of theirs is open at the endpoint,
+   * so a store whose records are slow leaves them out of `perEndpointCap`'s
+   * count: on PostgreSQL a record waits ~5–10 ms for its group commit against
+   * a push's ~1–2 ms, and counting them bound one receiver to ~64 per record
+   * round. SQLite records an answer within the event-loop turn after it and
+   * counts them (see its `lease`). A failed push always counts until
+   * recorded, so a failing endpoint's probe cannot overlap its breaker's pause.
+   */
+  answered?: ReadonlySet<string>;
+  /**
    * An endpoint that has deliveries leased gets more only once at least this
    * many of its slots are free (an idle one is leased at once). Its slots then
    * refill in a few staggered groups, so sends go out while earlier answers

@@ -327,7 +327,9 @@ export class SqliteDeliveryStore implements DeliveryStore {
    * does not always favour the same ones) and takes each one's free slots
    * (`perEndpointCap` minus its leased rows; 1 while the endpoint is failing,
    * the circuit breaker's probe) of candidates. Reads only: the leases are
-   * this process's memory.
+   * this process's memory. Deliveries in `answered` count too: their records
+   * commit within a turn, and leaving them out measured 1–3% slower (bench
+   * `push` setup, one receiver, 6 alternated pairs: more, smaller leases).
    */
   async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
     const { nowMs: now, limit, perEndpointCap, minBatch } = request;

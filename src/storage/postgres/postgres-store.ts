@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { LEASE_SESSION_OPTIONS } from '../../delivery/storage/postgres-lease-sql.js';
 import type { StoredEvent } from '../../events/event.js';
 import type { Subject } from '../../subjects/subject.js';
 import type { Change } from '../../workflows/engine.js';
@@ -74,6 +75,13 @@ export class PostgresStore implements Store {
    * followed the read queue, not the database.
    */
   readonly commitPool: pg.Pool;
+  /**
+   * The dispatcher's lease connection (`postgres-lease-sql.ts`), with bitmap
+   * scans off for its session: the lease is then one round trip, where a
+   * `SET LOCAL` needed a transaction of three. Leases of one process run one
+   * at a time, so one connection.
+   */
+  readonly leasePool: pg.Pool;
   private closed = false;
   private readonly commits: GroupCommit;
 
@@ -89,6 +97,7 @@ export class PostgresStore implements Store {
     };
     this.pool = new pg.Pool({ ...settings, max: Math.max(1, size - parallel) });
     this.commitPool = new pg.Pool({ ...settings, max: parallel });
+    this.leasePool = new pg.Pool({ ...settings, max: 1, options: LEASE_SESSION_OPTIONS });
     // Without a listener an idle connection dropped by the server (restart,
     // failover, terminated backend) would crash the process. The pool only
     // listens while a connection is idle, and `checkout` while it is held:
@@ -97,7 +106,7 @@ export class PostgresStore implements Store {
     // process: seen in test/scale/outage-burst under load, 1 run in 3. So
     // every connection keeps a listener of its own; the query in flight
     // fails by itself and the pool drops the broken connection.
-    for (const pool of [this.pool, this.commitPool]) {
+    for (const pool of [this.pool, this.commitPool, this.leasePool]) {
       pool.on('error', (error) => options.onConnectionError?.(error));
       pool.on('connect', (client) => client.on('error', ignoreConnectionError));
     }
@@ -116,7 +125,7 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.commits.close();
-    await Promise.all([this.pool.end(), this.commitPool.end()]);
+    await Promise.all([this.pool.end(), this.commitPool.end(), this.leasePool.end()]);
   }
 
   async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {

@@ -4,19 +4,17 @@ import { checkout } from './checkout.js';
 /**
  * Runs `work` in one transaction on one pooled connection. The transaction
  * commits when `keep(result)` holds and rolls back otherwise (a refused change
- * is a value, not an exception) or when anything throws. `begin` may add
- * `SET LOCAL` settings to the BEGIN, sent in the same round trip.
+ * is a value, not an exception) or when anything throws.
  */
 export async function transaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
   keep: (result: T) => boolean = () => true,
-  begin = 'BEGIN',
 ): Promise<T> {
   const { client, release } = await checkout(pool);
   let unusable: Error | undefined;
   try {
-    await client.query(begin);
+    await client.query('BEGIN');
     const result = await work(client);
     await client.query(keep(result) ? 'COMMIT' : 'ROLLBACK');
     return result;
