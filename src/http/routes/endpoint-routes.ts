@@ -13,6 +13,7 @@ import {
 import { type EndpointService, secretFields } from '../../delivery/endpoint-service.js';
 import type { DeliveryStore } from '../../delivery/storage/delivery-store.js';
 import { notFound, TidingsError, wrongField } from '../../errors/tidings-error.js';
+import { instantOf } from '../date-time.js';
 import { callerOf } from '../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
 
@@ -296,12 +297,14 @@ export function endpointRoutes(deps: EndpointRouteDeps) {
       },
       async (request, reply) => {
         const { tenantId } = callerOf(request);
+        const sinceMs = instantOf(request.body.since);
+        if (sinceMs === null) throw wrongField('since', 'since is not a time this server can read');
         await owned(tenantId, request.params.id);
         const requeued = await deps.deliveries.requeue(
           tenantId,
           {
             endpointId: request.params.id,
-            sinceMs: Date.parse(request.body.since),
+            sinceMs,
             failedOnly: request.body.failedOnly ?? true,
           },
           deps.clock().getTime(),
