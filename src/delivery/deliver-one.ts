@@ -1,3 +1,4 @@
+import { set } from '../formats/set.js';
 import type { Metrics } from '../observability/metrics.js';
 import { type Decision, decideOutcome, isSuccess, type SendResult } from './attempt-outcome.js';
 import { probeAfter } from './circuit-breaker.js';
@@ -5,6 +6,7 @@ import type { AttemptRecord, DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
 import { type PrepareDeps, PrepareError, preparePush, type RenderContexts } from './prepare-push.js';
 import type { PushClient } from './push-client.js';
+import { setRefusal } from './set-refusal.js';
 import type { DeliveryStore, DeliveryUpdate } from './storage/delivery-store.js';
 
 export interface DeliverDeps extends PrepareDeps {
@@ -18,13 +20,20 @@ export interface DeliverDeps extends PrepareDeps {
   disableAfterFailingMs: number;
 }
 
+/**
+ * A try's outcome as `record` needs it: the send result, whether a push that
+ * could not be built never can be (`permanent`), and why the endpoint refused
+ * it when its answer says so (`refusal`).
+ */
+type Tried = SendResult & { permanent?: boolean; refusal?: string | null };
+
 /** Step 1 and 2: prepare the push and send it; a push that cannot be prepared is a failed try. */
 async function prepareAndSend(
   deps: DeliverDeps,
   delivery: DeliveryRecord,
   endpoint: EndpointRecord,
   contexts?: RenderContexts,
-): Promise<SendResult & { permanent?: boolean }> {
+): Promise<Tried> {
   let push: Awaited<ReturnType<typeof preparePush>>;
   try {
     push = await preparePush(deps, delivery, endpoint, deps.clock().getTime(), contexts);
@@ -33,22 +42,28 @@ async function prepareAndSend(
     const message = error instanceof Error ? error.message : String(error);
     return { kind: 'error', errorClass: 'prepare', message, latencyMs: 0, permanent };
   }
-  return deps.client.send(push, endpoint);
+  const result = await deps.client.send(push, endpoint);
+  // A SET recipient refuses with 400 and an RFC 8935 error body (`format: set`, or `vendor` of a FIT workflow).
+  if (result.kind === 'response' && result.status === 400 && push.headers['content-type'] === set.contentType) {
+    return { ...result, refusal: setRefusal(result.excerpt) };
+  }
+  return result;
 }
 
-function describe(result: SendResult): string {
-  return result.kind === 'response' ? `HTTP ${result.status}` : `${result.errorClass}: ${result.message}`;
+function describe(result: SendResult, refusal: string | null): string {
+  if (result.kind === 'error') return `${result.errorClass}: ${result.message}`;
+  return refusal === null ? `HTTP ${result.status}` : `HTTP ${result.status} (${refusal})`;
 }
 
-function updateFor(decision: Decision, result: SendResult, nowMs: number): DeliveryUpdate {
+function updateFor(decision: Decision, failure: string, nowMs: number): DeliveryUpdate {
   switch (decision.kind) {
     case 'succeeded':
       return { status: 'succeeded', lastError: null };
     case 'retry':
-      return { status: 'pending', lastError: describe(result), nextAttemptAt: nowMs + decision.delayMs };
+      return { status: 'pending', lastError: failure, nextAttemptAt: nowMs + decision.delayMs };
     case 'dead':
     case 'gone':
-      return { status: 'failed', lastError: `${describe(result)}; ${decision.reason}` };
+      return { status: 'failed', lastError: `${failure}; ${decision.reason}` };
   }
 }
 
@@ -70,13 +85,14 @@ async function record(
   delivery: DeliveryRecord,
   endpoint: EndpointRecord,
   startedAt: number,
-  result: SendResult & { permanent?: boolean },
+  result: Tried,
 ): Promise<Decision> {
   const nowMs = deps.clock().getTime();
   const attemptNo = delivery.attempts + 1;
   const decision: Decision = result.permanent
     ? { kind: 'dead', reason: 'cannot be delivered' }
     : decideOutcome({ result, attempt: attemptNo, schedule: deps.retrySchedule, random: deps.random, nowMs });
+  const refusal = result.refusal ?? null;
   const attempt: AttemptRecord = {
     tenantId: delivery.tenantId,
     endpointId: delivery.endpointId,
@@ -89,9 +105,10 @@ async function record(
     latencyMs: result.latencyMs,
     responseExcerpt: result.kind === 'response' ? result.excerpt : null,
     errorClass: result.kind === 'error' ? result.errorClass : decision.kind === 'succeeded' ? null : 'http',
-    errorMessage: result.kind === 'error' ? result.message.slice(0, 500) : null,
+    errorMessage: result.kind === 'error' ? result.message.slice(0, 500) : refusal,
   };
-  await deps.deliveries.recordAttempt(attempt, delivery.leaseToken ?? '', updateFor(decision, result, nowMs), nowMs);
+  const update = updateFor(decision, decision.kind === 'succeeded' ? '' : describe(result, refusal), nowMs);
+  await deps.deliveries.recordAttempt(attempt, delivery.leaseToken ?? '', update, nowMs);
   if (decision.kind === 'gone') {
     await deps.deliveries.disableEndpoint(delivery.tenantId, delivery.endpointId, decision.reason, nowMs);
   } else if (!(result.kind === 'error' && result.errorClass === 'prepare')) {

@@ -136,5 +136,8 @@ export const AttemptSchema = Type.Object({
   latencyMs: Type.Integer(),
   responseExcerpt: Type.Union([Type.String(), Type.Null()]),
   errorClass: Type.Union([Type.String(), Type.Null()]),
-  errorMessage: Type.Union([Type.String(), Type.Null()]),
+  errorMessage: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "Why the try failed without an answer (timeout, connection, TLS), or a SET recipient's RFC 8935 refusal as `err: description`",
+  }),
 });

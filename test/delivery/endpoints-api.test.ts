@@ -130,6 +130,75 @@ describe('endpoints API', () => {
   });
 });
 
+describe('a SET recipient refusing a SET (RFC 8935)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await harness();
+  });
+  after(() => h.close());
+
+  test("its 400 error body's code becomes the attempt's error message and the delivery's last error", async () => {
+    const receiver = await startReceiver((_req, res) =>
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"err":"invalid_key","description":"Key ID 12345 has been revoked."}'),
+    );
+    try {
+      const created = await h.inject({
+        method: 'POST',
+        url: '/v1/endpoints',
+        headers: h.auth,
+        payload: { url: receiver.url, format: 'set', workflows: ['ticket'] },
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const id = (created.json() as { id: string }).id;
+      await h.openTicket('set-refused');
+      await receiver.waitFor(1);
+      const attempts = async () =>
+        (await h.inject({ method: 'GET', url: `/v1/endpoints/${id}/attempts`, headers: h.auth })).json() as {
+          attempts: Array<{ httpStatus: number; errorClass: string; errorMessage: string | null }>;
+        };
+      await eventually(async () => (await attempts()).attempts.length > 0);
+      const [attempt] = (await attempts()).attempts;
+      assert.equal(attempt?.httpStatus, 400);
+      assert.equal(attempt?.errorClass, 'http');
+      assert.equal(attempt?.errorMessage, 'invalid_key: Key ID 12345 has been revoked.');
+      const deliveries = await h.inject({ method: 'GET', url: `/v1/endpoints/${id}/deliveries`, headers: h.auth });
+      const [delivery] = (deliveries.json() as { deliveries: Array<{ lastError: string }> }).deliveries;
+      assert.equal(delivery?.lastError, 'HTTP 400 (invalid_key: Key ID 12345 has been revoked.)');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  test('a 400 to a JSON endpoint keeps its excerpt only', async () => {
+    const receiver = await startReceiver((_req, res) =>
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"err":"invalid_key"}'),
+    );
+    try {
+      const created = await h.inject({
+        method: 'POST',
+        url: '/v1/endpoints',
+        headers: h.auth,
+        payload: { url: receiver.url, workflows: ['ticket'] },
+      });
+      const id = (created.json() as { id: string }).id;
+      await h.openTicket('json-refused');
+      await receiver.waitFor(1);
+      const attempts = async () =>
+        (await h.inject({ method: 'GET', url: `/v1/endpoints/${id}/attempts`, headers: h.auth })).json() as {
+          attempts: Array<{ errorMessage: string | null; responseExcerpt: string }>;
+        };
+      await eventually(async () => (await attempts()).attempts.length > 0);
+      const [attempt] = (await attempts()).attempts;
+      assert.equal(attempt?.errorMessage, null);
+      assert.equal(attempt?.responseExcerpt, '{"err":"invalid_key"}');
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 describe('SSRF guard with insecure endpoints off', () => {
   let app: TestApp;
   let auth: { authorization: string };
