@@ -16,6 +16,14 @@ export interface Config {
   allowInsecureEndpoints: boolean;
   /** Delays between delivery attempts, in ms. */
   retrySchedule: number[];
+  /** A push that has not been answered in full by then is a failed try (`timeout`). */
+  pushTimeoutMs: number;
+  /** A push whose connection is not up by then is a failed try (`connection`). */
+  pushConnectTimeoutMs: number;
+  /** Requests open per endpoint at most (also its connection count). */
+  pushConcurrency: number;
+  /** An endpoint whose every attempt failed for this long is disabled. */
+  disableAfterFailingMs: number;
   role: Role;
   issuer: string;
   workflowFiles: string[];
@@ -40,6 +48,10 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_ADMIN_TOKEN: 'adminToken',
   TIDINGS_ALLOW_INSECURE_ENDPOINTS: 'allowInsecureEndpoints',
   TIDINGS_RETRY_SCHEDULE: 'retrySchedule',
+  TIDINGS_PUSH_TIMEOUT: 'pushTimeoutMs',
+  TIDINGS_PUSH_CONNECT_TIMEOUT: 'pushConnectTimeoutMs',
+  TIDINGS_PUSH_CONCURRENCY: 'pushConcurrency',
+  TIDINGS_DISABLE_AFTER: 'disableAfterFailingMs',
   TIDINGS_ROLE: 'role',
   TIDINGS_ISSUER: 'issuer',
   TIDINGS_WORKFLOW_FILES: 'workflowFiles',
@@ -63,6 +75,10 @@ export const DEFAULTS = {
   adminToken: null,
   allowInsecureEndpoints: false,
   retrySchedule: '5s,5m,30m,2h,5h,10h,10h',
+  pushTimeoutMs: '30s',
+  pushConnectTimeoutMs: '10s',
+  pushConcurrency: 64,
+  disableAfterFailingMs: '5d',
   role: 'all',
   issuer: null,
   workflowFiles: [],
@@ -116,12 +132,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     }
     return value;
   };
-  const ms = (key: keyof Config): number => {
+  /** A duration in ms, within `range` when given (`[min, max, as shown in the message]`). */
+  const ms = (key: keyof Config, range?: [number, number, string]): number => {
     const value = raw[key];
     const parsed = typeof value === 'number' ? value : typeof value === 'string' ? parseDuration(value) : null;
-    if (parsed === null || parsed < 0) {
-      problems.push(`${key} must be a duration like 500ms, 5s, 2h (got ${JSON.stringify(value)})`);
-      return 0;
+    const [min, max] = range ?? [0, Number.POSITIVE_INFINITY];
+    if (parsed === null || parsed < min || parsed > max) {
+      const within = range ? `, from ${range[2]}` : '';
+      problems.push(`${key} must be a duration like 500ms, 5s, 2h${within} (got ${JSON.stringify(value)})`);
+      return min;
     }
     return parsed;
   };
@@ -190,6 +209,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     adminToken: text('adminToken'),
     allowInsecureEndpoints: bool('allowInsecureEndpoints'),
     retrySchedule,
+    pushTimeoutMs: ms('pushTimeoutMs', [100, 600_000, '100ms to 10m']),
+    pushConnectTimeoutMs: ms('pushConnectTimeoutMs', [100, 600_000, '100ms to 10m']),
+    pushConcurrency: int('pushConcurrency', 1, 1024),
+    disableAfterFailingMs: ms('disableAfterFailingMs', [60_000, 365 * 86_400_000, '1m to 365d']),
     role,
     issuer,
     workflowFiles: list('workflowFiles'),

@@ -75,7 +75,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     onError: (error) => app.log.error({ err: error }, 'push dispatcher tick failed'),
     ...(store.kind === 'postgres' ? { notifyWorkers: () => void notifyOutbox((store as PostgresStore).pool) } : {}),
     // SQLite ticks are in-process statements: run them without a timer's gap (`immediateTicks`).
-    options: { immediateTicks: store.kind === 'sqlite', ...options.delivery },
+    options: {
+      immediateTicks: store.kind === 'sqlite',
+      totalTimeoutMs: config.pushTimeoutMs,
+      connectTimeoutMs: config.pushConnectTimeoutMs,
+      perEndpointConcurrency: config.pushConcurrency,
+      disableAfterFailingMs: config.disableAfterFailingMs,
+      ...options.delivery,
+    },
   });
   const app = await buildApp(
     { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store) },

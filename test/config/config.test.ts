@@ -53,6 +53,39 @@ describe('configuration', () => {
     );
   });
 
+  test('push settings: defaults, read from the environment, refused outside their range', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.pushTimeoutMs, 30_000);
+    assert.equal(defaults.pushConnectTimeoutMs, 10_000);
+    assert.equal(defaults.pushConcurrency, 64);
+    assert.equal(defaults.disableAfterFailingMs, 5 * 86_400_000);
+    const set = loadConfig({
+      TIDINGS_PUSH_TIMEOUT: '2s',
+      TIDINGS_PUSH_CONNECT_TIMEOUT: '500ms',
+      TIDINGS_PUSH_CONCURRENCY: '8',
+      TIDINGS_DISABLE_AFTER: '12h',
+    });
+    assert.deepEqual(
+      [set.pushTimeoutMs, set.pushConnectTimeoutMs, set.pushConcurrency, set.disableAfterFailingMs],
+      [2_000, 500, 8, 43_200_000],
+    );
+    assert.throws(
+      () =>
+        loadConfig({
+          TIDINGS_PUSH_TIMEOUT: '0s',
+          TIDINGS_PUSH_CONNECT_TIMEOUT: '1h',
+          TIDINGS_PUSH_CONCURRENCY: '0',
+          TIDINGS_DISABLE_AFTER: 'soon',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 4, error.message);
+        assert.match(error.message, /pushTimeoutMs must be a duration like 500ms, 5s, 2h, from 100ms to 10m/);
+        return true;
+      },
+    );
+  });
+
   test('an unknown key in the file is refused, not ignored', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'tidings-config-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));

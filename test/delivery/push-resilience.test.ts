@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { eventually, FAST_DISPATCH, type Harness, harness } from './delivery-kit.js';
 import { startReceiver } from './receiver.js';
 
-type Attempt = { outcome: string; errorClass: string | null; httpStatus: number | null };
+type Attempt = { outcome: string; errorClass: string | null; httpStatus: number | null; latencyMs: number };
 
 async function nothingPending(h: Harness, endpointId: string): Promise<boolean> {
   const res = await h.inject({
@@ -142,6 +142,36 @@ describe('push resilience', () => {
     } finally {
       await slow.close();
       await fast.close();
+      await h.close();
+    }
+  });
+
+  test('TIDINGS_PUSH_TIMEOUT bounds a push that is never answered', async () => {
+    const h = await harness(
+      { TIDINGS_PUSH_TIMEOUT: '300ms' },
+      { delivery: { pollIntervalMs: 20, leaseMarginMs: 1000 } },
+    );
+    const r = await startReceiver(() => {
+      /* never answers */
+    });
+    try {
+      const endpoint = await h.createEndpoint({ url: r.url });
+      await h.openTicket('configured-timeout');
+      const attempts = async () =>
+        (
+          (await h.inject({ method: 'GET', url: `/v1/endpoints/${endpoint.id}/attempts`, headers: h.auth })).json() as {
+            attempts: Attempt[];
+          }
+        ).attempts;
+      await eventually(async () => (await attempts()).length > 0, 5_000);
+      const [attempt] = await attempts();
+      assert.equal(attempt?.errorClass, 'timeout');
+      assert.ok(
+        (attempt?.latencyMs ?? 0) >= 250 && (attempt?.latencyMs ?? 0) < 2_000,
+        `latency ${attempt?.latencyMs} ms`,
+      );
+    } finally {
+      await r.close();
       await h.close();
     }
   });
