@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FAN_OUT_BATCH_SQL } from '../../src/delivery/storage/postgres-delivery-store.js';
+import { attemptsQuery, FAN_OUT_BATCH_SQL } from '../../src/delivery/storage/postgres-delivery-store.js';
 import { EVENTS_BY_ID_SQL } from '../../src/feeds/storage/postgres-feed-storage.js';
 import type { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { postgresTestDatabase } from '../helpers/postgres.js';
@@ -54,7 +54,16 @@ describe('push queries on PostgreSQL without statistics', { skip: pgdb.skip }, (
     pool = (t.runtime.store as PostgresStore).pool;
     // no autovacuum ANALYZE while the test runs (it would give the planner the statistics this test goes without)
     await pool.query(
-      'ALTER TABLE events SET (autovacuum_enabled = off); ALTER TABLE subjects SET (autovacuum_enabled = off)',
+      `ALTER TABLE events SET (autovacuum_enabled = off); ALTER TABLE subjects SET (autovacuum_enabled = off);
+       ALTER TABLE delivery_attempts SET (autovacuum_enabled = off)`,
+    );
+    // an endpoint's long attempt history (5,000 rows of 100 deliveries)
+    await pool.query(
+      `INSERT INTO delivery_attempts
+        (tenant_id, endpoint_id, delivery_id, event_id, attempt, started_at, outcome, latency_ms)
+      SELECT $1, 'ep_plan', 'dlv_' || lpad((g % 100)::text, 4, '0'), 'evt_' || g, 1, g, 'failed', 1
+      FROM generate_series(1, 5000) g`,
+      [tenantId],
     );
     const post = (url: string, payload: object) =>
       t.runtime.app.inject({ method: 'POST', url, headers: tenant.auth, payload });
@@ -66,7 +75,7 @@ describe('push queries on PostgreSQL without statistics', { skip: pgdb.skip }, (
       }
     }
     const analyzed = await pool.query(
-      "SELECT count(*)::int AS n FROM pg_stat_user_tables WHERE relname IN ('events', 'subjects') AND (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL)",
+      "SELECT count(*)::int AS n FROM pg_stat_user_tables WHERE relname IN ('events', 'subjects', 'delivery_attempts') AND (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL)",
     );
     assert.equal(analyzed.rows[0].n, 0, 'the tables have no statistics yet');
   });
@@ -81,6 +90,19 @@ describe('push queries on PostgreSQL without statistics', { skip: pgdb.skip }, (
   test("the fan-out batch looks each event's subject up by its key", async () => {
     const subjects = reads(await plan(FAN_OUT_BATCH_SQL, [500]), 'subjects');
     assert.deepEqual(subjects, ['Index Scan subjects_pkey']);
+  });
+
+  test("one delivery's attempts are read through delivery_attempts_by_delivery, not the endpoint's history", async () => {
+    for (const filter of [
+      { deliveryId: 'dlv_0042' },
+      { eventId: 'evt_1' },
+      { deliveryId: 'dlv_0042', eventId: 'evt_1' },
+    ]) {
+      const { text, values } = attemptsQuery(tenantId, 'ep_plan', { limit: 50, ...filter });
+      const indexes = (await plan(text, values)).map((n) => n['Index Name']).filter((name) => name !== undefined);
+      assert.ok(indexes.includes('delivery_attempts_by_delivery'), `${JSON.stringify(filter)}: ${indexes}`);
+      assert.ok(!indexes.includes('delivery_attempts_by_endpoint'), `${JSON.stringify(filter)}: ${indexes}`);
+    }
   });
 
   test('leases run on a connection without bitmap scans, the other queries on one with them', async () => {

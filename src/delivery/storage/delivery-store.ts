@@ -62,6 +62,10 @@ export interface PageRequest {
   /** Exclusive cursor: rows older than this one. */
   before?: string;
   limit: number;
+  /** Only the endpoint's delivery of this event (and, for attempts, that delivery's attempts). */
+  eventId?: string;
+  /** Attempts only: those of this delivery. */
+  deliveryId?: string;
 }
 
 export type RequeueTarget = { endpointId: string; sinceMs: number; failedOnly: boolean } | { deliveryId: string };

@@ -61,6 +61,39 @@ interface RecordArgs {
   nowMs: number;
 }
 
+/** The sequence of tenant `$1`'s event `eventId`, its id appended to `values` (the listings' `eventId` filter). */
+function eventSequence(values: unknown[], eventId: string): string {
+  return `SELECT sequence FROM events WHERE id = $${values.push(eventId)}::text AND tenant_id = $1`;
+}
+
+/**
+ * The attempts listing. With a delivery or event filter the rows are found
+ * through `delivery_attempts_by_delivery` behind `OFFSET 0`, then checked
+ * for tenant and endpoint: on a database without statistics the planner
+ * otherwise ANDed it with a bitmap of the endpoint's whole history
+ * (`delivery_attempts_by_endpoint`, 5.8 ms at 200,000 attempts, growing
+ * with them; 0.03 ms this way).
+ */
+export function attemptsQuery(tenantId: string, endpointId: string, page: PageRequest) {
+  const values: unknown[] = [tenantId, endpointId, page.status ?? null, page.before ?? null, page.limit];
+  const ofDelivery: string[] = [];
+  if (page.deliveryId !== undefined) ofDelivery.push(`delivery_id = $${values.push(page.deliveryId)}::text`);
+  if (page.eventId !== undefined) {
+    ofDelivery.push(`delivery_id = (SELECT id FROM deliveries
+      WHERE endpoint_id = $2 AND event_sequence = (${eventSequence(values, page.eventId)}))`);
+  }
+  const from =
+    ofDelivery.length === 0
+      ? 'delivery_attempts'
+      : `(SELECT * FROM delivery_attempts WHERE ${ofDelivery.join(' AND ')} OFFSET 0) delivery_attempts`;
+  return {
+    text: `SELECT ${ATTEMPT_COLUMNS} FROM ${from}
+           WHERE tenant_id = $1 AND endpoint_id = $2 AND ($3::text IS NULL OR outcome = $3) AND ($4::bigint IS NULL OR id < $4)
+           ORDER BY id DESC LIMIT $5`,
+    values,
+  };
+}
+
 /** Deliveries on the shared PostgreSQL database; any number of worker processes may lease from it. */
 export class PostgresDeliveryStore implements DeliveryStore {
   /** `leasePool`: the connection for leases, see `LEASE_SESSION_OPTIONS`. */
@@ -387,24 +420,22 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async listDeliveries(tenantId: string, endpointId: string, page: PageRequest): Promise<DeliveryRecord[]> {
+    const values: unknown[] = [tenantId, endpointId, page.status ?? null, page.before ?? null, page.limit];
+    const ofEvent = page.eventId === undefined ? '' : `AND event_sequence = (${eventSequence(values, page.eventId)})`;
     const { rows } = await this.pool.query<DeliveryRow>({
       text: `SELECT ${DELIVERY_COLUMNS} FROM deliveries
              WHERE tenant_id = $1 AND endpoint_id = $2 AND ($3::text IS NULL OR status = $3)
                AND ($4::text IS NULL OR event_sequence < (
                  SELECT event_sequence FROM deliveries WHERE id = $4 AND endpoint_id = $2))
+               ${ofEvent}
              ORDER BY event_sequence DESC LIMIT $5`,
-      values: [tenantId, endpointId, page.status ?? null, page.before ?? null, page.limit],
+      values,
     });
     return rows.map(deliveryFromRow);
   }
 
   async listAttempts(tenantId: string, endpointId: string, page: PageRequest): Promise<AttemptRecord[]> {
-    const { rows } = await this.pool.query<AttemptRow>({
-      text: `SELECT ${ATTEMPT_COLUMNS} FROM delivery_attempts
-             WHERE tenant_id = $1 AND endpoint_id = $2 AND ($3::text IS NULL OR outcome = $3) AND ($4::bigint IS NULL OR id < $4)
-             ORDER BY id DESC LIMIT $5`,
-      values: [tenantId, endpointId, page.status ?? null, page.before ?? null, page.limit],
-    });
+    const { rows } = await this.pool.query<AttemptRow>(attemptsQuery(tenantId, endpointId, page));
     return rows.map(attemptFromRow);
   }
 

@@ -64,6 +64,9 @@ interface RecordArgs {
   nowMs: number;
 }
 
+/** The sequence of the tenant's event `@eventId` (the `eventId` filters of the listings). */
+const EVENT_SEQUENCE_SQL = 'SELECT sequence FROM events WHERE id = @eventId AND tenant_id = @tenantId';
+
 /**
  * Deliveries on the embedded SQLite database, sharing the main store's
  * connection (one process per file). Leases live in memory
@@ -492,22 +495,36 @@ export class SqliteDeliveryStore implements DeliveryStore {
          WHERE tenant_id = @tenantId AND endpoint_id = @endpointId
            ${page.status ? 'AND status = @status' : ''}
            ${page.before ? 'AND event_sequence < (SELECT event_sequence FROM deliveries WHERE id = @before AND endpoint_id = @endpointId)' : ''}
+           ${page.eventId ? `AND event_sequence = (${EVENT_SEQUENCE_SQL})` : ''}
          ORDER BY event_sequence DESC LIMIT @limit`,
-    ).all({ tenantId, endpointId, status: page.status, before: page.before, limit: page.limit }) as DeliveryRow[];
+    ).all({
+      tenantId,
+      endpointId,
+      status: page.status,
+      before: page.before,
+      eventId: page.eventId,
+      limit: page.limit,
+    }) as DeliveryRow[];
     return rows.map(deliveryFromRow);
   }
 
   async listAttempts(tenantId: string, endpointId: string, page: PageRequest): Promise<AttemptRecord[]> {
+    const ofDelivery = page.deliveryId !== undefined || page.eventId !== undefined;
     const rows = this.stmt(
       `SELECT ${ATTEMPT_COLUMNS} FROM delivery_attempts
+         ${ofDelivery ? 'INDEXED BY delivery_attempts_by_delivery' : ''}
          WHERE tenant_id = @tenantId AND endpoint_id = @endpointId
            ${page.status ? 'AND outcome = @status' : ''} ${page.before ? 'AND id < @before' : ''}
+           ${page.deliveryId ? 'AND delivery_id = @deliveryId' : ''}
+           ${page.eventId ? `AND delivery_id = (SELECT id FROM deliveries WHERE endpoint_id = @endpointId AND event_sequence = (${EVENT_SEQUENCE_SQL}))` : ''}
          ORDER BY id DESC LIMIT @limit`,
     ).all({
       tenantId,
       endpointId,
       status: page.status,
       before: page.before === undefined ? undefined : Number(page.before),
+      deliveryId: page.deliveryId,
+      eventId: page.eventId,
       limit: page.limit,
     }) as AttemptRow[];
     return rows.map(attemptFromRow);

@@ -29,15 +29,30 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 })
 const tenantRoute = (scope: 'read' | 'manage') => ({ auth: 'tenant' as const, scope });
 const tags = ['endpoints'];
 
-const pageQuery = (statuses: readonly string[]) =>
-  Type.Object(
-    {
-      status: Type.Optional(Type.Union(statuses.map((s) => Type.Literal(s)))),
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-      cursor: Type.Optional(Type.String({ maxLength: 200 })),
-    },
-    { additionalProperties: false },
-  );
+const EventIdFilter = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: "Only this event's delivery to the endpoint",
+});
+
+const pageFields = (statuses: readonly string[]) => ({
+  status: Type.Optional(Type.Union(statuses.map((s) => Type.Literal(s)))),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  eventId: Type.Optional(EventIdFilter),
+});
+
+const DeliveriesQuery = Type.Object(pageFields(DELIVERY_STATUSES), { additionalProperties: false });
+
+const AttemptsQuery = Type.Object(
+  {
+    ...pageFields(ATTEMPT_OUTCOMES),
+    deliveryId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: "Only this delivery's attempts" }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 function cursorOf(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
@@ -222,7 +237,7 @@ export function endpointRoutes(deps: EndpointRouteDeps) {
           tags,
           summary: 'Deliveries to this endpoint, newest first',
           params: IdParams,
-          querystring: pageQuery(DELIVERY_STATUSES),
+          querystring: DeliveriesQuery,
           response: {
             200: Type.Object({
               deliveries: Type.Array(DeliverySchema),
@@ -240,6 +255,7 @@ export function endpointRoutes(deps: EndpointRouteDeps) {
         const rows = await deps.deliveries.listDeliveries(tenantId, request.params.id, {
           ...(request.query.status ? { status: request.query.status } : {}),
           ...(before ? { before } : {}),
+          ...(request.query.eventId ? { eventId: request.query.eventId } : {}),
           limit,
         });
         return { deliveries: rows.map(publicDelivery), nextCursor: nextCursor(rows, limit, (d) => d.id) };
@@ -254,7 +270,7 @@ export function endpointRoutes(deps: EndpointRouteDeps) {
           tags,
           summary: 'HTTP attempts to this endpoint, newest first; `status` filters by outcome',
           params: IdParams,
-          querystring: pageQuery(ATTEMPT_OUTCOMES),
+          querystring: AttemptsQuery,
           response: {
             200: Type.Object({
               attempts: Type.Array(AttemptSchema),
@@ -274,6 +290,8 @@ export function endpointRoutes(deps: EndpointRouteDeps) {
         const rows = await deps.deliveries.listAttempts(tenantId, request.params.id, {
           ...(request.query.status ? { status: request.query.status } : {}),
           ...(before ? { before } : {}),
+          ...(request.query.eventId ? { eventId: request.query.eventId } : {}),
+          ...(request.query.deliveryId ? { deliveryId: request.query.deliveryId } : {}),
           limit,
         });
         return { attempts: rows.map(publicAttempt), nextCursor: nextCursor(rows, limit, (a) => String(a.id)) };

@@ -1,4 +1,5 @@
 import {
+  ATTEMPTS_BY_DELIVERY_MIGRATION,
   DROP_DELIVERIES_BY_ENDPOINT_MIGRATION,
   SQLITE_BREAKER_MIGRATION,
   SQLITE_DELIVERY_MIGRATION,
@@ -119,4 +120,6 @@ CREATE TABLE idempotency_keys (
   { version: 6, name: 'endpoint-breaker', sql: SQLITE_BREAKER_MIGRATION },
   // Deliveries are listed through deliveries_once; one index fewer for every fan-out to write.
   { version: 7, name: 'drop-deliveries-by-endpoint', sql: DROP_DELIVERIES_BY_ENDPOINT_MIGRATION },
+  // The attempts of one delivery, for the attempts listing's deliveryId and eventId filters.
+  { version: 8, name: 'attempts-by-delivery', sql: ATTEMPTS_BY_DELIVERY_MIGRATION },
 ];
