@@ -129,6 +129,26 @@ for (const backend of backends) {
       );
     });
 
+    test("GET /v1/deliveries/{id} is one delivery, and another tenant's is 404", async () => {
+      const delivery = deliveries.get(`${endpointA} ${events[1]}`) as DeliveryRecord;
+      const one = await get(`/v1/deliveries/${delivery.id}`);
+      assert.equal(one.id, delivery.id);
+      assert.equal(one.endpointId, endpointA);
+      assert.equal(one.eventId, events[1]);
+      assert.equal(one.status, 'succeeded');
+      assert.equal(one.attempts, 2);
+      const other = await t.tenant('Other');
+      const hidden = await t.runtime.app.inject({
+        method: 'GET',
+        url: `/v1/deliveries/${delivery.id}`,
+        headers: other.auth,
+      });
+      assert.equal(hidden.statusCode, 404, hidden.body);
+      assert.equal(hidden.json().code, 'not_found');
+      const unknown = await t.runtime.app.inject({ method: 'GET', url: '/v1/deliveries/dlv_nope', headers: auth });
+      assert.equal(unknown.statusCode, 404);
+    });
+
     test("the filters stay within the endpoint: another endpoint's delivery, an unknown event", async () => {
       const atB = deliveries.get(`${endpointB} ${events[1]}`) as DeliveryRecord;
       const crossed = await get(`/v1/endpoints/${endpointA}/attempts?deliveryId=${atB.id}`);

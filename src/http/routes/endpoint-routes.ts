@@ -332,6 +332,24 @@ export function endpointRoutes(deps: EndpointRouteDeps) {
       },
     );
 
+    app.get(
+      '/v1/deliveries/:id',
+      {
+        config: tenantRoute('read'),
+        schema: {
+          tags,
+          summary: 'One delivery: its endpoint, event, status, attempts so far and last error',
+          params: IdParams,
+          response: { 200: DeliverySchema, ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const delivery = await deps.deliveries.getDelivery(callerOf(request).tenantId, request.params.id);
+        if (!delivery) throw notFound(`delivery ${request.params.id}`);
+        return publicDelivery(delivery);
+      },
+    );
+
     app.post(
       '/v1/deliveries/:id/retry',
       {
