@@ -235,7 +235,7 @@ export function endpointRoutes(deps: EndpointRouteDeps) {
         config: tenantRoute('read'),
         schema: {
           tags,
-          summary: 'Deliveries to this endpoint, newest first',
+          summary: 'Deliveries to this endpoint, newest event first; `eventId` finds the one of an event',
           params: IdParams,
           querystring: DeliveriesQuery,
           response: {
@@ -268,7 +268,8 @@ export function endpointRoutes(deps: EndpointRouteDeps) {
         config: tenantRoute('read'),
         schema: {
           tags,
-          summary: 'HTTP attempts to this endpoint, newest first; `status` filters by outcome',
+          summary:
+            'HTTP attempts to this endpoint, newest first; `status` filters by outcome, `eventId` and `deliveryId` to one delivery',
           params: IdParams,
           querystring: AttemptsQuery,
           response: {
