@@ -55,27 +55,14 @@ for (const backend of backends) {
     before(async () => {
       t = await startTestApp(backend.env);
       ({ auth } = await t.tenant());
-      const endpoint = async (url: string) => {
-        const res = await t.runtime.app.inject({
-          method: 'POST',
-          url: '/v1/endpoints',
-          headers: auth,
-          payload: { url },
-        });
+      const created = async (url: string, payload: object) => {
+        const res = await t.runtime.app.inject({ method: 'POST', url, headers: auth, payload });
         assert.equal(res.statusCode, 201, res.body);
         return res.json().id as string;
       };
-      endpointA = await endpoint('http://127.0.0.1:9/a');
-      endpointB = await endpoint('http://127.0.0.1:9/b');
-      for (const id of ['s1', 's2', 's3']) {
-        const res = await t.runtime.app.inject({
-          method: 'POST',
-          url: '/v1/subjects',
-          headers: auth,
-          payload: { workflow: 'videoid-request', id },
-        });
-        assert.equal(res.statusCode, 201, res.body);
-      }
+      endpointA = await created('/v1/endpoints', { url: 'http://127.0.0.1:9/a' });
+      endpointB = await created('/v1/endpoints', { url: 'http://127.0.0.1:9/b' });
+      for (const id of ['s1', 's2', 's3']) await created('/v1/subjects', { workflow: 'videoid-request', id });
       while ((await t.runtime.push.deliveries.fanOut(100, matchEndpoints, NOW)) > 0);
       const first = await lease(NOW);
       assert.equal(first.length, 6, 'three events to two endpoints');
