@@ -18,7 +18,7 @@ export interface Config {
   retrySchedule: number[];
   /** A push that has not been answered in full by then is a failed try (`timeout`). */
   pushTimeoutMs: number;
-  /** A push whose connection is not up by then is a failed try (`connection`). */
+  /** A push whose connection is not up by then is a failed try (`timeout`, as undici reports it). */
   pushConnectTimeoutMs: number;
   /** Requests open per endpoint at most (also its connection count). */
   pushConcurrency: number;
