@@ -55,15 +55,15 @@ function describe(result: SendResult, refusal: string | null): string {
   return refusal === null ? `HTTP ${result.status}` : `HTTP ${result.status} (${refusal})`;
 }
 
-function updateFor(decision: Decision, failure: string, nowMs: number): DeliveryUpdate {
+function updateFor(decision: Decision, result: SendResult, refusal: string | null, nowMs: number): DeliveryUpdate {
   switch (decision.kind) {
     case 'succeeded':
       return { status: 'succeeded', lastError: null };
     case 'retry':
-      return { status: 'pending', lastError: failure, nextAttemptAt: nowMs + decision.delayMs };
+      return { status: 'pending', lastError: describe(result, refusal), nextAttemptAt: nowMs + decision.delayMs };
     case 'dead':
     case 'gone':
-      return { status: 'failed', lastError: `${failure}; ${decision.reason}` };
+      return { status: 'failed', lastError: `${describe(result, refusal)}; ${decision.reason}` };
   }
 }
 
@@ -107,7 +107,7 @@ async function record(
     errorClass: result.kind === 'error' ? result.errorClass : decision.kind === 'succeeded' ? null : 'http',
     errorMessage: result.kind === 'error' ? result.message.slice(0, 500) : refusal,
   };
-  const update = updateFor(decision, decision.kind === 'succeeded' ? '' : describe(result, refusal), nowMs);
+  const update = updateFor(decision, result, refusal, nowMs);
   await deps.deliveries.recordAttempt(attempt, delivery.leaseToken ?? '', update, nowMs);
   if (decision.kind === 'gone') {
     await deps.deliveries.disableEndpoint(delivery.tenantId, delivery.endpointId, decision.reason, nowMs);
