@@ -1,4 +1,7 @@
+import type { CloudEvent } from '@tidings/sdk/formats';
 import type { RenderContext, WireFormat } from './render-context.js';
+
+export type { CloudEvent };
 
 /**
  * Tidings' own format: a CloudEvents 1.0 event in structured JSON mode
@@ -19,28 +22,6 @@ import type { RenderContext, WireFormat } from './render-context.js';
  * String), `eventtype`, `workflow`, `status` (to-state), `fromstatus` (absent on
  * the creating event), `subjectversion` (integer), `parentid` (when present).
  */
-export interface CloudEvent {
-  specversion: '1.0';
-  id: string;
-  source: string;
-  type: string;
-  subject: string;
-  time: string;
-  datacontenttype: 'application/json';
-  sequence: string;
-  eventtype: string;
-  workflow: string;
-  status: string;
-  fromstatus?: string;
-  subjectversion: number;
-  parentid?: string;
-  data: {
-    from: string | null;
-    to: string;
-    data: Record<string, unknown>;
-    attributes: Record<string, unknown>;
-  };
-}
 
 /** Digits of a PostgreSQL `bigint`, so every sequence number pads to the same width. */
 const SEQUENCE_WIDTH = 19;

@@ -1,6 +1,9 @@
+import type { OnespanNotification } from '@tidings/sdk/formats';
 import { pickString } from './pick.js';
 import type { RenderContext, WireFormat } from './render-context.js';
 import { onespanTimestamp } from './time-formats.js';
+
+export type { OnespanNotification };
 
 /**
  * OneSpan Identity Verification transaction notification (seed 001).
@@ -26,19 +29,6 @@ import { onespanTimestamp } from './time-formats.js';
  * `session_id`, `role` and `message` are copied from the event data when given
  * (they describe the session that caused the change, which only the caller knows).
  */
-export interface OnespanNotification {
-  '@timestamp': string;
-  type: 'notification';
-  transaction_id: string;
-  opaque_id?: string;
-  session_id?: string;
-  trigger: string;
-  status: string;
-  previous_status?: string;
-  role?: string;
-  message?: string;
-  version: number;
-}
 
 /** The trigger a transaction status announces; see the module comment for the mapping. */
 export function onespanTrigger(status: string): string {

@@ -1,6 +1,15 @@
+import type {
+  CertificateFormEvent,
+  ContentInfo,
+  CryptoEvent,
+  ReestroEventError,
+  SignEvent,
+} from '@tidings/sdk/formats';
 import { isObject, pickObject } from './pick.js';
 import type { RenderContext, WireFormat } from './render-context.js';
 import { isoMicros } from './time-formats.js';
+
+export type { CertificateFormEvent, ContentInfo, CryptoEvent, ReestroEventError, SignEvent };
 
 /**
  * Reestro (SKB Kontur) `CryptoEvent` of the `/realty/crypto/v2/events` feed (seed 003):
@@ -16,39 +25,6 @@ import { isoMicros } from './time-formats.js';
  *   the event data, else from the subject's attributes.
  * - md5 values are passed through untouched (the seed prints upper-case hex).
  */
-export interface ContentInfo {
-  contentId: string;
-  contentType: string;
-  contentName?: string;
-  md5: string;
-  [key: string]: unknown;
-}
-
-/** The event-feed error: `code` "Validation" and a SINGLE inner object in `errors` [SEED quirk]. */
-export interface ReestroEventError {
-  code: string;
-  message: string;
-  target: string;
-  errors?: Record<string, unknown>;
-}
-
-export interface CertificateFormEvent {
-  formState: string;
-  certificate?: ContentInfo;
-  receipt?: ContentInfo;
-  error?: ReestroEventError[];
-}
-
-export interface SignEvent {
-  signatureId: string;
-  signState: string;
-  signedFiles: { contentInfo?: ContentInfo; signatures: ContentInfo[] };
-}
-
-export type CryptoEvent = { eventId: string; eventDate: string; certificateId: string } & (
-  | { certificateFormEvent: CertificateFormEvent }
-  | { signEvent: SignEvent }
-);
 
 const SIGNATURE_WORKFLOW = 'crypto-signature';
 

@@ -1,8 +1,9 @@
+import type { SetAlgorithm } from '@tidings/sdk/formats';
 import type { StoredEvent } from '../events/event.js';
 import type { Subject } from '../subjects/subject.js';
 
 /** JWS algorithms a SET may be signed with: PS512 for FIT-Connect (seed 002), EdDSA or ES256 otherwise. */
-export type SetAlgorithm = 'PS512' | 'EdDSA' | 'ES256';
+export type { SetAlgorithm };
 
 /**
  * Everything a wire format needs to render one event. Renderers are pure: the

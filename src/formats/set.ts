@@ -1,5 +1,8 @@
+import type { SetClaims, SetHeader } from '@tidings/sdk/formats';
 import type { RenderContext, SetAlgorithm, WireFormat } from './render-context.js';
 import { unixSeconds } from './time-formats.js';
+
+export type { SetClaims, SetHeader };
 
 /**
  * Security Event Token (RFC 8417) contents, FIT-Connect style (seed 002). This
@@ -31,22 +34,6 @@ const FIT_PREFIX: Readonly<Record<string, string>> = {
   'fit-submission': 'submission',
   'fit-reply': 'reply',
 };
-
-export interface SetHeader {
-  typ: 'secevent+jwt';
-  alg: SetAlgorithm;
-  kid: string;
-}
-
-export interface SetClaims {
-  $schema?: string;
-  jti: string;
-  iss: string;
-  iat: number;
-  sub: string;
-  txn?: string;
-  events: Record<string, Record<string, unknown>>;
-}
 
 export interface SetToken {
   header: SetHeader;

@@ -1,6 +1,9 @@
+import type { ThalesNotification } from '@tidings/sdk/formats';
 import { pickObject, pickString } from './pick.js';
 import type { RenderContext, WireFormat } from './render-context.js';
 import { yyyyMMddHHmmss } from './time-formats.js';
+
+export type { ThalesNotification };
 
 /**
  * Thales Perso Design Services image-checking push body (seed 004), with the
@@ -19,16 +22,6 @@ import { yyyyMMddHHmmss } from './time-formats.js';
  * `ImageId` is the subject id (create the subject with the PDS CardImageID as id).
  * A missing `ImageType` counts as Custom: only a declared Gallery image skips checking.
  */
-export interface ThalesNotification {
-  ImageId: string;
-  Orientation: string;
-  ImageType: string;
-  ImageState: string;
-  RejectionCode: string;
-  SubmissionTimeStamp: string;
-  ImageCheckingTimeStamp: string;
-  DataCapture: Record<string, unknown>;
-}
 
 function rejectionCode(ctx: RenderContext): string {
   switch (ctx.event.to) {

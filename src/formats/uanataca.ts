@@ -1,7 +1,10 @@
+import type { UanatacaCertificate, UanatacaEnvelope } from '@tidings/sdk/formats';
 import type { Subject } from '../subjects/subject.js';
 import { pickString } from './pick.js';
 import type { RenderContext, WireFormat } from './render-context.js';
 import { uanatacaDateTime, yyyyMMddHHmmss } from './time-formats.js';
+
+export type { UanatacaCertificate, UanatacaEnvelope };
 
 /**
  * Uanataca (Namirial) VideoID webhook envelope, seed 000 "current format":
@@ -16,19 +19,6 @@ import { uanatacaDateTime, yyyyMMddHHmmss } from './time-formats.js';
  *   delivery carries a byte-identical (and identically signed) body.
  * - All times are UTC: the seed and the vendor pages state no zone.
  */
-export interface UanatacaCertificate {
-  status: string;
-  serial_number?: string;
-  valid_from?: string;
-  valid_to?: string;
-}
-
-export interface UanatacaEnvelope {
-  event_type: string;
-  sent_at: string;
-  request: { status: string } & Record<string, unknown>;
-  certificates: UanatacaCertificate[];
-}
 
 const CERTIFICATE_WORKFLOW = 'videoid-certificate';
 

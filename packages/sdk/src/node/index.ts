@@ -1,0 +1,1 @@
+export { fileCursorStore } from './file-cursor-store.js';
