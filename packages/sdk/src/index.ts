@@ -22,6 +22,7 @@ export {
   type UanatacaEnvelope,
 } from './formats/index.js';
 export {
+  type JwksOptions,
   type JwksResolver,
   type JwksSource,
   jwks,

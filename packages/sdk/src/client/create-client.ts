@@ -13,7 +13,13 @@ export type PathsWith<M extends Method> = {
 type Params<O> = O extends { parameters: infer X } ? X : never;
 type PathParams<O> = Params<O> extends { path: infer X } ? ([X] extends [never] | [undefined] ? never : X) : never;
 type QueryParams<O> = Params<O> extends { query?: infer X } ? ([X] extends [never] | [undefined] ? never : X) : never;
-type Body<O> = O extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+type Body<O> = O extends { requestBody?: infer R }
+  ? [NonNullable<R>] extends [never]
+    ? never
+    : NonNullable<R> extends { content: { 'application/json': infer B } }
+      ? B
+      : never
+  : never;
 type SuccessCodes = 200 | 201 | 202 | 204;
 type Responses<O> = O extends { responses: infer R } ? R : never;
 type SuccessBody<O> = {

@@ -43,10 +43,19 @@ export interface VerifiedSet {
 
 const ALGORITHMS = ['PS512', 'EdDSA', 'ES256'];
 
+export interface JwksOptions {
+  fetch?: typeof fetch;
+  /**
+   * Least time between two fetches, ms (default 2000): a SET naming an unknown
+   * `kid` (a rotation, or keys made on first use) refetches once that long has
+   * passed, so a flood of forged `kid`s costs the server one fetch per period.
+   */
+  cooldownMs?: number;
+}
+
 /**
  * A JWKS resolver with its own cache: jose fetches the URL once, keeps the keys,
- * and fetches again when a SET names a `kid` it does not hold (a rotation),
- * at most every 30 s.
+ * and fetches again when a SET names a `kid` it does not hold (a rotation).
  *
  * @example
  * ```ts
@@ -54,11 +63,14 @@ const ALGORITHMS = ['PS512', 'EdDSA', 'ES256'];
  * for (const jwt of eventLog) await verifySet(jwt, keys);
  * ```
  */
-export function jwks(source: string | URL | JSONWebKeySet, fetchImpl?: typeof fetch): JwksResolver {
+export function jwks(source: string | URL | JSONWebKeySet, options: JwksOptions = {}): JwksResolver {
   if (typeof source === 'string' || source instanceof URL) {
     const url = new URL(String(source));
-    const options = { cooldownDuration: 30_000, ...(fetchImpl ? { [customFetch]: fetchImpl } : {}) };
-    return { kind: 'tidings-jwks', getKey: createRemoteJWKSet(url, options) };
+    const remote = {
+      cooldownDuration: options.cooldownMs ?? 2000,
+      ...(options.fetch ? { [customFetch]: options.fetch } : {}),
+    };
+    return { kind: 'tidings-jwks', getKey: createRemoteJWKSet(url, remote) };
   }
   return { kind: 'tidings-jwks', getKey: createLocalJWKSet(source) };
 }
