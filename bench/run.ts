@@ -11,6 +11,7 @@ import { postgresTestDatabase } from '../test/helpers/postgres.js';
 import { benchFeed, feedTable } from './feed.js';
 import { benchIngest } from './ingest.js';
 import { pushScenarios } from './push.js';
+import { benchSdk } from './sdk.js';
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
@@ -65,6 +66,12 @@ for (const scenario of pushScenarios) {
   } finally {
     await pg.drop();
   }
+}
+
+if (wants('sdk')) {
+  const { figures, table } = await benchSdk({ repeats });
+  results.sdk = figures;
+  lines.push(...table);
 }
 
 mkdirSync('bench/results', { recursive: true });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { signWebhook, TidingsSdkError, verifyWebhook } from '@tidings/sdk';
+import { signWebhook, TidingsSdkError, verifyWebhook as verify, verifyWebhook } from '@tidings/sdk';
 import { Webhook } from 'standardwebhooks';
 import { ed25519PublicKey, newEd25519Secret, newHmacSecret, signOnce } from '../../src/delivery/webhook-signature.js';
 import { startReceiver } from '../delivery/receiver.js';
@@ -17,79 +17,90 @@ async function rejects(promise: Promise<unknown>, code: string) {
   });
 }
 
-describe('verifyWebhook', () => {
-  test('accepts what the standardwebhooks package signs', async () => {
-    const secret = newHmacSecret();
-    const ts = new Date();
-    const signature = new Webhook(secret).sign('msg_1', ts, body);
-    const headers = {
-      'webhook-id': 'msg_1',
-      'webhook-timestamp': String(Math.floor(+ts / 1000)),
-      'webhook-signature': signature,
-    };
-    const verified = await verifyWebhook({ headers, body }, secret);
-    assert.equal(verified.id, 'msg_1');
-    assert.deepEqual(verified.payload, JSON.parse(body));
-  });
+for (const webCryptoOnly of [false, true]) {
+  describe(`verifyWebhook (${webCryptoOnly ? 'WebCrypto, as on any runtime' : "the host's crypto module"})`, () => {
+    const verifyWebhook: typeof verify = (request, keys, options = {}) =>
+      verify(request, keys, { webCryptoOnly, ...options });
 
-  test('what signWebhook signs, the standardwebhooks package accepts', async () => {
-    const secret = newHmacSecret();
-    const headers = await signWebhook(secret, 'msg_2', body);
-    assert.deepEqual(new Webhook(secret).verify(body, headers), JSON.parse(body));
-  });
-
-  test('a rotation: the header carries two signatures and either secret verifies', async () => {
-    const [oldSecret, newSecret] = [newHmacSecret(), newHmacSecret()];
-    const ts = now();
-    const content = `msg_3.${ts}.${body}`;
-    const headers = {
-      'webhook-id': 'msg_3',
-      'webhook-timestamp': String(ts),
-      'webhook-signature': `${signOnce(newSecret, content)} ${signOnce(oldSecret, content)}`,
-    };
-    await verifyWebhook({ headers, body }, oldSecret);
-    await verifyWebhook({ headers, body }, [newHmacSecret(), newSecret]);
-    await rejects(verifyWebhook({ headers, body }, newHmacSecret()), 'webhook_signature_mismatch');
-  });
-
-  test('v1a: an Ed25519 signature verifies with the whpk_ public key, not with another', async () => {
-    const secret = newEd25519Secret();
-    const ts = now();
-    const headers = new Headers({
-      'webhook-id': 'msg_4',
-      'webhook-timestamp': String(ts),
-      'webhook-signature': signOnce(secret, `msg_4.${ts}.${body}`),
+    test('accepts what the standardwebhooks package signs', async () => {
+      const secret = newHmacSecret();
+      const ts = new Date();
+      const signature = new Webhook(secret).sign('msg_1', ts, body);
+      const headers = {
+        'webhook-id': 'msg_1',
+        'webhook-timestamp': String(Math.floor(+ts / 1000)),
+        'webhook-signature': signature,
+      };
+      const verified = await verifyWebhook({ headers, body }, secret);
+      assert.equal(verified.id, 'msg_1');
+      assert.deepEqual(verified.payload, JSON.parse(body));
     });
-    await verifyWebhook({ headers, body: new TextEncoder().encode(body) }, ed25519PublicKey(secret));
-    await rejects(verifyWebhook({ headers, body }, ed25519PublicKey(newEd25519Secret())), 'webhook_signature_mismatch');
-  });
 
-  test('each failed check has its own code', async () => {
-    const secret = newHmacSecret();
-    const good = await signWebhook(secret, 'msg_5', body);
-    await rejects(verifyWebhook({ headers: { ...good, 'webhook-id': '' }, body }, secret), 'webhook_header_missing');
-    await rejects(
-      verifyWebhook({ headers: { ...good, 'webhook-timestamp': 'soon' }, body }, secret),
-      'webhook_timestamp_invalid',
-    );
-    const stale = await signWebhook(secret, 'msg_5', body, now() - 600);
-    await rejects(verifyWebhook({ headers: stale, body }, secret), 'webhook_timestamp_out_of_tolerance');
-    await verifyWebhook({ headers: stale, body }, secret, { toleranceSeconds: 900 });
-    await rejects(verifyWebhook({ headers: good, body: `${body} ` }, secret), 'webhook_signature_mismatch');
-    await rejects(
-      verifyWebhook({ headers: { ...good, 'webhook-signature': 'v1,@@@ v2,abc' }, body }, secret),
-      'webhook_signature_mismatch',
-    );
-    await assert.rejects(verifyWebhook({ headers: good, body }, []), TypeError);
-  });
+    test('what signWebhook signs, the standardwebhooks package accepts', async () => {
+      const secret = newHmacSecret();
+      const headers = await signWebhook(secret, 'msg_2', body);
+      assert.deepEqual(new Webhook(secret).verify(body, headers), JSON.parse(body));
+    });
 
-  test("seed 004's shared-secret header", async () => {
-    const key = { type: 'header', name: 'X-Thales-Key', value: 's3cret' } as const;
-    await verifyWebhook({ headers: { 'x-thales-key': 's3cret' }, body }, key);
-    await rejects(verifyWebhook({ headers: { 'x-thales-key': 's3cret!' }, body }, key), 'webhook_auth_header_mismatch');
-    await rejects(verifyWebhook({ headers: {}, body }, key), 'webhook_auth_header_mismatch');
+    test('a rotation: the header carries two signatures and either secret verifies', async () => {
+      const [oldSecret, newSecret] = [newHmacSecret(), newHmacSecret()];
+      const ts = now();
+      const content = `msg_3.${ts}.${body}`;
+      const headers = {
+        'webhook-id': 'msg_3',
+        'webhook-timestamp': String(ts),
+        'webhook-signature': `${signOnce(newSecret, content)} ${signOnce(oldSecret, content)}`,
+      };
+      await verifyWebhook({ headers, body }, oldSecret);
+      await verifyWebhook({ headers, body }, [newHmacSecret(), newSecret]);
+      await rejects(verifyWebhook({ headers, body }, newHmacSecret()), 'webhook_signature_mismatch');
+    });
+
+    test('v1a: an Ed25519 signature verifies with the whpk_ public key, not with another', async () => {
+      const secret = newEd25519Secret();
+      const ts = now();
+      const headers = new Headers({
+        'webhook-id': 'msg_4',
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signOnce(secret, `msg_4.${ts}.${body}`),
+      });
+      await verifyWebhook({ headers, body: new TextEncoder().encode(body) }, ed25519PublicKey(secret));
+      await rejects(
+        verifyWebhook({ headers, body }, ed25519PublicKey(newEd25519Secret())),
+        'webhook_signature_mismatch',
+      );
+    });
+
+    test('each failed check has its own code', async () => {
+      const secret = newHmacSecret();
+      const good = await signWebhook(secret, 'msg_5', body);
+      await rejects(verifyWebhook({ headers: { ...good, 'webhook-id': '' }, body }, secret), 'webhook_header_missing');
+      await rejects(
+        verifyWebhook({ headers: { ...good, 'webhook-timestamp': 'soon' }, body }, secret),
+        'webhook_timestamp_invalid',
+      );
+      const stale = await signWebhook(secret, 'msg_5', body, now() - 600);
+      await rejects(verifyWebhook({ headers: stale, body }, secret), 'webhook_timestamp_out_of_tolerance');
+      await verifyWebhook({ headers: stale, body }, secret, { toleranceSeconds: 900 });
+      await rejects(verifyWebhook({ headers: good, body: `${body} ` }, secret), 'webhook_signature_mismatch');
+      await rejects(
+        verifyWebhook({ headers: { ...good, 'webhook-signature': 'v1,@@@ v2,abc' }, body }, secret),
+        'webhook_signature_mismatch',
+      );
+      await assert.rejects(verifyWebhook({ headers: good, body }, []), TypeError);
+    });
+
+    test("seed 004's shared-secret header", async () => {
+      const key = { type: 'header', name: 'X-Thales-Key', value: 's3cret' } as const;
+      await verifyWebhook({ headers: { 'x-thales-key': 's3cret' }, body }, key);
+      await rejects(
+        verifyWebhook({ headers: { 'x-thales-key': 's3cret!' }, body }, key),
+        'webhook_auth_header_mismatch',
+      );
+      await rejects(verifyWebhook({ headers: {}, body }, key), 'webhook_auth_header_mismatch');
+    });
   });
-});
+}
 
 describe('verifyWebhook against real pushes', () => {
   let server: LiveServer;

@@ -10,7 +10,12 @@ export type WebhookKey = string | { type: 'header'; name: string; value: string 
 
 export interface SignatureKey {
   version: 'v1' | 'v1a';
+  /** The WebCrypto key, imported on first use. */
   key: Promise<CryptoKey>;
+  /** The raw key bytes (HMAC secret, or Ed25519 public key), for the host's synchronous crypto. */
+  raw: Uint8Array<ArrayBuffer>;
+  /** The host's key object for `v1a`, made on first use. */
+  native?: unknown;
 }
 
 /*
@@ -22,12 +27,32 @@ export interface SignatureKey {
 const CACHE_LIMIT = 256;
 const cache = new Map<string, SignatureKey>();
 
+/** A promise started only when first awaited, so the fast path never pays for a WebCrypto import. */
+function lazy<T>(start: () => Promise<T>): Promise<T> {
+  let started: Promise<T> | undefined;
+  const run = () => {
+    started ??= start();
+    return started;
+  };
+  return {
+    // biome-ignore lint/suspicious/noThenProperty: a lazily started thenable is the point
+    then: (ok, fail) => run().then(ok, fail),
+    catch: (fail) => run().catch(fail),
+    finally: (done) => run().finally(done),
+    [Symbol.toStringTag]: 'Promise',
+  } as Promise<T>;
+}
+
 function importKey(text: string): SignatureKey {
   const subtle = globalThis.crypto.subtle;
   if (text.startsWith('whpk_')) {
     const raw = fromBase64(text.slice('whpk_'.length));
     if (raw.length !== 32) throw new TypeError('a whpk_ key holds 32 bytes of Ed25519 public key');
-    return { version: 'v1a', key: subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']) };
+    return {
+      version: 'v1a',
+      raw,
+      key: lazy(() => subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify'])),
+    };
   }
   if (text.startsWith('whsk_')) {
     throw new TypeError('whsk_ is the signing secret; verify with its public key (whpk_), which the endpoint shows');
@@ -42,7 +67,8 @@ function importKey(text: string): SignatureKey {
   if (raw.length === 0) throw new TypeError('a webhook secret is whsec_ followed by base64');
   return {
     version: 'v1',
-    key: subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify', 'sign']),
+    raw,
+    key: lazy(() => subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify', 'sign'])),
   };
 }
 
