@@ -2,10 +2,17 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, ROLES, type Role } from '../config/config.js';
 import { keys, migrate, openapi, tenants, UsageError, workflows } from './commands.js';
+import { isRemoteCommand, runRemoteCommand } from './remote-commands.js';
 import { serve } from './serve.js';
 import { USAGE } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
+  if (isRemoteCommand(argv[0])) {
+    return runRemoteCommand(argv, {
+      TIDINGS_URL: process.env.TIDINGS_URL,
+      TIDINGS_API_KEY: process.env.TIDINGS_API_KEY,
+    });
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
