@@ -26,7 +26,8 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tidings-demo-'));
 const adminToken = randomUUID();
-const clock = demoClock();
+const STORY_DAYS_AGO = 14;
+const clock = demoClock(-(STORY_DAYS_AGO * 86_400_000 + 1000));
 const config = loadConfig({
   TIDINGS_DATA_DIR: dataDir,
   TIDINGS_LOG_LEVEL: 'silent',
@@ -50,6 +51,7 @@ const tenant = (await tenantRes.json()) as { id: string; apiKey: string };
 
 say(`Tidings is up at ${url} (SQLite in ${dataDir}); tenant "Demo Trust Services" created.`);
 say('An integrator built on @tidings/sdk receives one endpoint per seed system and verifies every push.');
+say(`The story starts ${STORY_DAYS_AGO} days ago on the demo's clock, which jumps to now in part 3.`);
 
 // The SDK's feed consumer follows the tenant's events; the story waits on it to know what each step caused.
 const stopFeed = new AbortController();
