@@ -45,8 +45,10 @@ export const signEventSchema = object({
  * `{eventId, eventDate, certificateId}` plus exactly one of `certificateFormEvent`
  * or `signEvent`. `eventDate` is ISO 8601 with microseconds.
  */
+export const cryptoEventHeadSchema = object({ eventId: string(), eventDate: string(), certificateId: string() });
+
 export const cryptoEventSchema = intersect(
-  object({ eventId: string(), eventDate: string(), certificateId: string() }),
+  cryptoEventHeadSchema,
   union(object({ certificateFormEvent: certificateFormEventSchema }), object({ signEvent: signEventSchema })),
 );
 

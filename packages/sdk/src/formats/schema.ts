@@ -45,8 +45,9 @@ export function nullable<T>(inner: Schema<T>): Schema<T | null> {
   };
 }
 
-export function array<T>(item: Schema<T>): Schema<T[]> {
+export function array<T>(item: Schema<T>): Schema<T[]> & { readonly item: Schema<T> } {
   return {
+    item,
     describe: `array of ${item.describe}`,
     parse(value, path = '') {
       if (!Array.isArray(value)) fail(path, 'an array');
