@@ -166,6 +166,21 @@ describe('the developer CLI against a live server', () => {
     assert.notEqual(rotated.secret, endpoint.secret);
   });
 
+  test('events tail --follow prints new events as they come until Ctrl-C', async () => {
+    const run = tidings(server, ['events', 'tail', '--follow', '--count', '1', '--subject', 'followed']);
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(run.output(), '', 'nothing yet for that subject');
+      await videoidRequest(server, 'followed');
+      const lines = await waitForLines(run.output, 2);
+      assert.match(lines[0]!, /followed +REQUEST_CREATED +∅ → VIDEOPENDING/);
+      assert.match(lines[1]!, /followed +VIDEOID_UPDATED +VIDEOPENDING → VIDEOREVIEW/);
+    } finally {
+      stop(run.child);
+    }
+    assert.equal((await run.done).code, 0);
+  });
+
   test('exit codes a script can trust, and errors that say what to do', async () => {
     const missing = await tidings(server, ['subjects', 'show', 'no-such-subject']).done;
     assert.equal(missing.code, 5);

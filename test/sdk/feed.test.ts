@@ -5,7 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { backoffDelay, type CloudEvent, feed, memoryCursorStore, pollStream, retryAfterMs } from '@tidings/sdk';
+import {
+  backoffDelay,
+  type CloudEvent,
+  feed,
+  memoryCursorStore,
+  parseEvent,
+  pollStream,
+  retryAfterMs,
+} from '@tidings/sdk';
 import { fileCursorStore } from '@tidings/sdk/node';
 import { type LiveServer, startLiveServer, videoidRequest } from './sdk-kit.js';
 
@@ -134,6 +142,30 @@ describe('feed() and pollStream() against a live server', () => {
     }
     assert.equal(seen.length, 6);
     assert.ok(Date.now() - started < 5_000);
+  });
+
+  test("format 'vendor' yields each workflow's seed format and keeps the cursor per page", async () => {
+    const cursorStore = memoryCursorStore();
+    const stop = new AbortController();
+    const items = await take(
+      feed({ url: server.url, apiKey: server.apiKey, cursorStore, format: 'vendor', signal: stop.signal }),
+      6,
+      stop,
+    );
+    const envelopes = items.map((i) => parseEvent('uanataca', i));
+    assert.deepEqual(
+      envelopes.map((e) => e.event_type),
+      [
+        'REQUEST_CREATED',
+        'VIDEOID_UPDATED',
+        'REQUEST_CREATED',
+        'VIDEOID_UPDATED',
+        'REQUEST_CREATED',
+        'VIDEOID_UPDATED',
+      ],
+    );
+    const page = await server.call<{ lastEventId: string }>('GET', '/v1/events?count=100');
+    assert.equal(cursorStore.cursor, page.lastEventId, 'saved once the page was handled');
   });
 
   test('pollStream verifies each SET and acknowledges what was handled', async () => {

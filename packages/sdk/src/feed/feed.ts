@@ -75,17 +75,16 @@ export async function* feed<F extends 'native' | 'vendor' = 'native'>(
     }
     failures = 0;
     const { events, lastEventId } = outcome.body;
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
       yield event as Item;
-      if (format === 'native') {
-        cursor = (event as CloudEvent).id;
+      // Native events carry their id; vendor items do not, so their page's cursor is saved after its last item.
+      const handled = format === 'native' ? (event as CloudEvent).id : i === events.length - 1 ? lastEventId : null;
+      if (handled !== null && handled !== cursor) {
+        cursor = handled;
         await store.save(cursor);
       }
       if (signal?.aborted) return;
-    }
-    if (format !== 'native' && lastEventId !== null && lastEventId !== cursor) {
-      cursor = lastEventId;
-      await store.save(cursor);
     }
     if (events.length < (options.count ?? 100)) await sleep(options.pollIntervalMs ?? 1000, signal);
   }
