@@ -1,5 +1,6 @@
 /** The demo's story: one subject of each seed system through its life, each push verified as it arrives. */
-import { type CloudEvent, type FormatName, jwks, verifySetLog, type WebhookKey } from '@tidings/sdk';
+import { type CloudEvent, jwks, verifySetLog } from '@tidings/sdk';
+import { apiCaller, startIntegrator } from './demo-integrator.js';
 import type { startDemoReceiver } from './demo-receiver.js';
 
 export interface StoryContext {
@@ -16,73 +17,19 @@ const DAY_MS = 86_400_000;
 const TAGS = { authenticationTags: { metadata: 'bWV0YWRhdGEtdGFn', data: 'ZGF0YS10YWc' } };
 const CONTENT = (contentType: string, md5: string) => ({ contentId: crypto.randomUUID(), contentType, md5 });
 
-/** One endpoint per seed system: the workflows it receives and the format they arrive in. */
-const SYSTEMS: Array<{ path: string; name: string; workflows: string[]; format: FormatName; header?: boolean }> = [
-  { path: '/uanataca', name: 'Uanataca', workflows: ['videoid-request', 'videoid-certificate'], format: 'uanataca' },
-  { path: '/onespan', name: 'OneSpan', workflows: ['idv-transaction'], format: 'onespan' },
-  { path: '/fit-connect', name: 'FIT-Connect', workflows: ['fit-case', 'fit-submission', 'fit-reply'], format: 'set' },
-  { path: '/reestro', name: 'Reestro', workflows: ['crypto-certificate-form', 'crypto-signature'], format: 'reestro' },
-  { path: '/thales', name: 'Thales', workflows: ['image-check'], format: 'thales', header: true },
-];
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function tellStory(ctx: StoryContext): Promise<{ ok: boolean; close(): Promise<void> }> {
   const { url, apiKey, clock, seen, say } = ctx;
-  const problems: string[] = [];
-  const verified = new Set<string>();
-  let refused = false;
+  const call = apiCaller(url, apiKey);
 
-  async function call(method: string, path: string, body?: unknown) {
-    const res = await fetch(url + path, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${String(json.message)}`);
-    return json;
-  }
-
-  // The integrator's endpoints, then its receiver with their secrets.
-  const systems: Record<string, { format: FormatName; keys: WebhookKey[] }> = {};
-  const names: Record<string, string> = {};
-  let receiverUrl = '';
-  const receiver = await ctx.startReceiver({
-    now: clock.now,
-    jwksUrl: `${url}/.well-known/jwks.json`,
-    systems,
-    refuseOnce: (path) => {
-      if (path !== '/onespan' || refused) return false;
-      refused = true;
-      return true;
-    },
-    onPush: (p) => {
-      verified.add(p.eventId);
-      say(`      ✓ push verified${p.attempt > 1 ? ` on try ${p.attempt}` : ''} (${p.format}): ${p.summary}`);
-    },
-    onRefused: () => say('      ✗ the OneSpan receiver answered 503 (a simulated outage): Tidings will retry'),
-    onError: (message) => {
-      problems.push(message);
-      say(`      ✗ ${message}`);
-    },
+  const { verified, problems, receiver } = await startIntegrator({
+    url,
+    call,
+    clock,
+    say,
+    startReceiver: ctx.startReceiver,
   });
-  receiverUrl = receiver.url;
-  for (const s of SYSTEMS) {
-    const endpoint = await call('POST', '/v1/endpoints', {
-      url: receiverUrl + s.path,
-      workflows: s.workflows,
-      format: 'vendor',
-      ...(s.header ? { auth: { type: 'header', name: 'X-Image-Check-Key', value: 'thales-demo-secret' } } : {}),
-    });
-    const secret = String(endpoint.secret);
-    systems[s.path] = {
-      format: s.format,
-      keys: s.header ? [{ type: 'header', name: 'X-Image-Check-Key', value: 'thales-demo-secret' }, secret] : [secret],
-    };
-    names[s.path] = s.name;
-  }
-  say(`Five endpoints at ${receiverUrl}/… receive each system's events in its own wire format.`);
 
   /** Runs one step and waits until the feed shows what it caused and every one of those events was pushed and verified. */
   async function step(label: string, action: () => Promise<unknown>) {

@@ -58,6 +58,12 @@ describe('the SDK core is runtime-neutral', () => {
     };
     walk(root);
     assert.ok(files.length > 10);
+    // The one look at the host: feature detection of a synchronous crypto module, in one file, with a WebCrypto fallback.
+    const probing = files.filter((f) => readFileSync(f, 'utf8').includes('getBuiltinModule'));
+    assert.deepEqual(
+      probing.map((f) => f.slice(root.length)),
+      ['/webhook/native-crypto.js'],
+    );
     for (const file of files) {
       const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
       assert.doesNotMatch(code, /from ['"]node:|require\(|\bBuffer\b|\bprocess\./, file);
