@@ -15,7 +15,7 @@ Usage:
 
 Developer commands (talk to a running server: --url / TIDINGS_URL, default
 http://127.0.0.1:8080, and --api-key / TIDINGS_API_KEY; --json for scripts):
-  tidings listen --forward-to URL [--events T,...] [--format F] [--from-beginning]
+  tidings listen --forward-to URL [--events T,...] [--format F] [--from-beginning] [--stream ID]
                                                   forwards this tenant's events to a local URL as signed pushes
   tidings events tail [--follow] [--subject ID] [--count N]
   tidings subjects show ID                        a subject and its verified timeline

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type CloudEvent, parseEvent, verifyWebhook } from '@tidings/sdk';
+import { type CloudEvent, parseEvent, verifySet, verifyWebhook } from '@tidings/sdk';
 import { startReceiver } from '../delivery/receiver.js';
 import { type LiveServer, startLiveServer, videoidRequest } from '../sdk/sdk-kit.js';
 
@@ -127,6 +127,36 @@ describe('the developer CLI against a live server', () => {
     }
   });
 
+  test('listen --stream forwards an RFC 8936 stream as SET pushes and acknowledges them', async () => {
+    const receiver = await startReceiver();
+    const stream = await server.call<{ id: string }>('POST', '/v1/streams', {
+      name: 'listen',
+      workflows: ['fit-case'],
+    });
+    const run = tidings(server, ['listen', '--forward-to', receiver.url, '--stream', stream.id]);
+    try {
+      const lines = await waitForLines(run.output, 3);
+      assert.match(lines[0]!, /forwarding poll stream /);
+      const secret = /whsec_\S+/.exec(lines.join('\n'))![0];
+      await server.call('POST', '/v1/subjects', { workflow: 'fit-case', id: 'streamed-case' });
+      const [push] = await receiver.waitFor(1);
+      assert.equal(push!.headers['content-type'], 'application/secevent+jwt');
+      const verified = await verifyWebhook({ headers: push!.headers, body: push!.body }, secret);
+      const set = await verifySet(String(verified.payload), `${server.url}/.well-known/jwks.json`);
+      assert.equal(set.claims.sub, 'case:streamed-case');
+      const human = await waitForLines(run.output, 4);
+      assert.match(human[3]!, /204 +\d+ ms {2}stream case:streamed-case create-case/);
+    } finally {
+      stop(run.child);
+      await receiver.close();
+    }
+    assert.equal((await run.done).code, 0);
+    const left = await server.call<{ sets: Record<string, string> }>('POST', `/v1/streams/${stream.id}/poll`, {
+      returnImmediately: true,
+    });
+    assert.deepEqual(left.sets, {}, 'the forwarded SET was acknowledged');
+  });
+
   test('events tail, subjects show and endpoints: human output and --json shapes', async () => {
     const tail = await tidings(server, ['events', 'tail', '--subject', 'before-listen', '--json']).done;
     assert.equal(tail.code, 0, tail.err);
@@ -138,7 +168,7 @@ describe('the developer CLI against a live server', () => {
       events.map((e) => e.eventtype),
       ['REQUEST_CREATED', 'VIDEOID_UPDATED'],
     );
-    const human = await tidings(server, ['events', 'tail', '--count', '1']).done;
+    const human = await tidings(server, ['events', 'tail', '--count', '1', '--subject', 'before-listen']).done;
     assert.equal(human.out.trim().split('\n').length, 1);
     assert.match(human.out, /VIDEOPENDING → VIDEOREVIEW/);
 
