@@ -1,14 +1,14 @@
 import type { CliEnv, CliIo } from './cli-options.js';
 import { UsageError } from './commands.js';
-import { deliveries } from './deliveries-command.js';
-import { endpoints } from './endpoints-command.js';
-import { events } from './events-command.js';
+import { DELIVERIES_USAGE, deliveries } from './deliveries-command.js';
+import { ENDPOINTS_USAGE, endpoints } from './endpoints-command.js';
+import { EVENTS_USAGE, events } from './events-command.js';
 import { EXIT } from './exit-codes.js';
-import { listen } from './listen-command.js';
+import { LISTEN_USAGE, listen } from './listen-command.js';
 import { describeFailure } from './remote-errors.js';
-import { replay } from './replay-command.js';
-import { subjects } from './subjects-command.js';
-import { verify } from './verify-command.js';
+import { REPLAY_USAGE, replay } from './replay-command.js';
+import { SUBJECTS_USAGE, subjects } from './subjects-command.js';
+import { VERIFY_USAGE, verify } from './verify-command.js';
 
 /** The commands that talk to a running server over its API (or, `verify`, to nothing). */
 const REMOTE = {
@@ -20,6 +20,16 @@ const REMOTE = {
   replay: (args: string[], env: CliEnv, io: CliIo) => replay(args, env, io),
   verify: (args: string[], _env: CliEnv, io: CliIo) => verify(args, io),
 } as const;
+
+const USAGES: Record<keyof typeof REMOTE, string> = {
+  listen: LISTEN_USAGE,
+  events: EVENTS_USAGE,
+  subjects: SUBJECTS_USAGE,
+  endpoints: ENDPOINTS_USAGE,
+  deliveries: DELIVERIES_USAGE,
+  replay: REPLAY_USAGE,
+  verify: VERIFY_USAGE,
+};
 
 export function isRemoteCommand(name: string | undefined): name is keyof typeof REMOTE {
   return name !== undefined && Object.hasOwn(REMOTE, name);
@@ -33,6 +43,10 @@ export function isRemoteCommand(name: string | undefined): name is keyof typeof 
 export async function runRemoteCommand(argv: string[], env: CliEnv): Promise<number> {
   const [name, ...args] = argv;
   if (!isRemoteCommand(name)) throw new UsageError(`unknown command ${name}`);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGES[name]}\n`);
+    return EXIT.ok;
+  }
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);

@@ -227,6 +227,9 @@ describe('the developer CLI against a live server', () => {
     const usage = await tidings(server, ['listen']).done;
     assert.equal(usage.code, 2);
     assert.match(usage.err, /--forward-to URL/);
+    const help = await tidings(null, ['listen', '--help']).done;
+    assert.equal(help.code, 0);
+    assert.match(help.out, /^usage: tidings listen --forward-to URL/);
   });
 
   test('replay re-queues dead letters and follows them with a progress bar; deliveries retry one', async () => {
