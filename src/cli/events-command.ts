@@ -51,7 +51,8 @@ export async function events(args: string[], env: CliEnv, io: CliIo): Promise<nu
     last.push(e);
     if (last.length > count) last.shift();
   });
-  if (!ctx.json && last.length === 0 && !values.follow) io.out('(no events yet)');
+  if (!ctx.json && last.length === 0)
+    io.out(values.follow ? '(no events yet; waiting for some, Ctrl-C stops)' : '(no events yet)');
   for (const e of last) print(e);
   if (!values.follow) return EXIT.ok;
   const cursorStore = memoryCursorStore(cursor);
