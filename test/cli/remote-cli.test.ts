@@ -242,7 +242,7 @@ describe('the developer CLI against a live server', () => {
       });
       await server.call('POST', '/v1/subjects', { workflow: 'idv-transaction', id: 'replay-1' });
       await server.call('POST', '/v1/subjects', { workflow: 'idv-transaction', id: 'replay-2' });
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000;
       let failed: Array<{ id: string }> = [];
       while (failed.length < 2 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));

@@ -127,21 +127,31 @@ describe('feed() and pollStream() against a live server', () => {
 
   test('stops promptly when aborted while the feed is idle', async () => {
     const stop = new AbortController();
-    const started = Date.now();
-    setTimeout(() => stop.abort(), 200);
+    let abortedAt = 0;
     const seen: unknown[] = [];
     const cursorStore = memoryCursorStore();
-    for await (const e of feed({
+    const options = {
       url: server.url,
       apiKey: server.apiKey,
       cursorStore,
       pollIntervalMs: 60_000,
       signal: stop.signal,
-    })) {
+    };
+    for await (const e of feed(options)) {
       seen.push(e);
+      if (seen.length === 6) {
+        // Drained: the consumer now waits a minute before polling again, unless aborted.
+        setTimeout(() => {
+          abortedAt = Date.now();
+          stop.abort();
+        }, 200);
+      }
     }
     assert.equal(seen.length, 6);
-    assert.ok(Date.now() - started < 5_000);
+    assert.ok(
+      abortedAt > 0 && Date.now() - abortedAt < 2_000,
+      'ended soon after the abort, not after the poll interval',
+    );
   });
 
   test("format 'vendor' yields each workflow's seed format and keeps the cursor per page", async () => {
