@@ -207,7 +207,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   for (const origin of consoleFrameOrigins) {
     // Only a bare origin may go into the CSP header: anything else could inject directives.
     if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin)) {
-      problems.push(`consoleFrameOrigins must be origins like https://portal.example.com (got ${JSON.stringify(origin)})`);
+      problems.push(
+        `consoleFrameOrigins must be origins like https://portal.example.com (got ${JSON.stringify(origin)})`,
+      );
     }
   }
   const issuer = text('issuer') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -96,7 +96,8 @@ export class PortalTokens {
 
 function grantOf(payload: JWTPayload): PortalGrant | null {
   const access = payload.access;
-  if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.jti !== 'string') return null;
+  if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.jti !== 'string')
+    return null;
   if (typeof access !== 'string' || !(PORTAL_ACCESS as readonly string[]).includes(access)) return null;
   return { tenantId: payload.sub, access: access as PortalAccess, expiresAt: payload.exp, jti: payload.jti };
 }

@@ -11,6 +11,7 @@ import { feedRoutes } from '../http/routes/feed-routes.js';
 import { keyRoutes } from '../http/routes/key-routes.js';
 import { portalRoutes } from '../http/routes/portal-routes.js';
 import { signingKeyRoutes } from '../http/routes/signing-key-routes.js';
+import { subjectHistoryRoutes } from '../http/routes/subject-history-routes.js';
 import { createMetrics } from '../observability/metrics.js';
 import { PortalTokens } from '../portal/portal-tokens.js';
 import { notifyOutbox, OutboxListener } from '../storage/postgres/outbox-notifier.js';
@@ -99,6 +100,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         push.routes,
         portalRoutes(portalTokens),
         signingKeyRoutes(pull.keys),
+        subjectHistoryRoutes(pull, store, registry, config.issuer),
         consoleRoutes({ frameOrigins: config.consoleFrameOrigins }),
       ],
     },

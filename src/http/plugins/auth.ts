@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TidingsError } from '../../errors/tidings-error.js';
-import { parseApiKey, type Scope, secretMatches, tokensEqual } from '../../tenants/api-key.js';
 import { type PortalAccess, portalMayCall, portalScopes } from '../../portal/portal-access.js';
 import type { PortalTokens } from '../../portal/portal-tokens.js';
+import { parseApiKey, type Scope, secretMatches, tokensEqual } from '../../tenants/api-key.js';
 import type { ApiKeyLookup } from '../../tenants/api-key-lookup.js';
 
 /** Who a request acts for, set by the auth hook on tenant routes. */
@@ -49,11 +49,15 @@ async function authenticate(
     if (portal && rest.split('.').length === 3) {
       const grant = await portal.verifySession(rest);
       if (!grant) throw unauthorized('invalid or expired portal session');
-      return { tenantId: grant.tenantId, keyId: `portal:${grant.jti}`, scopes: portalScopes(grant.access), portal: grant.access };
+      return {
+        tenantId: grant.tenantId,
+        keyId: `portal:${grant.jti}`,
+        scopes: portalScopes(grant.access),
+        portal: grant.access,
+      };
     }
     presented = rest;
-  }
-  else if (scheme === 'ReestroAuth') {
+  } else if (scheme === 'ReestroAuth') {
     const params = new URLSearchParams(rest);
     presented = params.get('apiKey');
     orgId = params.get('portal.orgid');

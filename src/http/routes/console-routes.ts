@@ -62,10 +62,7 @@ export function consoleRoutes(options: { frameOrigins: readonly string[]; root?:
       index: false,
       // Vite names assets by content hash: cache them for good; index.html is never cached.
       setHeaders: (reply, path) => {
-        reply.header(
-          'cache-control',
-          path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
-        );
+        reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
     const index = { config: { auth: 'public' as const }, schema: { hide: true } };

@@ -42,7 +42,9 @@ export function portalRoutes(tokens: PortalTokens) {
           body: CreateLinkBody,
           response: {
             201: Type.Object({
-              url: Type.String({ description: 'Open it in a browser; the token is in the fragment, never sent in a request line' }),
+              url: Type.String({
+                description: 'Open it in a browser; the token is in the fragment, never sent in a request line',
+              }),
               token: Type.String({ description: 'The link token, for POST /v1/portal-sessions' }),
               access: Type.String(),
               expiresAt: Type.String({ format: 'date-time' }),

@@ -53,7 +53,8 @@ export function signingKeyRoutes(keys: KeyRing) {
         config: { auth: 'admin' },
         schema: {
           tags: ['keys'],
-          summary: 'Replace the active key of each purpose (or the one named); old keys stay in the JWKS for the overlap',
+          summary:
+            'Replace the active key of each purpose (or the one named); old keys stay in the JWKS for the overlap',
           security: [{ adminToken: [] }],
           body: Type.Optional(
             Type.Object(
