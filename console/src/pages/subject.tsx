@@ -34,7 +34,8 @@ export function SubjectPage(props: { id: string }) {
   const history = useApi<{ events: HistoryEvent[]; totalCount: number }>(
     subject.data ? `/v1/subjects/${id}/history${query({ offset, limit: PAGE })}` : null,
   );
-  const jwks = useApi<JSONWebKeySet>('/.well-known/jwks.json', 'public');
+  // After the history: reading it signs any SET not signed yet, which creates the first key.
+  const jwks = useApi<JSONWebKeySet>(history.data ? '/.well-known/jwks.json' : null, 'public');
   const steps = useMemo(() => history.data?.events ?? [], [history.data]);
   const reload = () => {
     subject.reload();
