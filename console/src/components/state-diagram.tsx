@@ -5,7 +5,7 @@ import { START, type Step, type WorkflowShape, workflowGraph } from '../lib/work
 const CHAR = 7.2;
 
 /**
- * The workflow as a left-to-right state diagram (dagre layout, drawn as SVG):
+ * The workflow as a top-to-bottom state diagram (dagre layout, drawn as SVG):
  * the subject's path and current state highlighted, timers noted on their
  * states. A text list below says the same for screen readers and small screens.
  */
@@ -16,7 +16,8 @@ export function StateDiagram(props: { workflow: WorkflowShape; steps?: Step[]; c
   );
   const drawn = useMemo(() => {
     const g = new Graph({ multigraph: false });
-    g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 56, edgesep: 12, marginx: 8, marginy: 8 });
+    // Top to bottom: a state machine's life reads downwards and fits a page's width better than left to right.
+    g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 44, edgesep: 14, marginx: 8, marginy: 8 });
     g.setDefaultEdgeLabel(() => ({}));
     for (const n of graph.nodes) {
       const width = Math.max(70, n.id.length * CHAR + 24);
