@@ -92,7 +92,7 @@ export function StateDiagram(props: { workflow: WorkflowShape; steps?: Step[]; c
                 </text>
                 {n.timers.length > 0 && (
                   <text class="timer" x={node.width / 2} y={34} text-anchor="middle">
-                    ⏱ {n.timers.length === 1 ? 'timer' : `${n.timers.length} timers`}
+                    {n.timers.length === 1 ? 'has a timer' : `${n.timers.length} timers`}
                   </text>
                 )}
               </g>
