@@ -37,6 +37,8 @@ export interface Config {
   keyEncryptionKey: Buffer | null;
   /** How long a rotated signing key stays in the JWKS. */
   keyOverlapMs: number;
+  /** Origins that may frame the console (CSP frame-ancestors); empty refuses framing. */
+  consoleFrameOrigins: string[];
 }
 
 /** The file layer: the same keys as `Config`, durations and lists as text. Environment wins over it. */
@@ -63,6 +65,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_DB_STATEMENT_TIMEOUT: 'dbStatementTimeoutMs',
   TIDINGS_KEY_ENCRYPTION_KEY: 'keyEncryptionKey',
   TIDINGS_KEY_OVERLAP: 'keyOverlapMs',
+  TIDINGS_CONSOLE_FRAME_ORIGINS: 'consoleFrameOrigins',
 };
 
 type FileConfig = { [K in keyof Config]?: unknown };
@@ -90,6 +93,7 @@ export const DEFAULTS = {
   dbStatementTimeoutMs: '30s',
   keyEncryptionKey: null,
   keyOverlapMs: '7d',
+  consoleFrameOrigins: [],
 } as const;
 
 export class ConfigError extends Error {
@@ -199,6 +203,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
       keyEncryptionKey = null;
     }
   }
+  const consoleFrameOrigins = list('consoleFrameOrigins');
+  for (const origin of consoleFrameOrigins) {
+    // Only a bare origin may go into the CSP header: anything else could inject directives.
+    if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin)) {
+      problems.push(
+        `consoleFrameOrigins must be origins like https://portal.example.com (got ${JSON.stringify(origin)})`,
+      );
+    }
+  }
   const issuer = text('issuer') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const config: Config = {
@@ -224,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     dbStatementTimeoutMs: ms('dbStatementTimeoutMs'),
     keyEncryptionKey,
     keyOverlapMs: ms('keyOverlapMs'),
+    consoleFrameOrigins,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

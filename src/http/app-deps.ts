@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { PortalTokens } from '../portal/portal-tokens.js';
 import type { Store } from '../storage/store.js';
 import type { SubjectService } from '../subjects/subject-service.js';
 import type { ApiKeyLookup } from '../tenants/api-key-lookup.js';
@@ -14,4 +15,6 @@ export interface AppDeps {
   apiKeys: ApiKeyLookup;
   metrics: Metrics;
   clock: () => Date;
+  /** Verifies console portal sessions; without it only API keys authenticate. */
+  portalTokens?: PortalTokens;
 }

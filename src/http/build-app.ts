@@ -57,7 +57,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}) {
   for (const schema of [ErrorBodySchema, ...SHARED_SCHEMAS]) app.addSchema(schema);
 
   registerErrorHandling(app);
-  registerAuth(app, deps.apiKeys, deps.config.adminToken);
+  registerAuth(app, deps.apiKeys, deps.config.adminToken, deps.portalTokens);
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -6,9 +6,14 @@ import { SqliteDeliveryStore } from '../delivery/storage/sqlite-delivery-store.j
 import { createPullDelivery } from '../feeds/create-pull-delivery.js';
 import { loadRenderContextsById } from '../feeds/render-contexts.js';
 import { buildApp } from '../http/build-app.js';
+import { consoleRoutes } from '../http/routes/console-routes.js';
 import { feedRoutes } from '../http/routes/feed-routes.js';
 import { keyRoutes } from '../http/routes/key-routes.js';
+import { portalRoutes } from '../http/routes/portal-routes.js';
+import { signingKeyRoutes } from '../http/routes/signing-key-routes.js';
+import { subjectHistoryRoutes } from '../http/routes/subject-history-routes.js';
 import { createMetrics } from '../observability/metrics.js';
+import { PortalTokens } from '../portal/portal-tokens.js';
 import { notifyOutbox, OutboxListener } from '../storage/postgres/outbox-notifier.js';
 import type { PostgresStore } from '../storage/postgres/postgres-store.js';
 import type { SqliteStore } from '../storage/sqlite/sqlite-store.js';
@@ -84,9 +89,21 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ...options.delivery,
     },
   });
+  const portalTokens = new PortalTokens(pull.keys, clock);
   const app = await buildApp(
-    { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store) },
-    { logger: options.logger ?? false, plugins: [feedRoutes(pull), keyRoutes(pull.keys), push.routes] },
+    { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store), portalTokens },
+    {
+      logger: options.logger ?? false,
+      plugins: [
+        feedRoutes(pull),
+        keyRoutes(pull.keys),
+        push.routes,
+        portalRoutes(portalTokens),
+        signingKeyRoutes(pull.keys),
+        subjectHistoryRoutes(pull, store, registry, config.issuer),
+        consoleRoutes({ frameOrigins: config.consoleFrameOrigins }),
+      ],
+    },
   );
   const timers = new TimerScheduler({ store, subjects, clock, logger: app.log });
   // On PostgreSQL, commits of every process NOTIFY; a worker LISTENs on a
