@@ -4,10 +4,13 @@ import type { DispatcherOptions } from '../delivery/dispatcher.js';
 import { PostgresDeliveryStore } from '../delivery/storage/postgres-delivery-store.js';
 import { SqliteDeliveryStore } from '../delivery/storage/sqlite-delivery-store.js';
 import { createPullDelivery } from '../feeds/create-pull-delivery.js';
+import { ReestroFeed } from '../feeds/reestro-feed.js';
 import { loadRenderContextsById } from '../feeds/render-contexts.js';
 import { buildApp } from '../http/build-app.js';
+import { consentRoutes } from '../http/routes/consent-routes.js';
 import { feedRoutes } from '../http/routes/feed-routes.js';
 import { keyRoutes } from '../http/routes/key-routes.js';
+import { reestroRoutes } from '../http/routes/reestro-routes.js';
 import { createMetrics } from '../observability/metrics.js';
 import { notifyOutbox, OutboxListener } from '../storage/postgres/outbox-notifier.js';
 import type { PostgresStore } from '../storage/postgres/postgres-store.js';
@@ -86,7 +89,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   const app = await buildApp(
     { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store) },
-    { logger: options.logger ?? false, plugins: [feedRoutes(pull), keyRoutes(pull.keys), push.routes] },
+    {
+      logger: options.logger ?? false,
+      plugins: [
+        feedRoutes(pull),
+        keyRoutes(pull.keys),
+        push.routes,
+        reestroRoutes(new ReestroFeed({ storage: pull.storage.feed, issuer: config.issuer, clock })),
+        consentRoutes(store),
+      ],
+    },
   );
   const timers = new TimerScheduler({ store, subjects, clock, logger: app.log });
   // On PostgreSQL, commits of every process NOTIFY; a worker LISTENs on a
