@@ -23,7 +23,11 @@ const env = {
 };
 
 function once(dir) {
-  const r = spawnSync(process.execPath, ['dist/bench/run.js'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(process.execPath, ['dist/bench/run.js'], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`bench failed in ${dir}`);
   const json = JSON.parse(readFileSync(join(dir, 'bench/results/latest.json'), 'utf8'));
   const figures = new Map();
