@@ -73,7 +73,10 @@ const PAGES = {
       previous_status: 'the status before; absent on creation',
       role: 'the signer role, when the caller gave it',
       message: 'a message, when the caller gave it',
-      version: "the transaction's version after the event",
+      tenant_id: 'the tenant of the credentials that created the transaction (never taken from the request body)',
+      created: 'when the transaction was created, as of this event (RFC 3339)',
+      status_changed: 'when the status last changed, as of this event (RFC 3339)',
+      version: "the transaction's version after the event, 0 for a new transaction (seed 001: read-only, default 0)",
     },
   },
   set: {

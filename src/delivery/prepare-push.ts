@@ -43,12 +43,14 @@ export interface PrepareDeps {
 async function renderBody(deps: PrepareDeps, ctx: RenderContext, endpoint: EndpointRecord) {
   const workflowDefault = deps.registry.get(ctx.event.workflow)?.definition.format ?? 'native';
   const format = resolveFormat(endpoint.format, workflowDefault);
-  if (format.name !== 'set') return { body: JSON.stringify(format.render(ctx)), contentType: format.contentType };
+  if (format.name !== 'set') {
+    return { body: JSON.stringify(format.render(ctx)), contentType: format.contentType, formatName: format.name };
+  }
   const signer = deps.setSigner;
   if (!signer) throw new PrepareError('no SET signer is configured for the set format');
   const signingKey = await signer.keyFor(ctx.event.workflow);
   const token = format.render({ ...ctx, signingKey }) as SetToken;
-  return { body: await signer.sign(token), contentType: format.contentType };
+  return { body: await signer.sign(token), contentType: format.contentType, formatName: format.name };
 }
 
 function authHeaders(endpoint: EndpointRecord): Record<string, string> {
@@ -77,7 +79,7 @@ export async function preparePush(
   const ctx = await loading;
   if (!ctx) throw new PrepareError('the event no longer exists (retention)', true);
   const event = ctx.event;
-  const { body, contentType } = await renderBody(deps, ctx, endpoint);
+  const { body, contentType, formatName } = await renderBody(deps, ctx, endpoint);
   const id = `msg_${event.id}`;
   const timestamp = Math.floor(nowMs / 1000);
   return {
@@ -87,6 +89,8 @@ export async function preparePush(
       ...lowerCased(endpoint.headers),
       ...authHeaders(endpoint),
       'content-type': contentType,
+      // Seed 004's request carries `Accept: application/json`; a Thales receiver may check it.
+      ...(formatName === 'thales' ? { accept: 'application/json' } : {}),
       'user-agent': 'Tidings-Webhooks/1',
       'webhook-id': id,
       'webhook-timestamp': String(timestamp),

@@ -1,3 +1,5 @@
+import type { Subject } from '../subjects/subject.js';
+
 /** An event before it is committed: the sequence number is given by the store. */
 export interface NewEvent {
   /** Time-ordered UUID (v7). */
@@ -17,10 +19,26 @@ export interface NewEvent {
   parentId: string | null;
 }
 
+/**
+ * What an event's renderings are made from, as it was when the event was
+ * committed (stored with the event, in the same transaction): the subject, its
+ * parent and the children its format lists (`src/formats/render-snapshot.ts`).
+ */
+export interface RenderSnapshot {
+  subject: Subject;
+  parent: Subject | null;
+  children: Subject[];
+}
+
 /** An immutable, committed event of the append-only log. */
 export interface StoredEvent extends NewEvent {
   /** Gap-free, per tenant, starting at 1. */
   sequence: number;
+  /**
+   * The render snapshot; null for an event written before snapshots existed
+   * (rendered from the current subjects). Left out by reads that never render.
+   */
+  snapshot?: RenderSnapshot | null;
 }
 
 export function publicEvent(event: StoredEvent) {

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../events/event.js';
-import { placeholderSubject } from '../formats/load-render-context.js';
 import type { RenderContext } from '../formats/render-context.js';
+import { contextFromSnapshot, placeholderSubject } from '../formats/render-snapshot.js';
 import type { Subject } from '../subjects/subject.js';
 import type { FeedStorage } from './storage/feed-storage.js';
 
@@ -19,6 +19,21 @@ const CHILDREN_LIMIT = 500;
  * 100,000 events, one reader, 2-core machine).
  */
 export async function loadRenderContexts(
+  storage: FeedStorage,
+  tenantId: string,
+  events: readonly StoredEvent[],
+  issuer: string,
+): Promise<RenderContext[]> {
+  // Events with a snapshot (all written since it exists) need no reads at all.
+  const legacy = events.filter((e) => !e.snapshot);
+  const loaded = new Map((await loadLegacyContexts(storage, tenantId, legacy, issuer)).map((c) => [c.event, c]));
+  return events.map((e) =>
+    e.snapshot ? contextFromSnapshot(e, e.snapshot, issuer) : (loaded.get(e) as RenderContext),
+  );
+}
+
+/** Render contexts from the current subjects, for events written before render snapshots existed. */
+async function loadLegacyContexts(
   storage: FeedStorage,
   tenantId: string,
   events: readonly StoredEvent[],

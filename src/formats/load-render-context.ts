@@ -2,15 +2,17 @@ import type { StoredEvent } from '../events/event.js';
 import type { Store } from '../storage/store.js';
 import type { Subject } from '../subjects/subject.js';
 import type { RenderContext } from './render-context.js';
+import { contextFromSnapshot, placeholderSubject } from './render-snapshot.js';
 
 /**
- * Loads what a renderer needs around one event (see `RenderContext`): the
- * subject, its parent, and the certificates a Uanataca envelope lists. The
- * subject's status and version are those right after the event, so a later
- * transition does not change how an earlier event renders; attributes are
- * the current ones (an erased subject renders without personal data).
+ * What a renderer needs around one event (see `RenderContext`): the event's
+ * render snapshot, stored with it at its commit, so a later transition of the
+ * subject, its parent or its certificates never changes how it renders.
+ * An event written before snapshots existed renders from the current subjects
+ * with the event's own status and version (the old behaviour).
  */
 export async function loadRenderContext(store: Store, event: StoredEvent, issuer: string): Promise<RenderContext> {
+  if (event.snapshot) return contextFromSnapshot(event, event.snapshot, issuer);
   const current = await store.getSubject(event.tenantId, event.subjectId);
   const subject: Subject = {
     ...(current ?? placeholderSubject(event)),
@@ -36,18 +38,4 @@ export async function loadRenderContext(store: Store, event: StoredEvent, issuer
   return { event, subject, parent, children, issuer };
 }
 
-/** A subject deleted since (retention) still renders from what its event recorded. */
-export function placeholderSubject(event: StoredEvent): Subject {
-  return {
-    tenantId: event.tenantId,
-    id: event.subjectId,
-    workflow: event.workflow,
-    status: event.to,
-    version: event.subjectVersion,
-    parentId: event.parentId,
-    attributes: {},
-    createdAt: event.occurredAt,
-    updatedAt: event.occurredAt,
-    statusChangedAt: event.occurredAt,
-  };
-}
+export { placeholderSubject };

@@ -26,6 +26,10 @@ export type { OnespanNotification };
  * (`transaction_workflow_in_progress`, `transaction_workflow_completed`,
  * `transaction_post_processing`, `transaction_autosigned`, `transaction_vaulted`).
  *
+ * `created` and `status_changed` are the transaction model's own names and
+ * `YYYY-MM-DDTHH:mm:ss.SSSZ` times [SEED]; `tenant_id` is the tenant of the
+ * credentials; `version` counts from 0 (the record version, not ours from 1).
+ *
  * `session_id`, `role` and `message` are copied from the event data when given
  * (they describe the session that caused the change, which only the caller knows).
  */
@@ -52,7 +56,12 @@ export function renderOnespan(ctx: RenderContext): OnespanNotification {
     ...(event.from !== null ? { previous_status: event.from } : {}),
     ...(role !== undefined ? { role } : {}),
     ...(message !== undefined ? { message } : {}),
-    version: event.subjectVersion,
+    // From the credentials that created the transaction (seed 001: "identifié par le JWT"), never the body.
+    tenant_id: event.tenantId,
+    created: subject.createdAt,
+    status_changed: subject.statusChangedAt,
+    // Seed 001: "Propriété en lecture seule. Valeur par défaut : 0": a new transaction is version 0.
+    version: event.subjectVersion - 1,
   };
 }
 

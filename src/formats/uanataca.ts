@@ -45,10 +45,14 @@ function certificate(subject: Subject): UanatacaCertificate {
   };
 }
 
-/** `request.status` is the issuance-process state and always ours; an attribute may not override it. */
+/**
+ * `request.status` is the issuance-process state and always ours; an attribute may not override it.
+ * `request.pk` (the request's id in the vendor's example) is in every webhook: the caller's `pk`
+ * attribute when given, else the subject id (issue 13: also when the caller chose no id).
+ */
 function request(subject: Subject): UanatacaEnvelope['request'] {
   const { status: _ignored, ...attributes } = subject.attributes;
-  return { status: subject.status, ...attributes };
+  return { status: subject.status, ...attributes, ...(attributes.pk === undefined ? { pk: subject.id } : {}) };
 }
 
 /** Certificates in issue order, with the event's own certificate in its post-event state. */

@@ -4,12 +4,15 @@ import type { DispatcherOptions } from '../delivery/dispatcher.js';
 import { PostgresDeliveryStore } from '../delivery/storage/postgres-delivery-store.js';
 import { SqliteDeliveryStore } from '../delivery/storage/sqlite-delivery-store.js';
 import { createPullDelivery } from '../feeds/create-pull-delivery.js';
+import { ReestroFeed } from '../feeds/reestro-feed.js';
 import { loadRenderContextsById } from '../feeds/render-contexts.js';
 import { buildApp } from '../http/build-app.js';
+import { consentRoutes } from '../http/routes/consent-routes.js';
 import { consoleRoutes } from '../http/routes/console-routes.js';
 import { feedRoutes } from '../http/routes/feed-routes.js';
 import { keyRoutes } from '../http/routes/key-routes.js';
 import { portalRoutes } from '../http/routes/portal-routes.js';
+import { reestroRoutes } from '../http/routes/reestro-routes.js';
 import { signingKeyRoutes } from '../http/routes/signing-key-routes.js';
 import { subjectHistoryRoutes } from '../http/routes/subject-history-routes.js';
 import { createMetrics } from '../observability/metrics.js';
@@ -102,6 +105,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         signingKeyRoutes(pull.keys),
         subjectHistoryRoutes(pull, store, registry, config.issuer),
         consoleRoutes({ frameOrigins: config.consoleFrameOrigins }),
+        reestroRoutes(new ReestroFeed({ storage: pull.storage.feed, issuer: config.issuer, clock })),
+        consentRoutes(store),
       ],
     },
   );

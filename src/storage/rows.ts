@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../events/event.js';
+import type { RenderSnapshot, StoredEvent } from '../events/event.js';
 import type { Subject } from '../subjects/subject.js';
 import type { ApiKeyRecord, DueTimer, IdempotencyRecord, Tenant } from './store.js';
 
@@ -79,6 +79,8 @@ export interface EventRow {
   occurred_at: string | Date;
   subject_version: number | string;
   data: Json;
+  /** Absent from reads that never render (fan-out); null for events older than snapshots. */
+  render_context?: Json;
 }
 export const eventFromRow = (r: EventRow): StoredEvent => ({
   tenantId: r.tenant_id,
@@ -93,6 +95,9 @@ export const eventFromRow = (r: EventRow): StoredEvent => ({
   occurredAt: iso(r.occurred_at),
   subjectVersion: Number(r.subject_version),
   data: json<Record<string, unknown>>(r.data),
+  ...(r.render_context !== undefined
+    ? { snapshot: r.render_context === null ? null : json<RenderSnapshot>(r.render_context) }
+    : {}),
 });
 
 export interface IdempotencyRow {

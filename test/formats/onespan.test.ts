@@ -11,6 +11,7 @@ describe('onespan format (seed 001)', () => {
       id: TRANSACTION_ID,
       workflow: 'idv-transaction',
       status: 'new',
+      createdAt: '2020-01-17T00:08:31.118Z',
       attributes: { opaque_id: 'WorkflowExternalMitAtPwd=1234', language: 'english' },
     });
     const e = event(tx, { type: 'transaction-created', occurredAt: '2020-01-17T00:08:31.118Z' });
@@ -24,6 +25,20 @@ describe('onespan format (seed 001)', () => {
     assert.equal(onespanTrigger('cancelled'), 'transaction_cancelled');
     assert.equal(onespanTrigger('error'), 'transaction_error');
     assert.equal(onespanTrigger('workflow_in_progress'), 'transaction_workflow_in_progress');
+  });
+
+  it('counts version from 0 and takes tenant_id from the credentials, never from the attributes [SEED 001]', () => {
+    const tx = subject({
+      id: TRANSACTION_ID,
+      workflow: 'idv-transaction',
+      status: 'new',
+      attributes: { tenant_id: 'from-the-body' },
+    });
+    const rendered = renderOnespan(
+      context(tx, event(tx, { type: 'transaction-created', occurredAt: '2020-01-17T00:08:31.118Z' })),
+    );
+    assert.equal(rendered.version, 0, 'seed 001: "Valeur par défaut : 0"');
+    assert.equal(rendered.tenant_id, tx.tenantId);
   });
 
   it('leaves opaque_id out when the transaction has none, and copies session data from the event', () => {
@@ -43,7 +58,10 @@ describe('onespan format (seed 001)', () => {
       status: 'cancelled',
       previous_status: 'workflow_in_progress',
       role: 'Borrower',
-      version: 4,
+      tenant_id: tx.tenantId,
+      created: '2025-01-01T00:00:00.000Z',
+      status_changed: '2025-01-01T00:00:00.000Z',
+      version: 3,
     });
   });
 });

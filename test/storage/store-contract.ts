@@ -4,6 +4,7 @@ import { commitContract } from './contract/commit.js';
 import type { ContractContext } from './contract/context.js';
 import { eventsContract } from './contract/events.js';
 import { idempotencyContract } from './contract/idempotency.js';
+import { renderSnapshotsContract } from './contract/render-snapshots.js';
 import { sequencesContract } from './contract/sequences.js';
 import { subjectsContract } from './contract/subjects.js';
 import { tenantsContract } from './contract/tenants.js';
@@ -58,5 +59,6 @@ export function runStoreContract(
     idempotencyContract(ctx);
     eventsContract(ctx);
     timersContract(ctx);
+    renderSnapshotsContract(ctx);
   });
 }

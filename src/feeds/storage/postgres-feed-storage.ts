@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import type { StoredEvent } from '../../events/event.js';
-import { EVENT_COLUMNS, SUBJECT_COLUMNS } from '../../storage/postgres/sql/columns.js';
+import type { RenderSnapshot, StoredEvent } from '../../events/event.js';
+import { eraseFromSnapshot } from '../../formats/render-snapshot.js';
+import { RENDER_EVENT_COLUMNS, SUBJECT_COLUMNS } from '../../storage/postgres/sql/columns.js';
 import { transaction } from '../../storage/postgres/transaction.js';
 import { type EventRow, eventFromRow, type SubjectRow, subjectFromRow } from '../../storage/rows.js';
 import type { Subject } from '../../subjects/subject.js';
@@ -15,11 +16,11 @@ import type { FeedFilter, FeedStorage, LogScope, StoredSet } from './feed-storag
  * them, 8-14 ms for 256 ids among 40,000 events instead of 0.35 ms.
  */
 export const EVENTS_BY_ID_SQL = `SELECT e.* FROM unnest($2::text[]) AS wanted(id)
-  CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM events WHERE id = wanted.id OFFSET 0) AS e
+  CROSS JOIN LATERAL (SELECT ${RENDER_EVENT_COLUMNS} FROM events WHERE id = wanted.id OFFSET 0) AS e
   WHERE e.tenant_id = $1`;
 
-const LOG_SOURCE = `(SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND subject_id = $2
-  UNION ALL SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND parent_id = $2 AND $3::boolean) AS log`;
+const LOG_SOURCE = `(SELECT ${RENDER_EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND subject_id = $2
+  UNION ALL SELECT ${RENDER_EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND parent_id = $2 AND $3::boolean) AS log`;
 
 /** LOG_SOURCE's sequence numbers only: read from the (tenant, subject|parent, sequence) indexes alone. */
 const LOG_SEQUENCES = `(SELECT sequence FROM events WHERE tenant_id = $1 AND subject_id = $2
@@ -32,7 +33,7 @@ export class PostgresFeedStorage implements FeedStorage {
     // $4/$5 NULL means "any": one statement (and one prepared plan) for every filter combination.
     const { rows } = await this.pool.query<EventRow>({
       name: 'tidings_feed_events',
-      text: `SELECT ${EVENT_COLUMNS} FROM events
+      text: `SELECT ${RENDER_EVENT_COLUMNS} FROM events
              WHERE tenant_id = $1 AND sequence > $2
                AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
              ORDER BY sequence LIMIT $3`,
@@ -55,7 +56,7 @@ export class PostgresFeedStorage implements FeedStorage {
       text: `SELECT c.occurred_at AS cursor_occurred_at, page.*
              FROM (SELECT sequence, occurred_at FROM events WHERE tenant_id = $1 AND id = $2) c
              LEFT JOIN LATERAL (
-               SELECT ${EVENT_COLUMNS} FROM events
+               SELECT ${RENDER_EVENT_COLUMNS} FROM events
                WHERE tenant_id = $1 AND sequence > c.sequence
                  AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
                ORDER BY sequence LIMIT $3
@@ -183,7 +184,30 @@ export class PostgresFeedStorage implements FeedStorage {
         text: `UPDATE events SET data = '{}' WHERE tenant_id = $1 AND subject_id = $2 AND data::text <> '{}'`,
         values: [tenantId, subjectId],
       });
-      return row.erased_at.toISOString();
+      const erasedAt = row.erased_at.toISOString();
+      // The render snapshots that show this subject: its own events, its children's (as their
+      // parent), and its family's (as a listed child: its parent's events and its siblings').
+      const shown = await client.query<{ sequence: string; render_context: RenderSnapshot }>({
+        text: `SELECT e.sequence, e.render_context FROM events e, subjects s
+               WHERE s.tenant_id = $1 AND s.id = $2 AND e.tenant_id = $1 AND e.render_context IS NOT NULL
+                 AND (e.subject_id IN (s.id, s.parent_id) OR e.parent_id IN (s.id, s.parent_id))`,
+        values: [tenantId, subjectId],
+      });
+      const rewrites = shown.rows.map((r) => ({
+        sequence: r.sequence,
+        before: JSON.stringify(r.render_context),
+        after: JSON.stringify(eraseFromSnapshot(r.render_context, subjectId, erasedAt)),
+      }));
+      const changed = rewrites.filter((r) => r.before !== r.after);
+      if (changed.length > 0) {
+        await client.query({
+          text: `UPDATE events e SET render_context = u.context
+                 FROM unnest($2::bigint[], $3::json[]) AS u(sequence, context)
+                 WHERE e.tenant_id = $1 AND e.sequence = u.sequence`,
+          values: [tenantId, changed.map((r) => r.sequence), changed.map((r) => r.after)],
+        });
+      }
+      return erasedAt;
     });
   }
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { StoredEvent } from '../../events/event.js';
-import { EVENT_COLUMNS } from '../../storage/postgres/sql/columns.js';
+import { RENDER_EVENT_COLUMNS } from '../../storage/postgres/sql/columns.js';
 import { transaction } from '../../storage/postgres/transaction.js';
 import { type EventRow, eventFromRow } from '../../storage/rows.js';
 import { planFill, type SetError, type StreamRecord, type StreamStorage } from './stream-storage.js';
@@ -123,7 +123,7 @@ export class PostgresStreamStorage implements StreamStorage {
       const room = want - Number(held.rows[0]?.n ?? 0);
       if (room <= 0) return { moreInLog: true };
       const scanned = await client.query<EventRow>({
-        text: `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
+        text: `SELECT ${RENDER_EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
         values: [tenantId, stream.cursorSequence, scanLimit],
       });
       const plan = planFill(stream, scanned.rows.map(eventFromRow), room, scanLimit);
@@ -143,7 +143,7 @@ export class PostgresStreamStorage implements StreamStorage {
   }
 
   async pending(tenantId: string, streamId: string, limit: number): Promise<{ events: StoredEvent[]; total: number }> {
-    const cols = EVENT_COLUMNS.split(', ')
+    const cols = RENDER_EVENT_COLUMNS.split(', ')
       .map((c) => `e.${c}`)
       .join(', ');
     const { rows } = await this.pool.query<EventRow>({

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { StoredEvent } from '../../events/event.js';
+import { eraseFromSnapshot } from '../../formats/render-snapshot.js';
 import { type EventRow, eventFromRow, type SubjectRow, subjectFromRow } from '../../storage/rows.js';
 import { preparedStatements } from '../../storage/sqlite/prepared-statements.js';
 import type { Subject } from '../../subjects/subject.js';
@@ -176,6 +177,22 @@ export class SqliteFeedStorage implements FeedStorage {
           tenantId,
           subjectId,
         );
+        // The render snapshots that show this subject: its own events, its children's (as their
+        // parent), and its family's (as a listed child: its parent's events and its siblings').
+        const { parent_id: parentId } = this.stmt('SELECT parent_id FROM subjects WHERE tenant_id = ? AND id = ?').get(
+          tenantId,
+          subjectId,
+        ) as { parent_id: string | null };
+        const family = JSON.stringify(parentId === null ? [subjectId] : [subjectId, parentId]);
+        const shown = this.stmt(
+          `SELECT sequence, render_context FROM events WHERE tenant_id = ? AND render_context IS NOT NULL
+             AND (subject_id IN (SELECT value FROM json_each(?)) OR parent_id IN (SELECT value FROM json_each(?)))`,
+        ).all(tenantId, family, family) as Array<{ sequence: number; render_context: string }>;
+        const rewrite = this.stmt('UPDATE events SET render_context = ? WHERE tenant_id = ? AND sequence = ?');
+        for (const r of shown) {
+          const scrubbed = JSON.stringify(eraseFromSnapshot(JSON.parse(r.render_context), subjectId, row.erased_at));
+          if (scrubbed !== r.render_context) rewrite.run(scrubbed, tenantId, r.sequence);
+        }
         return row.erased_at;
       })
       .immediate();

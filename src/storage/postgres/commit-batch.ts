@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { StoredEvent } from '../../events/event.js';
+import type { RenderSnapshot, StoredEvent } from '../../events/event.js';
 import type { Change } from '../../workflows/engine.js';
 import type { CommitResult, IdempotencyRecord, IdempotencyWrite } from '../store.js';
 import { type Checkout, checkout } from './checkout.js';
@@ -8,6 +8,7 @@ import { NOTIFY_OUTBOX, notifyOutbox } from './outbox-notifier.js';
 import { isDataRefusal } from './pg-errors.js';
 import { appendEvents } from './sql/append-events.js';
 import { findIdempotency, insertIdempotencies } from './sql/idempotency.js';
+import { readSnapshots } from './sql/read-snapshots.js';
 import { writeSubjects } from './write-subjects.js';
 
 /** A `commit` call waiting for its batch. */
@@ -164,12 +165,23 @@ async function appendAllEvents(
     byTenant.set(item.tenantId, items);
   });
   const stored = new Map<PendingCommit, StoredEvent[]>();
+  // Snapshots first: their reads (and family locks) stay out of the tenant's sequence lock window.
+  const snapshots = new Map<string, RenderSnapshot[]>();
+  for (const [tenantId, items] of byTenant) {
+    const read = await readSnapshots(
+      client,
+      tenantId,
+      items.map((item) => item.change),
+    );
+    snapshots.set(tenantId, read.flat());
+  }
   for (const tenantId of [...byTenant.keys()].sort()) {
     const items = byTenant.get(tenantId) ?? [];
     const all = await appendEvents(
       client,
       tenantId,
       items.flatMap((item) => item.change.events),
+      snapshots.get(tenantId) ?? [],
     );
     let offset = 0;
     for (const item of items) {

@@ -4,6 +4,7 @@ import type { CommitResult, IdempotencyWrite } from '../store.js';
 import { isUniqueViolation } from './pg-errors.js';
 import { appendEvents } from './sql/append-events.js';
 import { findIdempotency, insertIdempotency } from './sql/idempotency.js';
+import { readSnapshots } from './sql/read-snapshots.js';
 import { transaction } from './transaction.js';
 import { writeSubjects } from './write-subjects.js';
 
@@ -56,7 +57,8 @@ async function apply(
 ): Promise<CommitResult> {
   const refusal = await writeSubjects(client, tenantId, change, idempotency);
   if (refusal) return refusal;
-  const events = await appendEvents(client, tenantId, change.events);
+  const [snapshots = []] = await readSnapshots(client, tenantId, [change]);
+  const events = await appendEvents(client, tenantId, change.events, snapshots);
   if (idempotency) {
     const { status, body } = idempotency.respond(events);
     await insertIdempotency(client, {

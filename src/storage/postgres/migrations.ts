@@ -138,4 +138,7 @@ CREATE TABLE idempotency_keys (
   { version: 7, name: 'drop-deliveries-by-endpoint', sql: DROP_DELIVERIES_BY_ENDPOINT_MIGRATION },
   // The attempts of one delivery, for the attempts listing's deliveryId and eventId filters.
   { version: 8, name: 'attempts-by-delivery', sql: ATTEMPTS_BY_DELIVERY_MIGRATION },
+  // Every event keeps what its renderings are made from, as at its commit (src/formats/render-snapshot.ts);
+  // json, not jsonb: cheaper to write and it keeps the attributes' key order, which renderings show.
+  { version: 9, name: 'event-render-context', sql: 'ALTER TABLE events ADD COLUMN render_context json;' },
 ];

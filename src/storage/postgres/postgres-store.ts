@@ -29,7 +29,13 @@ import type {
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
 import type { Queryable } from './queryable.js';
-import { API_KEY_COLUMNS, EVENT_COLUMNS, SUBJECT_COLUMNS, TENANT_COLUMNS, TIMER_COLUMNS } from './sql/columns.js';
+import {
+  API_KEY_COLUMNS,
+  RENDER_EVENT_COLUMNS,
+  SUBJECT_COLUMNS,
+  TENANT_COLUMNS,
+  TIMER_COLUMNS,
+} from './sql/columns.js';
 import { deleteIdempotencyBefore, findIdempotency } from './sql/idempotency.js';
 import { listEvents } from './sql/list-events.js';
 import { listSubjects } from './sql/list-subjects.js';
@@ -212,7 +218,7 @@ export class PostgresStore implements Store {
   async getEvent(tenantId: string, id: string): Promise<StoredEvent | null> {
     const { rows } = await this.pool.query<EventRow>({
       name: 'tidings_get_event',
-      text: `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2`,
+      text: `SELECT ${RENDER_EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2`,
       values: [tenantId, id],
     });
     return rows[0] ? eventFromRow(rows[0]) : null;

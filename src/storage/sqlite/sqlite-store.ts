@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { StoredEvent } from '../../events/event.js';
+import type { RenderSnapshot, StoredEvent } from '../../events/event.js';
 import type { Subject } from '../../subjects/subject.js';
 import type { Change } from '../../workflows/engine.js';
 import {
@@ -30,6 +30,7 @@ import type {
 import { BackgroundCheckpoints, SAFETY_NET_PAGES } from './background-checkpoints.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { preparedStatements } from './prepared-statements.js';
+import { readSnapshots } from './read-snapshots.js';
 
 interface PendingCommit {
   tenantId: string;
@@ -311,7 +312,7 @@ export class SqliteStore implements Store {
         );
       }
     }
-    const stored = this.appendEvents(tenantId, change);
+    const stored = this.appendEvents(tenantId, change, readSnapshots(this.stmt, tenantId, change));
     if (idempotency) {
       const { status, body } = idempotency.respond(stored);
       this.stmt('INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?)').run(
@@ -326,17 +327,18 @@ export class SqliteStore implements Store {
     return { ok: true, events: stored };
   }
 
-  private appendEvents(tenantId: string, change: Change): StoredEvent[] {
+  private appendEvents(tenantId: string, change: Change, snapshots: RenderSnapshot[]): StoredEvent[] {
     if (change.events.length === 0) return [];
     const bumped = this.stmt(
       'UPDATE tenants SET last_sequence = last_sequence + ? WHERE id = ? RETURNING last_sequence',
     ).get(change.events.length, tenantId) as { last_sequence: number } | undefined;
     if (!bumped) throw new Error(`tenant ${tenantId} does not exist`);
     let sequence = bumped.last_sequence - change.events.length;
-    const insertEvent = this.stmt('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insertEvent = this.stmt('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const insertOutbox = this.stmt('INSERT INTO outbox (tenant_id, event_sequence, created_at) VALUES (?, ?, ?)');
-    return change.events.map((e) => {
+    return change.events.map((e, i) => {
       sequence += 1;
+      const snapshot = snapshots[i] ?? null;
       insertEvent.run(
         tenantId,
         sequence,
@@ -350,9 +352,10 @@ export class SqliteStore implements Store {
         e.occurredAt,
         e.subjectVersion,
         JSON.stringify(e.data),
+        snapshot === null ? null : JSON.stringify(snapshot),
       );
       insertOutbox.run(tenantId, sequence, e.occurredAt);
-      return { ...e, tenantId, sequence };
+      return { ...e, tenantId, sequence, snapshot };
     });
   }
 

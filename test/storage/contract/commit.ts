@@ -28,7 +28,8 @@ export function commitContract(ctx: ContractContext): void {
       const change = openParcel(ctx.tick(), tenant.id, { data: { note: 'hello' } });
       const events = await commitOk(ctx.store, tenant.id, change);
       const [created] = change.events;
-      assert.deepEqual(events, [{ ...created, tenantId: tenant.id, sequence: 1 }]);
+      const snapshot = { subject: { ...subjectOf(change), erasedAt: null }, parent: null, children: [] };
+      assert.deepEqual(events, [{ ...created, tenantId: tenant.id, sequence: 1, snapshot }]);
       assert.deepEqual(await ctx.store.getEvent(tenant.id, created!.id), events[0]);
       assert.equal(await ctx.store.countOutbox(), outboxBefore + 1);
       assert.equal((await ctx.store.getSubject(tenant.id, subjectOf(change).id))?.status, 'open');

@@ -16,6 +16,9 @@ export const onespanNotificationSchema = object({
   previous_status: optional(string()),
   role: optional(string()),
   message: optional(string()),
+  tenant_id: string(),
+  created: string(),
+  status_changed: string(),
   version: integer(),
 });
 

@@ -1,4 +1,4 @@
-import type { NewEvent, StoredEvent } from '../../../events/event.js';
+import type { NewEvent, RenderSnapshot, StoredEvent } from '../../../events/event.js';
 import type { Queryable } from '../queryable.js';
 
 /**
@@ -17,14 +17,14 @@ WITH bumped AS (
 ),
 appended AS (
   INSERT INTO events (tenant_id, sequence, id, subject_id, parent_id, workflow, type, from_status, to_status,
-                      occurred_at, subject_version, data)
+                      occurred_at, subject_version, data, render_context)
   SELECT $1, bumped.before + e.ord, e.id, e.subject_id, e.parent_id, e.workflow, e.type, e.from_status, e.to_status,
-         e.occurred_at, e.subject_version, e.data
+         e.occurred_at, e.subject_version, e.data, e.render_context
   FROM bumped,
        unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-              $9::timestamptz[], $10::integer[], $11::json[])
+              $9::timestamptz[], $10::integer[], $11::json[], $12::json[])
          WITH ORDINALITY AS e(id, subject_id, parent_id, workflow, type, from_status, to_status,
-                              occurred_at, subject_version, data, ord)
+                              occurred_at, subject_version, data, render_context, ord)
   RETURNING sequence, occurred_at
 ),
 queued AS (
@@ -36,10 +36,15 @@ queued AS (
 SELECT before, (SELECT count(*) FROM queued) AS queued FROM bumped`;
 
 /** Returns the stored events; throws when the tenant does not exist. */
-export async function appendEvents(db: Queryable, tenantId: string, events: NewEvent[]): Promise<StoredEvent[]> {
+export async function appendEvents(
+  db: Queryable,
+  tenantId: string,
+  events: NewEvent[],
+  snapshots: RenderSnapshot[],
+): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   const result = await db.query<{ before: string; queued: string }>({
-    name: 'tidings_append_events',
+    name: 'tidings_append_events_v2',
     text: APPEND_EVENTS,
     values: [
       tenantId,
@@ -53,11 +58,12 @@ export async function appendEvents(db: Queryable, tenantId: string, events: NewE
       events.map((e) => e.occurredAt),
       events.map((e) => e.subjectVersion),
       events.map((e) => JSON.stringify(e.data)),
+      events.map((_, i) => (snapshots[i] ? JSON.stringify(snapshots[i]) : null)),
     ],
   });
   const row = result.rows[0];
   if (!row) throw new Error(`tenant ${tenantId} does not exist`);
   if (Number(row.queued) !== events.length) throw new Error(`appended ${row.queued} of ${events.length} events`);
   const before = Number(row.before);
-  return events.map((e, i) => ({ ...e, tenantId, sequence: before + i + 1 }));
+  return events.map((e, i) => ({ ...e, tenantId, sequence: before + i + 1, snapshot: snapshots[i] ?? null }));
 }
