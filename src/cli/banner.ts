@@ -35,7 +35,7 @@ export interface BannerFacts {
 
 /** What `tidings serve` prints on a terminal before its log lines: what runs, where, and what to do next. */
 export function formatBanner(facts: BannerFacts): string {
-  const lines = [`Tidings ${facts.version}  (${facts.role === 'all' ? 'API and workers' : facts.role})`];
+  const lines = ['', `Tidings ${facts.version}  (${facts.role === 'all' ? 'API and workers' : facts.role})`];
   lines.push(`  storage   ${facts.storage}`);
   if (facts.url !== null) {
     lines.push(`  console   ${facts.url}/console`);

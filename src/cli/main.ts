@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, ROLES, type Role } from '../config/config.js';
 import { keys, migrate, openapi, tenants, UsageError, workflows } from './commands.js';
+import { quickstart } from './quickstart.js';
 import { serve } from './serve.js';
 import { StartError } from './start-error.js';
 import { USAGE } from './usage.js';
@@ -53,6 +54,9 @@ async function main(argv: string[]): Promise<number> {
       break;
     case 'openapi':
       result = await openapi(config);
+      break;
+    case 'quickstart':
+      result = await quickstart(config);
       break;
     default:
       throw new UsageError(`unknown command ${command}; see tidings help`);

@@ -40,22 +40,23 @@ export async function serve(config: Config): Promise<void> {
   }
   runtime.startWorkers();
   const hasTenant = (await runtime.store.listTenants()).length > 0;
+  log.info({ role: config.role, storage: runtime.store.kind, url, issuer: config.issuer }, 'tidings started');
+  if (config.keyEncryptionKey === null) {
+    log.warn(
+      'TIDINGS_KEY_ENCRYPTION_KEY is not set: signing keys are stored unencrypted. To encrypt them, set TIDINGS_KEY_ENCRYPTION_KEY=$(openssl rand -hex 32)',
+    );
+  }
+  if (config.adminToken === null)
+    log.warn(
+      'TIDINGS_ADMIN_TOKEN is not set: POST /v1/tenants is off. Create tenants with `npx tidings tenants create NAME`, or set TIDINGS_ADMIN_TOKEN to turn it on',
+    );
+
+  // last, so that what to open and what to run next is what the terminal shows
   if (process.stdout.isTTY) {
     process.stdout.write(
       formatBanner({ version: tidingsVersion(), role: config.role, storage: storageLocation(config), url, hasTenant }),
     );
   }
-  log.info({ role: config.role, storage: runtime.store.kind, url, issuer: config.issuer }, 'tidings started');
-  if (config.keyEncryptionKey === null) {
-    log.warn(
-      'TIDINGS_KEY_ENCRYPTION_KEY is not set, so private signing keys are stored unencrypted (never served). To encrypt them, set it to 32 random bytes, e.g. TIDINGS_KEY_ENCRYPTION_KEY=$(openssl rand -hex 32)',
-    );
-  }
-  if (config.adminToken === null)
-    log.warn(
-      'TIDINGS_ADMIN_TOKEN is not set, so POST /v1/tenants is off. Create tenants with `npx tidings tenants create NAME`, or set TIDINGS_ADMIN_TOKEN to a secret to turn the route on',
-    );
-
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
