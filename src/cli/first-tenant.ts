@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import type { Store } from '../storage/store.js';
 import { generateApiKey, SCOPES } from '../tenants/api-key.js';
@@ -13,6 +14,23 @@ export async function createTenantWithKey(store: Store, name: string) {
 }
 
 /**
+ * Whether this process owns the terminal: `npm start &` puts it in a
+ * background group, where reading the terminal would stop it (SIGTTIN).
+ * Linux tells through /proc (process group beside the terminal's foreground
+ * group); elsewhere the offer is made and a background start is the user's call.
+ */
+export function inForeground(): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // after the name: state, ppid, pgrp, session, tty_nr, tpgid
+    return fields[2] === fields[5];
+  } catch {
+    return true;
+  }
+}
+
+/**
  * On a terminal with no tenant yet, `tidings serve` asks for a name and
  * creates the first tenant and key, so a newcomer needs no second command.
  * Enter alone skips; Ctrl+C still stops the server.
@@ -20,6 +38,7 @@ export async function createTenantWithKey(store: Store, name: string) {
 export async function offerFirstTenant(store: Store): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   rl.on('SIGINT', () => {
+    process.stdout.write('\n');
     rl.close();
     process.kill(process.pid, 'SIGINT');
   });

@@ -2,7 +2,7 @@ import type { Config } from '../config/config.js';
 import { createRuntime, type Runtime } from '../server/create-runtime.js';
 import { openStore } from '../server/open-store.js';
 import { baseUrl, formatBanner, storageLocation, tidingsVersion } from './banner.js';
-import { offerFirstTenant } from './first-tenant.js';
+import { inForeground, offerFirstTenant } from './first-tenant.js';
 import { prettyLogStream } from './pretty-log.js';
 import { checkDataDir, explainStartError } from './start-error.js';
 
@@ -67,5 +67,5 @@ export async function serve(config: Config): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  if (!hasTenant && process.stdin.isTTY && process.stdout.isTTY) await offerFirstTenant(runtime.store);
+  if (!hasTenant && process.stdin.isTTY && process.stdout.isTTY && inForeground()) await offerFirstTenant(runtime.store);
 }
