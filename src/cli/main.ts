@@ -2,8 +2,10 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, ROLES, type Role } from '../config/config.js';
 import { keys, migrate, openapi, tenants, UsageError, workflows } from './commands.js';
+import { quickstart } from './quickstart.js';
 import { isRemoteCommand, runRemoteCommand } from './remote-commands.js';
 import { serve } from './serve.js';
+import { StartError } from './start-error.js';
 import { USAGE } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -60,6 +62,9 @@ async function main(argv: string[]): Promise<number> {
     case 'openapi':
       result = await openapi(config);
       break;
+    case 'quickstart':
+      result = await quickstart(config);
+      break;
     default:
       throw new UsageError(`unknown command ${command}; see tidings help`);
   }
@@ -79,6 +84,9 @@ main(process.argv.slice(2)).then(
     ) {
       process.stderr.write(`tidings: ${(error as Error).message}\n`);
       process.exitCode = 2;
+    } else if (error instanceof StartError) {
+      process.stderr.write(`tidings: ${error.message}\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`tidings: ${(error as Error).stack ?? String(error)}\n`);
       process.exitCode = 1;

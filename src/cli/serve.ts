@@ -1,23 +1,62 @@
 import type { Config } from '../config/config.js';
-import { createRuntime } from '../server/create-runtime.js';
+import { createRuntime, type Runtime } from '../server/create-runtime.js';
+import { openStore } from '../server/open-store.js';
+import { baseUrl, formatBanner, storageLocation, tidingsVersion } from './banner.js';
+import { inForeground, offerFirstTenant } from './first-tenant.js';
+import { prettyLogStream } from './pretty-log.js';
+import { checkDataDir, explainStartError } from './start-error.js';
+
+/** Readable lines on a terminal, pino's JSON where a machine reads the output (or as configured). */
+function loggerFor(config: Config) {
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+  return pretty ? { level: config.logLevel, stream: prettyLogStream(process.stdout) } : { level: config.logLevel };
+}
 
 /** Runs a Tidings process until SIGINT/SIGTERM, then drains and closes. */
 export async function serve(config: Config): Promise<void> {
-  const runtime = await createRuntime(config, { logger: { level: config.logLevel } });
+  if (config.databaseUrl === null) await checkDataDir(config.dataDir);
+  const store = openStore(config);
+  let runtime: Runtime;
+  try {
+    runtime = await createRuntime(config, { store, logger: loggerFor(config) });
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw explainStartError(error, config);
+  }
   const log = runtime.app.log;
-  if (config.role !== 'worker') {
-    await runtime.app.listen({ port: config.port, host: config.host });
-  } else {
-    await runtime.app.ready();
+  let url: string | null = null;
+  try {
+    if (config.role !== 'worker') {
+      await runtime.app.listen({ port: config.port, host: config.host });
+      const address = runtime.app.server.address();
+      url = baseUrl(config.host, typeof address === 'object' && address ? address.port : config.port);
+    } else {
+      await runtime.app.ready();
+    }
+  } catch (error) {
+    runtime.app.log.level = 'silent'; // the one line below is the whole story
+    await runtime.close().catch(() => {});
+    throw explainStartError(error, config);
   }
   runtime.startWorkers();
-  log.info({ role: config.role, storage: runtime.store.kind, issuer: config.issuer }, 'tidings started');
+  const hasTenant = (await runtime.store.listTenants()).length > 0;
+  log.info({ role: config.role, storage: runtime.store.kind, url, issuer: config.issuer }, 'tidings started');
   if (config.keyEncryptionKey === null) {
-    log.warn('TIDINGS_KEY_ENCRYPTION_KEY is not set: private signing keys are stored unencrypted (never served)');
+    log.warn(
+      'TIDINGS_KEY_ENCRYPTION_KEY is not set: signing keys are stored unencrypted. To encrypt them, set TIDINGS_KEY_ENCRYPTION_KEY=$(openssl rand -hex 32)',
+    );
   }
   if (config.adminToken === null)
-    log.warn('TIDINGS_ADMIN_TOKEN is not set: POST /v1/tenants is off (use `tidings tenants create`)');
+    log.warn(
+      'TIDINGS_ADMIN_TOKEN is not set: POST /v1/tenants is off. Create tenants with `npx tidings tenants create NAME`, or set TIDINGS_ADMIN_TOKEN to turn it on',
+    );
 
+  // last, so that what to open and what to run next is what the terminal shows
+  if (process.stdout.isTTY) {
+    process.stdout.write(
+      formatBanner({ version: tidingsVersion(), role: config.role, storage: storageLocation(config), url, hasTenant }),
+    );
+  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -28,4 +67,5 @@ export async function serve(config: Config): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  if (!hasTenant && process.stdin.isTTY && process.stdout.isTTY && inForeground()) await offerFirstTenant(runtime.store);
 }

@@ -30,6 +30,8 @@ export interface Config {
   bodyLimitBytes: number;
   retentionDays: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty`: one readable line per entry; `json`: pino's lines; `auto`: pretty on a terminal, JSON otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
   timerIntervalMs: number;
   dbPoolSize: number;
   dbStatementTimeoutMs: number;
@@ -60,6 +62,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_BODY_LIMIT: 'bodyLimitBytes',
   TIDINGS_RETENTION_DAYS: 'retentionDays',
   TIDINGS_LOG_LEVEL: 'logLevel',
+  TIDINGS_LOG_FORMAT: 'logFormat',
   TIDINGS_TIMER_INTERVAL: 'timerIntervalMs',
   TIDINGS_DB_POOL_SIZE: 'dbPoolSize',
   TIDINGS_DB_STATEMENT_TIMEOUT: 'dbStatementTimeoutMs',
@@ -88,6 +91,7 @@ export const DEFAULTS = {
   bodyLimitBytes: 1_048_576,
   retentionDays: 90,
   logLevel: 'info',
+  logFormat: 'auto',
   timerIntervalMs: '1s',
   dbPoolSize: 10,
   dbStatementTimeoutMs: '30s',
@@ -186,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push('logLevel must be fatal, error, warn, info, debug, trace or silent');
   }
+  const logFormat = text('logFormat') as Config['logFormat'];
+  if (!['auto', 'json', 'pretty'].includes(logFormat)) problems.push('logFormat must be auto, json or pretty');
   const retrySchedule = list('retrySchedule').map((step) => {
     const delay = parseDuration(step);
     if (delay === null)
@@ -232,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     bodyLimitBytes: int('bodyLimitBytes', 1024, 64 * 1_048_576),
     retentionDays: int('retentionDays', 1, 36_500),
     logLevel,
+    logFormat,
     timerIntervalMs: ms('timerIntervalMs'),
     dbPoolSize: int('dbPoolSize', 1, 1000),
     dbStatementTimeoutMs: ms('dbStatementTimeoutMs'),

@@ -17,7 +17,7 @@ import { ErrorBodySchema } from './schemas.js';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export interface BuildAppOptions {
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   /** Route plugins added by later features (feeds, endpoints, ...). */
   plugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
 }

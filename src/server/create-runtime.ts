@@ -33,7 +33,7 @@ export interface RuntimeOptions {
   store?: Store;
   registry?: WorkflowRegistry;
   clock?: () => Date;
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   /** Push dispatcher tuning (timeouts, poll interval); tests shorten them. */
   delivery?: Partial<DispatcherOptions>;
 }
