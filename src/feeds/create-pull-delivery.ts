@@ -58,6 +58,7 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
   const retention = new RetentionJob({
     store,
     storage: storage.feed,
+    streams: storage.streams,
     keys,
     clock,
     retentionDays: config.retentionDays,
