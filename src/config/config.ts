@@ -37,6 +37,8 @@ export interface Config {
   keyEncryptionKey: Buffer | null;
   /** How long a rotated signing key stays in the JWKS. */
   keyOverlapMs: number;
+  /** How long a new signing key is published in the JWKS before it signs. */
+  keyPublishLeadMs: number;
 }
 
 /** The file layer: the same keys as `Config`, durations and lists as text. Environment wins over it. */
@@ -63,6 +65,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_DB_STATEMENT_TIMEOUT: 'dbStatementTimeoutMs',
   TIDINGS_KEY_ENCRYPTION_KEY: 'keyEncryptionKey',
   TIDINGS_KEY_OVERLAP: 'keyOverlapMs',
+  TIDINGS_KEY_PUBLISH_LEAD: 'keyPublishLeadMs',
 };
 
 type FileConfig = { [K in keyof Config]?: unknown };
@@ -90,6 +93,7 @@ export const DEFAULTS = {
   dbStatementTimeoutMs: '30s',
   keyEncryptionKey: null,
   keyOverlapMs: '7d',
+  keyPublishLeadMs: '1h',
 } as const;
 
 export class ConfigError extends Error {
@@ -224,7 +228,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     dbStatementTimeoutMs: ms('dbStatementTimeoutMs'),
     keyEncryptionKey,
     keyOverlapMs: ms('keyOverlapMs'),
+    keyPublishLeadMs: ms('keyPublishLeadMs', [0, 30 * 86_400_000, '0 to 30d']),
   };
+  if (config.keyPublishLeadMs >= config.keyOverlapMs) {
+    problems.push(
+      'keyPublishLeadMs must be shorter than keyOverlapMs: the key a new one replaces signs until the lead ends',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

@@ -35,6 +35,7 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
     storage: storage.keys,
     clock,
     ...(deps.keyOverlapMs !== undefined ? { overlapMs: deps.keyOverlapMs } : {}),
+    publishLeadMs: config.keyPublishLeadMs,
     encryptionKey: deps.keyEncryptionKey ?? null,
   });
   const signer = new SetSigner(keys);
