@@ -92,11 +92,16 @@ export async function keys(config: Config, args: string[]): Promise<CommandResul
       storage: openPullStorage(store).keys,
       clock: () => new Date(),
       overlapMs: config.keyOverlapMs,
+      publishLeadMs: config.keyPublishLeadMs,
       encryptionKey: config.keyEncryptionKey,
     });
     if (action === 'rotate') {
       const created = await ring.rotate(purposes.length > 0 ? purposes : KEY_PURPOSES);
-      return { out: created.map((k) => `new ${k.purpose} key ${k.kid} (${k.alg})`).join('\n'), code: 0 };
+      const lead = Math.round(config.keyPublishLeadMs / 60_000);
+      const out = created.map(
+        (k) => `new ${k.purpose} key ${k.kid} (${k.alg}): in the JWKS now, signing in ${lead} min`,
+      );
+      return { out: out.join('\n'), code: 0 };
     }
     const published = new Set((await ring.publishedKeys()).map((k) => k.kid));
     const lines = (await ring.list(true)).map(

@@ -39,6 +39,8 @@ export async function serve(config: Config): Promise<void> {
     throw explainStartError(error, config);
   }
   runtime.startWorkers();
+  // The JWKS is never empty: make the first signing keys now (RSA-4096 takes seconds, off the event loop).
+  runtime.pull.keys.ensureKeys().catch((err: unknown) => log.error({ err }, 'could not create the signing keys'));
   const hasTenant = (await runtime.store.listTenants()).length > 0;
   log.info({ role: config.role, storage: runtime.store.kind, url, issuer: config.issuer }, 'tidings started');
   if (config.keyEncryptionKey === null) {
@@ -67,5 +69,6 @@ export async function serve(config: Config): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  if (!hasTenant && process.stdin.isTTY && process.stdout.isTTY && inForeground()) await offerFirstTenant(runtime.store);
+  if (!hasTenant && process.stdin.isTTY && process.stdout.isTTY && inForeground())
+    await offerFirstTenant(runtime.store);
 }

@@ -41,6 +41,8 @@ export interface Config {
   keyOverlapMs: number;
   /** Origins that may frame the console (CSP frame-ancestors); empty refuses framing. */
   consoleFrameOrigins: string[];
+  /** How long a new signing key is published in the JWKS before it signs. */
+  keyPublishLeadMs: number;
 }
 
 /** The file layer: the same keys as `Config`, durations and lists as text. Environment wins over it. */
@@ -69,6 +71,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_KEY_ENCRYPTION_KEY: 'keyEncryptionKey',
   TIDINGS_KEY_OVERLAP: 'keyOverlapMs',
   TIDINGS_CONSOLE_FRAME_ORIGINS: 'consoleFrameOrigins',
+  TIDINGS_KEY_PUBLISH_LEAD: 'keyPublishLeadMs',
 };
 
 type FileConfig = { [K in keyof Config]?: unknown };
@@ -98,6 +101,7 @@ export const DEFAULTS = {
   keyEncryptionKey: null,
   keyOverlapMs: '7d',
   consoleFrameOrigins: [],
+  keyPublishLeadMs: '1h',
 } as const;
 
 export class ConfigError extends Error {
@@ -245,7 +249,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     keyEncryptionKey,
     keyOverlapMs: ms('keyOverlapMs'),
     consoleFrameOrigins,
+    keyPublishLeadMs: ms('keyPublishLeadMs', [0, 30 * 86_400_000, '0 to 30d']),
   };
+  if (config.keyPublishLeadMs >= config.keyOverlapMs) {
+    problems.push(
+      'keyPublishLeadMs must be shorter than keyOverlapMs: the key a new one replaces signs until the lead ends',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

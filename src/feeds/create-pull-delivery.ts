@@ -35,6 +35,7 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
     storage: storage.keys,
     clock,
     ...(deps.keyOverlapMs !== undefined ? { overlapMs: deps.keyOverlapMs } : {}),
+    publishLeadMs: config.keyPublishLeadMs,
     encryptionKey: deps.keyEncryptionKey ?? null,
   });
   const signer = new SetSigner(keys);
@@ -58,6 +59,7 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
   const retention = new RetentionJob({
     store,
     storage: storage.feed,
+    streams: storage.streams,
     keys,
     clock,
     retentionDays: config.retentionDays,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { notFound, TidingsError } from '../errors/tidings-error.js';
 import type { EventSets } from './event-sets.js';
 import { normaliseType } from './query-params.js';
-import type { SetError, StreamRecord, StreamStorage } from './storage/stream-storage.js';
+import type { RecordedSetError, SetError, StreamRecord, StreamStorage } from './storage/stream-storage.js';
 
 export interface CreateStreamInput {
   name: string;
@@ -75,6 +75,12 @@ export class PollService {
 
   async delete(tenantId: string, id: string): Promise<void> {
     if (!(await this.deps.streams.deleteStream(tenantId, id))) throw notFound(`stream ${id}`);
+  }
+
+  /** The newest setErrs a poller reported for this stream's SETs (at most `limit`). */
+  async setErrors(tenantId: string, id: string, limit: number): Promise<RecordedSetError[]> {
+    await this.get(tenantId, id);
+    return this.deps.streams.setErrors(tenantId, id, limit);
   }
 
   async poll(tenantId: string, streamId: string, request: PollRequest, signal?: AbortSignal): Promise<PollResponse> {

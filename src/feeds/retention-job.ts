@@ -1,10 +1,13 @@
 import type { KeyRing } from '../keys/key-ring.js';
 import type { Store } from '../storage/store.js';
 import type { FeedStorage } from './storage/feed-storage.js';
+import type { StreamStorage } from './storage/stream-storage.js';
 
 export interface RetentionJobDeps {
   store: Store;
   storage: FeedStorage;
+  /** Its recorded setErrs age out with the events they were about. */
+  streams?: StreamStorage;
   keys: KeyRing;
   clock: () => Date;
   retentionDays: number;
@@ -21,6 +24,7 @@ export interface RetentionRun {
   events: number;
   sets: number;
   idempotencyRecords: number;
+  setErrors: number;
 }
 
 /**
@@ -46,7 +50,7 @@ export class RetentionJob {
     const { store, storage, keys, clock } = this.deps;
     const batch = this.deps.batchSize ?? 1_000;
     const cutoff = new Date(clock().getTime() - this.deps.retentionDays * 86_400_000).toISOString();
-    const run: RetentionRun = { events: 0, sets: 0, idempotencyRecords: 0 };
+    const run: RetentionRun = { events: 0, sets: 0, idempotencyRecords: 0, setErrors: 0 };
     for (const tenant of await store.listTenants()) {
       for (;;) {
         const deleted = await storage.deleteExpiredEvents(tenant.id, cutoff, batch);
@@ -59,6 +63,12 @@ export class RetentionJob {
     for (;;) {
       const deleted = await storage.deleteSetsSignedBy(retired, batch);
       run.sets += deleted;
+      if (deleted < batch) break;
+      await yieldToEventLoop();
+    }
+    for (;;) {
+      const deleted = (await this.deps.streams?.deleteSetErrorsBefore(cutoff, batch)) ?? 0;
+      run.setErrors += deleted;
       if (deleted < batch) break;
       await yieldToEventLoop();
     }
@@ -80,7 +90,7 @@ export class RetentionJob {
       this.running = this.runOnce()
         .catch((error: unknown) => {
           logger?.error({ err: error }, 'retention run failed');
-          return { events: 0, sets: 0, idempotencyRecords: 0 };
+          return { events: 0, sets: 0, idempotencyRecords: 0, setErrors: 0 };
         })
         .finally(() => {
           this.running = null;

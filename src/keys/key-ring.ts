@@ -5,12 +5,21 @@ import { PrivateKeyBox } from './private-key-box.js';
 import { KEY_PURPOSES, type KeyPurpose, type PublicJwk, type SigningKeyRecord } from './signing-key.js';
 
 export const DEFAULT_KEY_OVERLAP_MS = 7 * 24 * 3_600_000;
+/**
+ * How long a new key is published before it signs (default 1 h): verifiers
+ * cache a JWKS (ours says max-age=60; jose's remote JWKS keeps one up to
+ * 10 min), and one whose copy predates the rotation must still find the kid
+ * of every SET it meets.
+ */
+export const DEFAULT_KEY_PUBLISH_LEAD_MS = 3_600_000;
 
 export interface KeyRingOptions {
   storage: KeyStorage;
   clock: () => Date;
   /** How long a rotated key stays in the JWKS (default 7 days). */
   overlapMs?: number;
+  /** How long a new key is in the JWKS before it signs (default 1 h; see DEFAULT_KEY_PUBLISH_LEAD_MS). */
+  publishLeadMs?: number;
   /** 32 bytes: private keys are stored AES-256-GCM encrypted; without it they are stored as PEM (never served). */
   encryptionKey?: Buffer | null;
   /**
@@ -57,6 +66,28 @@ export class KeyRing {
       this.generating.set(purpose, pending);
     }
     return pending;
+  }
+
+  /**
+   * The key that signs for `purpose` now: the active key once it has been
+   * published for the lead time; until then the key it replaced, which is
+   * still in the JWKS. A deployment's first key signs at once (no verifier
+   * can hold an older copy of a JWKS that never had a key).
+   */
+  async signingKey(purpose: KeyPurpose): Promise<SigningKeyRecord> {
+    const active = await this.activeKey(purpose);
+    const now = this.options.clock().getTime();
+    if (now - Date.parse(active.createdAt) >= (this.options.publishLeadMs ?? DEFAULT_KEY_PUBLISH_LEAD_MS))
+      return active;
+    const previous = (await this.publishedKeys())
+      .filter((k) => k.purpose === purpose && k.rotatedAt !== null)
+      .sort((a, b) => Date.parse(b.rotatedAt ?? '') - Date.parse(a.rotatedAt ?? ''))[0];
+    return previous ?? active;
+  }
+
+  /** Makes sure every purpose has a key, so the JWKS is never empty (RSA-4096 takes seconds: run it off the hot path). */
+  async ensureKeys(): Promise<void> {
+    await Promise.all(KEY_PURPOSES.map((purpose) => this.activeKey(purpose)));
   }
 
   private async createFirstKey(purpose: KeyPurpose): Promise<SigningKeyRecord> {
@@ -109,7 +140,9 @@ export class KeyRing {
     return (await this.list()).filter((k) => !published.has(k.kid)).map((k) => k.kid);
   }
 
+  /** The published public keys; a deployment's first keys are made here if nothing has asked for them yet. */
   async jwks(): Promise<{ keys: PublicJwk[] }> {
+    if ((await this.list()).filter((k) => k.rotatedAt === null).length < KEY_PURPOSES.length) await this.ensureKeys();
     return { keys: (await this.publishedKeys()).map((k) => k.publicJwk) };
   }
 

@@ -19,7 +19,7 @@ export class SetSigner {
 
   /** The key that signs SETs of `workflow` now: PS512 for FIT-Connect workflows, EdDSA otherwise. */
   async keyFor(workflow: string): Promise<{ kid: string; alg: SetAlgorithm }> {
-    const key = await this.keys.activeKey(purposeOf(workflow));
+    const key = await this.keys.signingKey(purposeOf(workflow));
     return { kid: key.kid, alg: key.alg };
   }
 

@@ -102,6 +102,15 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ TIDINGS_KEY_ENCRYPTION_KEY: 'short' }), /keyEncryptionKey must be 32 bytes/);
   });
 
+  test('a new signing key is published an hour before it signs by default; the lead must be shorter than the overlap', () => {
+    assert.equal(loadConfig({}).keyPublishLeadMs, 3_600_000);
+    assert.equal(loadConfig({ TIDINGS_KEY_PUBLISH_LEAD: '10m' }).keyPublishLeadMs, 600_000);
+    assert.throws(
+      () => loadConfig({ TIDINGS_KEY_PUBLISH_LEAD: '2d', TIDINGS_KEY_OVERLAP: '1d' }),
+      /keyPublishLeadMs must be shorter than keyOverlapMs/,
+    );
+  });
+
   test('TIDINGS_ALLOW_INSECURE_ENDPOINTS=1 and TIDINGS_ISSUER are read', () => {
     const config = loadConfig({ TIDINGS_ALLOW_INSECURE_ENDPOINTS: '1', TIDINGS_ISSUER: 'https://tidings.example' });
     assert.equal(config.allowInsecureEndpoints, true);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { renderSet } from '../../src/formats/set.js';
-import { KeyRing } from '../../src/keys/key-ring.js';
+import { DEFAULT_KEY_PUBLISH_LEAD_MS, KeyRing } from '../../src/keys/key-ring.js';
 import { PrivateKeyBox } from '../../src/keys/private-key-box.js';
 import { SetSigner } from '../../src/keys/set-signer.js';
 import { SqliteKeyStorage } from '../../src/keys/sqlite-key-storage.js';
@@ -45,7 +45,6 @@ describe('key ring (SQLite)', () => {
   after(() => store.close());
 
   test('creates one key per purpose on first need, PS512 RSA-4096 for FIT and EdDSA otherwise', async () => {
-    assert.deepEqual((await ring.jwks()).keys, []);
     const [fit, fitAgain, other] = await Promise.all([
       ring.activeKey('fit'),
       ring.activeKey('fit'),
@@ -71,7 +70,7 @@ describe('key ring (SQLite)', () => {
     }
   });
 
-  test('the signer signs with the active key; rotation keeps the old key published for the overlap only', async () => {
+  test('a new key is published for the lead time before it signs; the old one stays published for the overlap only', async () => {
     const signer = new SetSigner(ring);
     const submission = subject({ id: 's-1', workflow: 'fit-submission', status: 'accepted', parentId: 'c-1' });
     const e = event(submission, { type: 'accept-submission', occurredAt: '2026-01-15T10:00:00.000Z' });
@@ -89,11 +88,14 @@ describe('key ring (SQLite)', () => {
       [oldKid, newKid, (await ring.activeKey('default')).kid].sort(),
     );
     await compactVerify(before, createLocalJWKSet(jwks));
-    const afterRotation = await signer.sign(
-      renderSet({ ...context(submission, e), signingKey: await signer.keyFor('fit-submission') }),
-    );
-    const verified = await compactVerify(afterRotation, createLocalJWKSet(jwks));
-    assert.equal(verified.protectedHeader.kid, newKid);
+    const signNow = async () =>
+      signer.sign(renderSet({ ...context(submission, e), signingKey: await signer.keyFor('fit-submission') }));
+    // A verifier holding the JWKS from before the rotation must not meet the new kid yet.
+    const duringLead = await compactVerify(await signNow(), createLocalJWKSet(jwks));
+    assert.equal(duringLead.protectedHeader.kid, oldKid, 'the old key signs during the lead time');
+    clock.advance(DEFAULT_KEY_PUBLISH_LEAD_MS);
+    const afterLead = await compactVerify(await signNow(), createLocalJWKSet(jwks));
+    assert.equal(afterLead.protectedHeader.kid, newKid, 'the new key signs once the lead time is over');
 
     clock.advance(7 * DAY + 1);
     assert.equal(
@@ -102,5 +104,30 @@ describe('key ring (SQLite)', () => {
       'gone after the 7-day overlap',
     );
     assert.deepEqual(await ring.retiredKids(), [oldKid]);
+  });
+});
+
+describe('a fresh deployment', () => {
+  test('its JWKS is never empty: reading it makes a key of each purpose', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    try {
+      await store.migrate();
+      const ring = new KeyRing({ storage: new SqliteKeyStorage(store.db), clock: fakeClock().now });
+      const { keys } = await ring.jwks();
+      assert.deepEqual(keys.map((k) => k.alg).sort(), ['EdDSA', 'PS512']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('its first key signs at once: no verifier can hold an older copy of a JWKS that had no key', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    try {
+      await store.migrate();
+      const ring = new KeyRing({ storage: new SqliteKeyStorage(store.db), clock: fakeClock().now });
+      assert.equal((await ring.signingKey('default')).kid, (await ring.activeKey('default')).kid);
+    } finally {
+      await store.close();
+    }
   });
 });

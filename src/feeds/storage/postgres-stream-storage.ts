@@ -3,7 +3,13 @@ import type { StoredEvent } from '../../events/event.js';
 import { RENDER_EVENT_COLUMNS } from '../../storage/postgres/sql/columns.js';
 import { transaction } from '../../storage/postgres/transaction.js';
 import { type EventRow, eventFromRow } from '../../storage/rows.js';
-import { planFill, type SetError, type StreamRecord, type StreamStorage } from './stream-storage.js';
+import {
+  planFill,
+  type RecordedSetError,
+  type SetError,
+  type StreamRecord,
+  type StreamStorage,
+} from './stream-storage.js';
 
 interface StreamRow {
   tenant_id: string;
@@ -68,6 +74,10 @@ export class PostgresStreamStorage implements StreamStorage {
         text: 'DELETE FROM stream_pending WHERE tenant_id = $1 AND stream_id = $2',
         values: [tenantId, id],
       });
+      await client.query({
+        text: 'DELETE FROM stream_set_errors WHERE tenant_id = $1 AND stream_id = $2',
+        values: [tenantId, id],
+      });
       const r = await client.query({
         text: 'DELETE FROM streams WHERE tenant_id = $1 AND id = $2',
         values: [tenantId, id],
@@ -94,17 +104,57 @@ export class PostgresStreamStorage implements StreamStorage {
     const done = [...ack, ...errors.map((e) => e.jti)];
     if (done.length === 0) return;
     await transaction(this.pool, async (client) => {
+      // Recorded before the delete below, and only for SETs that are pending: made-up jtis store nothing.
+      if (errors.length > 0) {
+        await client.query({
+          text: `INSERT INTO stream_set_errors
+                 SELECT $1::text, $2::text, e.jti, e.err, e.description, $6::timestamptz
+                 FROM unnest($3::text[], $4::text[], $5::text[]) AS e(jti, err, description)
+                 WHERE EXISTS (SELECT 1 FROM stream_pending p
+                               WHERE p.tenant_id = $1 AND p.stream_id = $2 AND p.jti = e.jti)`,
+          values: [
+            tenantId,
+            streamId,
+            errors.map((e) => e.jti),
+            errors.map((e) => e.err),
+            errors.map((e) => e.description),
+            at,
+          ],
+        });
+      }
       await client.query({
         text: 'DELETE FROM stream_pending WHERE tenant_id = $1 AND stream_id = $2 AND jti = ANY($3::text[])',
         values: [tenantId, streamId, done],
       });
-      for (const e of errors) {
-        await client.query({
-          text: 'INSERT INTO stream_set_errors VALUES ($1, $2, $3, $4, $5, $6)',
-          values: [tenantId, streamId, e.jti, e.err, e.description, at],
-        });
-      }
     });
+  }
+
+  async setErrors(tenantId: string, streamId: string, limit: number): Promise<RecordedSetError[]> {
+    const { rows } = await this.pool.query<{
+      jti: string;
+      err: string;
+      description: string;
+      reported_at: Date | string;
+    }>({
+      text: `SELECT jti, err, description, reported_at FROM stream_set_errors
+             WHERE tenant_id = $1 AND stream_id = $2 ORDER BY reported_at DESC LIMIT $3`,
+      values: [tenantId, streamId, limit],
+    });
+    return rows.map((r) => ({
+      jti: r.jti,
+      err: r.err,
+      description: r.description,
+      reportedAt: r.reported_at instanceof Date ? r.reported_at.toISOString() : r.reported_at,
+    }));
+  }
+
+  async deleteSetErrorsBefore(before: string, limit: number): Promise<number> {
+    const result = await this.pool.query({
+      text: `DELETE FROM stream_set_errors WHERE ctid IN
+             (SELECT ctid FROM stream_set_errors WHERE reported_at < $1 LIMIT $2)`,
+      values: [before, limit],
+    });
+    return result.rowCount ?? 0;
   }
 
   async fill(tenantId: string, streamId: string, want: number, scanLimit: number): Promise<{ moreInLog: boolean }> {

@@ -1,7 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { StoredEvent } from '../../events/event.js';
 import { type EventRow, eventFromRow } from '../../storage/rows.js';
-import { planFill, type SetError, type StreamRecord, type StreamStorage } from './stream-storage.js';
+import {
+  planFill,
+  type RecordedSetError,
+  type SetError,
+  type StreamRecord,
+  type StreamStorage,
+} from './stream-storage.js';
 
 interface StreamRow {
   tenant_id: string;
@@ -62,6 +68,7 @@ export class SqliteStreamStorage implements StreamStorage {
     return this.db
       .transaction(() => {
         this.db.prepare('DELETE FROM stream_pending WHERE tenant_id = ? AND stream_id = ?').run(tenantId, id);
+        this.db.prepare('DELETE FROM stream_set_errors WHERE tenant_id = ? AND stream_id = ?').run(tenantId, id);
         return this.db.prepare('DELETE FROM streams WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes === 1;
       })
       .immediate();
@@ -85,15 +92,39 @@ export class SqliteStreamStorage implements StreamStorage {
     if (done.length === 0) return;
     this.db
       .transaction(() => {
+        // Recorded before the delete below, and only for SETs that are pending: made-up jtis store nothing.
+        const insert = this.db.prepare(
+          `INSERT INTO stream_set_errors SELECT ?, ?, ?, ?, ?, ?
+           WHERE EXISTS (SELECT 1 FROM stream_pending WHERE tenant_id = ? AND stream_id = ? AND jti = ?)`,
+        );
+        for (const e of errors) {
+          insert.run(tenantId, streamId, e.jti, e.err, e.description, at, tenantId, streamId, e.jti);
+        }
         this.db
           .prepare(
             'DELETE FROM stream_pending WHERE tenant_id = ? AND stream_id = ? AND jti IN (SELECT value FROM json_each(?))',
           )
           .run(tenantId, streamId, JSON.stringify(done));
-        const insert = this.db.prepare('INSERT INTO stream_set_errors VALUES (?, ?, ?, ?, ?, ?)');
-        for (const e of errors) insert.run(tenantId, streamId, e.jti, e.err, e.description, at);
       })
       .immediate();
+  }
+
+  async setErrors(tenantId: string, streamId: string, limit: number): Promise<RecordedSetError[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT jti, err, description, reported_at FROM stream_set_errors
+         WHERE tenant_id = ? AND stream_id = ? ORDER BY reported_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(tenantId, streamId, limit) as Array<{ jti: string; err: string; description: string; reported_at: string }>;
+    return rows.map((r) => ({ jti: r.jti, err: r.err, description: r.description, reportedAt: r.reported_at }));
+  }
+
+  async deleteSetErrorsBefore(before: string, limit: number): Promise<number> {
+    return this.db
+      .prepare(
+        'DELETE FROM stream_set_errors WHERE rowid IN (SELECT rowid FROM stream_set_errors WHERE reported_at < ? LIMIT ?)',
+      )
+      .run(before, limit).changes;
   }
 
   async fill(tenantId: string, streamId: string, want: number, scanLimit: number): Promise<{ moreInLog: boolean }> {

@@ -18,6 +18,11 @@ export interface SetError {
   description: string;
 }
 
+/** A setErr as recorded, with when the poller reported it. */
+export interface RecordedSetError extends SetError {
+  reportedAt: string;
+}
+
 export interface StreamStorage {
   /** False when the tenant already has a stream of that name. */
   createStream(stream: StreamRecord): Promise<boolean>;
@@ -26,7 +31,11 @@ export interface StreamStorage {
   deleteStream(tenantId: string, id: string): Promise<boolean>;
   /** The tenant's latest event sequence (0 without events): where a stream "from now" starts. */
   lastSequence(tenantId: string): Promise<number>;
-  /** Removes acknowledged (and error-reported) SETs from the pending set; records the errors. */
+  /**
+   * Removes acknowledged (and error-reported) SETs from the pending set, and
+   * records the errors of SETs that were pending: a jti this stream never
+   * delivered (or one already settled) is ignored and stores nothing.
+   */
   settle(
     tenantId: string,
     streamId: string,
@@ -41,6 +50,10 @@ export interface StreamStorage {
    * event. Returns whether the log may hold more matching events.
    */
   fill(tenantId: string, streamId: string, want: number, scanLimit: number): Promise<{ moreInLog: boolean }>;
+  /** The stream's recorded setErrs, newest first. */
+  setErrors(tenantId: string, streamId: string, limit: number): Promise<RecordedSetError[]>;
+  /** Deletes up to `limit` recorded setErrs reported before `before` (retention); returns how many. */
+  deleteSetErrorsBefore(before: string, limit: number): Promise<number>;
   /** The oldest `limit` pending events, and how many are pending in all. */
   pending(tenantId: string, streamId: string, limit: number): Promise<{ events: StoredEvent[]; total: number }>;
 }

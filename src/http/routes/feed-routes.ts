@@ -238,6 +238,42 @@ export function feedRoutes(pull: PullDelivery) {
       },
     );
 
+    app.get(
+      '/v1/streams/:id/set-errors',
+      {
+        config: read,
+        schema: {
+          tags: ['streams'],
+          summary: "The newest setErrs the stream's poller reported, for finding out why a receiver refused SETs",
+          params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
+          querystring: Type.Object(
+            { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              setErrors: Type.Array(
+                Type.Object({
+                  jti: Type.String(),
+                  err: Type.String(),
+                  description: Type.String(),
+                  reportedAt: Type.String({ format: 'date-time' }),
+                }),
+              ),
+            }),
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request) => ({
+        setErrors: await pull.polls.setErrors(
+          callerOf(request).tenantId,
+          request.params.id,
+          request.query.limit ?? 100,
+        ),
+      }),
+    );
+
     app.post(
       '/v1/streams/:id/poll',
       {
