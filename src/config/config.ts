@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../workflows/duration.js';
 
@@ -14,6 +15,8 @@ export interface Config {
   databaseUrl: string | null;
   adminToken: string | null;
   allowInsecureEndpoints: boolean;
+  /** CIDR ranges endpoints may reach although they are not public (an operator's own network). */
+  allowedEndpointRanges: string[];
   /** Delays between delivery attempts, in ms. */
   retrySchedule: number[];
   /** A push that has not been answered in full by then is a failed try (`timeout`). */
@@ -47,6 +50,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   DATABASE_URL: 'databaseUrl',
   TIDINGS_ADMIN_TOKEN: 'adminToken',
   TIDINGS_ALLOW_INSECURE_ENDPOINTS: 'allowInsecureEndpoints',
+  TIDINGS_ALLOWED_ENDPOINT_RANGES: 'allowedEndpointRanges',
   TIDINGS_RETRY_SCHEDULE: 'retrySchedule',
   TIDINGS_PUSH_TIMEOUT: 'pushTimeoutMs',
   TIDINGS_PUSH_CONNECT_TIMEOUT: 'pushConnectTimeoutMs',
@@ -74,6 +78,7 @@ export const DEFAULTS = {
   databaseUrl: null,
   adminToken: null,
   allowInsecureEndpoints: false,
+  allowedEndpointRanges: [],
   retrySchedule: '5s,5m,30m,2h,5h,10h,10h',
   pushTimeoutMs: '30s',
   pushConnectTimeoutMs: '10s',
@@ -188,6 +193,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
       problems.push(`retrySchedule has a malformed delay ${JSON.stringify(step)} (units ms, s, m, h, d)`);
     return delay ?? 0;
   });
+  const allowedEndpointRanges = list('allowedEndpointRanges');
+  for (const range of allowedEndpointRanges) {
+    try {
+      ipaddr.parseCIDR(range);
+    } catch {
+      problems.push(`allowedEndpointRanges has a malformed CIDR range ${JSON.stringify(range)} (like 10.20.0.0/16)`);
+    }
+  }
   const encryptionText = text('keyEncryptionKey');
   let keyEncryptionKey: Buffer | null = null;
   if (encryptionText !== null) {
@@ -208,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     databaseUrl,
     adminToken: text('adminToken'),
     allowInsecureEndpoints: bool('allowInsecureEndpoints'),
+    allowedEndpointRanges,
     retrySchedule,
     pushTimeoutMs: ms('pushTimeoutMs', [100, 600_000, '100ms to 10m']),
     pushConnectTimeoutMs: ms('pushConnectTimeoutMs', [100, 600_000, '100ms to 10m']),
