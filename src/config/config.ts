@@ -31,6 +31,12 @@ export interface Config {
   issuer: string;
   workflowFiles: string[];
   bodyLimitBytes: number;
+  /** A request (headers and body) not received in full by then is answered 408 and closed. */
+  requestTimeoutMs: number;
+  /** Request headers not received in full by then: 408 and closed (at most `requestTimeoutMs`). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
   retentionDays: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   timerIntervalMs: number;
@@ -60,6 +66,9 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_ISSUER: 'issuer',
   TIDINGS_WORKFLOW_FILES: 'workflowFiles',
   TIDINGS_BODY_LIMIT: 'bodyLimitBytes',
+  TIDINGS_REQUEST_TIMEOUT: 'requestTimeoutMs',
+  TIDINGS_HEADERS_TIMEOUT: 'headersTimeoutMs',
+  TIDINGS_KEEP_ALIVE_TIMEOUT: 'keepAliveTimeoutMs',
   TIDINGS_RETENTION_DAYS: 'retentionDays',
   TIDINGS_LOG_LEVEL: 'logLevel',
   TIDINGS_TIMER_INTERVAL: 'timerIntervalMs',
@@ -88,6 +97,9 @@ export const DEFAULTS = {
   issuer: null,
   workflowFiles: [],
   bodyLimitBytes: 1_048_576,
+  requestTimeoutMs: '30s',
+  headersTimeoutMs: '10s',
+  keepAliveTimeoutMs: '72s',
   retentionDays: 90,
   logLevel: 'info',
   timerIntervalMs: '1s',
@@ -231,6 +243,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     issuer,
     workflowFiles: list('workflowFiles'),
     bodyLimitBytes: int('bodyLimitBytes', 1024, 64 * 1_048_576),
+    requestTimeoutMs: ms('requestTimeoutMs', [500, 600_000, '500ms to 10m']),
+    headersTimeoutMs: ms('headersTimeoutMs', [500, 600_000, '500ms to 10m']),
+    keepAliveTimeoutMs: ms('keepAliveTimeoutMs', [500, 600_000, '500ms to 10m']),
     retentionDays: int('retentionDays', 1, 36_500),
     logLevel,
     timerIntervalMs: ms('timerIntervalMs'),
@@ -239,6 +254,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     keyEncryptionKey,
     keyOverlapMs: ms('keyOverlapMs'),
   };
+  // node refuses to start a server whose headers may take longer than the whole request.
+  if (config.headersTimeoutMs > config.requestTimeoutMs)
+    problems.push('headersTimeoutMs must be at most requestTimeoutMs');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
