@@ -5,14 +5,14 @@ import type { InjectOptions } from 'fastify';
 import { MAX_JSON_DEPTH } from '../../src/http/plugins/request-guards.js';
 import { ADMIN_TOKEN, dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
 
-/** JSON text nested `depth` deep, built as text: `JSON.stringify` itself overflows on thousands of levels. */
-const deepJson = (depth: number): string => `${'[{"a":'.repeat(depth / 2)}1${'}]'.repeat(depth / 2)}`;
-
 const nested = (depth: number): unknown => {
   let value: unknown = 'leaf';
   for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { a: value };
   return value;
 };
+
+/** JSON text nested `depth` deep, built as text: `JSON.stringify` itself overflows on thousands of levels. */
+const deepJson = (depth: number): string => `${'{"a":['.repeat(depth / 2)}1${']}'.repeat(depth / 2)}`;
 
 function assertErrorBody(body: string, code: string): Record<string, unknown> {
   const parsed = JSON.parse(body) as Record<string, unknown>;
@@ -64,7 +64,7 @@ for (const backend of backends) {
         method,
         url,
         headers: { ...auth, 'content-type': 'application/json' },
-        payload: JSON.stringify(payload),
+        payload: JSON.stringify(payload).replace('"DEEP"', deepJson(5000)),
       }) as InjectOptions;
 
     refused('attributes nested 5,000 deep', body('POST', '/v1/subjects', { workflow: 'fit-case', attributes: 'DEEP' }));

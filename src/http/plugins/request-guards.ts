@@ -42,7 +42,7 @@ export function inspectJson(value: unknown, path = 'body', depth = 0): Verdict {
 }
 
 /** Whether a raw URL carries a NUL, literally or percent-encoded (path, query). */
-export const hasNul = (url: string): boolean => /%00|\u0000/i.test(url);
+export const hasNul = (url: string): boolean => url.includes('\u0000') || /%00/i.test(url);
 
 /** `frameworkErrors`: the router's own refusals, in the documented body and without echoing the URL. */
 export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
