@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../workflows/duration.js';
 
@@ -14,6 +15,8 @@ export interface Config {
   databaseUrl: string | null;
   adminToken: string | null;
   allowInsecureEndpoints: boolean;
+  /** CIDR ranges endpoints may reach although they are not public (an operator's own network). */
+  allowedEndpointRanges: string[];
   /** Delays between delivery attempts, in ms. */
   retrySchedule: number[];
   /** A push that has not been answered in full by then is a failed try (`timeout`). */
@@ -28,6 +31,12 @@ export interface Config {
   issuer: string;
   workflowFiles: string[];
   bodyLimitBytes: number;
+  /** A request (headers and body) not received in full by then is answered 408 and closed. */
+  requestTimeoutMs: number;
+  /** Request headers not received in full by then: 408 and closed (at most `requestTimeoutMs`). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
   retentionDays: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `pretty`: one readable line per entry; `json`: pino's lines; `auto`: pretty on a terminal, JSON otherwise. */
@@ -53,6 +62,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   DATABASE_URL: 'databaseUrl',
   TIDINGS_ADMIN_TOKEN: 'adminToken',
   TIDINGS_ALLOW_INSECURE_ENDPOINTS: 'allowInsecureEndpoints',
+  TIDINGS_ALLOWED_ENDPOINT_RANGES: 'allowedEndpointRanges',
   TIDINGS_RETRY_SCHEDULE: 'retrySchedule',
   TIDINGS_PUSH_TIMEOUT: 'pushTimeoutMs',
   TIDINGS_PUSH_CONNECT_TIMEOUT: 'pushConnectTimeoutMs',
@@ -62,6 +72,9 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_ISSUER: 'issuer',
   TIDINGS_WORKFLOW_FILES: 'workflowFiles',
   TIDINGS_BODY_LIMIT: 'bodyLimitBytes',
+  TIDINGS_REQUEST_TIMEOUT: 'requestTimeoutMs',
+  TIDINGS_HEADERS_TIMEOUT: 'headersTimeoutMs',
+  TIDINGS_KEEP_ALIVE_TIMEOUT: 'keepAliveTimeoutMs',
   TIDINGS_RETENTION_DAYS: 'retentionDays',
   TIDINGS_LOG_LEVEL: 'logLevel',
   TIDINGS_LOG_FORMAT: 'logFormat',
@@ -83,6 +96,7 @@ export const DEFAULTS = {
   databaseUrl: null,
   adminToken: null,
   allowInsecureEndpoints: false,
+  allowedEndpointRanges: [],
   retrySchedule: '5s,5m,30m,2h,5h,10h,10h',
   pushTimeoutMs: '30s',
   pushConnectTimeoutMs: '10s',
@@ -92,6 +106,9 @@ export const DEFAULTS = {
   issuer: null,
   workflowFiles: [],
   bodyLimitBytes: 1_048_576,
+  requestTimeoutMs: '30s',
+  headersTimeoutMs: '10s',
+  keepAliveTimeoutMs: '72s',
   retentionDays: 90,
   logLevel: 'info',
   logFormat: 'auto',
@@ -202,6 +219,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
       problems.push(`retrySchedule has a malformed delay ${JSON.stringify(step)} (units ms, s, m, h, d)`);
     return delay ?? 0;
   });
+  const allowedEndpointRanges = list('allowedEndpointRanges');
+  for (const range of allowedEndpointRanges) {
+    try {
+      ipaddr.parseCIDR(range);
+    } catch {
+      problems.push(`allowedEndpointRanges has a malformed CIDR range ${JSON.stringify(range)} (like 10.20.0.0/16)`);
+    }
+  }
   const encryptionText = text('keyEncryptionKey');
   let keyEncryptionKey: Buffer | null = null;
   if (encryptionText !== null) {
@@ -231,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     databaseUrl,
     adminToken: text('adminToken'),
     allowInsecureEndpoints: bool('allowInsecureEndpoints'),
+    allowedEndpointRanges,
     retrySchedule,
     pushTimeoutMs: ms('pushTimeoutMs', [100, 600_000, '100ms to 10m']),
     pushConnectTimeoutMs: ms('pushConnectTimeoutMs', [100, 600_000, '100ms to 10m']),
@@ -240,6 +266,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     issuer,
     workflowFiles: list('workflowFiles'),
     bodyLimitBytes: int('bodyLimitBytes', 1024, 64 * 1_048_576),
+    requestTimeoutMs: ms('requestTimeoutMs', [500, 600_000, '500ms to 10m']),
+    headersTimeoutMs: ms('headersTimeoutMs', [500, 600_000, '500ms to 10m']),
+    keepAliveTimeoutMs: ms('keepAliveTimeoutMs', [500, 600_000, '500ms to 10m']),
     retentionDays: int('retentionDays', 1, 36_500),
     logLevel,
     logFormat,
@@ -256,6 +285,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
       'keyPublishLeadMs must be shorter than keyOverlapMs: the key a new one replaces signs until the lead ends',
     );
   }
+  // node refuses to start a server whose headers may take longer than the whole request.
+  if (config.headersTimeoutMs > config.requestTimeoutMs)
+    problems.push('headersTimeoutMs must be at most requestTimeoutMs');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

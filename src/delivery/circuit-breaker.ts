@@ -32,3 +32,21 @@ export function probeAfter(failingSince: number | null, nowMs: number, random: (
   const pause = Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, failingFor / 2));
   return nowMs + Math.round(pause * (0.8 + 0.4 * random()));
 }
+
+const UNITS: ReadonlyArray<[number, string]> = [
+  [86_400_000, 'd'],
+  [3_600_000, 'h'],
+  [60_000, 'min'],
+  [1_000, 's'],
+];
+
+/**
+ * A duration as a person reads it, in the largest unit it fills at least once
+ * ("1 min", "1.5 h", "5 d"): an auto-disable message once said "0 h" for one minute.
+ */
+export function describeDuration(ms: number): string {
+  for (const [size, unit] of UNITS) {
+    if (ms >= size) return `${Math.round((ms / size) * 10) / 10} ${unit}`;
+  }
+  return `${Math.max(0, Math.round(ms))} ms`;
+}

@@ -6,6 +6,7 @@ import type { Store } from '../storage/store.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import { Dispatcher, type DispatcherDeps, type DispatcherOptions } from './dispatcher.js';
 import { EndpointService } from './endpoint-service.js';
+import { parseAllowedRanges } from './ip-classification.js';
 import type { SetSigner } from './prepare-push.js';
 import { type ResolveAll, systemResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
@@ -48,6 +49,7 @@ export function createDelivery(input: DeliveryDeps) {
     deliveries: sealedDeliveryStore(input.deliveries, secretBox(input.config.keyEncryptionKey)),
   };
   const resolveAll = deps.resolveAll ?? systemResolveAll;
+  const allowedRanges = parseAllowedRanges(deps.config.allowedEndpointRanges);
   const dispatcher = new Dispatcher({
     store: deps.store,
     deliveries: deps.deliveries,
@@ -57,6 +59,7 @@ export function createDelivery(input: DeliveryDeps) {
     issuer: deps.config.issuer,
     retrySchedule: deps.config.retrySchedule,
     allowInsecureEndpoints: deps.config.allowInsecureEndpoints,
+    allowedRanges,
     resolveAll,
     ...(deps.setSigner ? { setSigner: deps.setSigner } : {}),
     ...(deps.preloadContexts ? { preloadContexts: deps.preloadContexts } : {}),
@@ -69,6 +72,7 @@ export function createDelivery(input: DeliveryDeps) {
     registry: deps.registry,
     clock: deps.clock,
     allowInsecureEndpoints: deps.config.allowInsecureEndpoints,
+    allowedRanges,
     resolveAll,
     canSignSets: () => deps.setSigner !== undefined,
   });

@@ -5,6 +5,7 @@ import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import { type DeliverDeps, deliverOne } from './deliver-one.js';
 import type { DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
+import type { AllowedRange } from './ip-classification.js';
 import { matchEndpoints } from './match-endpoints.js';
 import { contextKey, type RenderContexts, type SetSigner } from './prepare-push.js';
 import { PushClient } from './push-client.js';
@@ -87,6 +88,8 @@ export interface DispatcherDeps {
   issuer: string;
   retrySchedule: readonly number[];
   allowInsecureEndpoints: boolean;
+  /** Non-public ranges the operator lets endpoints reach (`allowedEndpointRanges`). */
+  allowedRanges?: ReadonlyArray<AllowedRange>;
   random?: () => number;
   resolveAll?: ResolveAll;
   setSigner?: SetSigner;
@@ -151,6 +154,7 @@ export class Dispatcher {
         totalTimeoutMs: this.options.totalTimeoutMs,
         connectionsPerEndpoint: this.options.perEndpointConcurrency,
         ...(deps.resolveAll ? { resolveAll: deps.resolveAll } : {}),
+        ...(deps.allowedRanges ? { allowedRanges: deps.allowedRanges } : {}),
       }),
       retrySchedule: deps.retrySchedule,
       clock: deps.clock,

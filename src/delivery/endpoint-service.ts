@@ -5,6 +5,7 @@ import { newEventId } from '../events/event-id.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { EndpointAuth, EndpointRecord, EndpointSpec } from './endpoint.js';
 import type { CreateEndpointBody, UpdateEndpointBody } from './endpoint-schemas.js';
+import type { AllowedRange } from './ip-classification.js';
 import { type ResolveAll, refuseEndpointUrl } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
 import { ed25519PublicKey, newEd25519Secret, newHmacSecret } from './webhook-signature.js';
@@ -14,6 +15,8 @@ export interface EndpointServiceDeps {
   registry: WorkflowRegistry;
   clock: () => Date;
   allowInsecureEndpoints: boolean;
+  /** Non-public ranges the operator lets endpoints reach (`allowedEndpointRanges`). */
+  allowedRanges?: ReadonlyArray<AllowedRange>;
   resolveAll: ResolveAll;
   /** Whether SETs can be signed now; `format: set` endpoints are refused without it. */
   canSignSets: () => boolean;
@@ -66,6 +69,7 @@ export class EndpointService {
     const refused = await refuseEndpointUrl(spec.url, {
       allowInsecure: this.deps.allowInsecureEndpoints,
       resolveAll: this.deps.resolveAll,
+      ...(this.deps.allowedRanges ? { allowedRanges: this.deps.allowedRanges } : {}),
     });
     if (refused) problems.push({ field: 'url', message: refused });
     for (const name of spec.workflows ?? []) {

@@ -1,92 +1,91 @@
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Whether an IP address is a public unicast address an endpoint may point at.
- * Pure, so the SSRF table is tested without DNS. The refused ranges are the
- * ones an attacker would aim a webhook at to reach the operator's own network:
- * loopback, RFC 1918 private, link-local (incl. cloud metadata 169.254.169.254),
- * CGNAT, "this network", multicast/reserved, and their IPv6 equivalents
- * (including IPv4-mapped and NAT64 forms of private IPv4 addresses).
+ * Pure, so the SSRF table is tested without DNS. The ranges come from
+ * ipaddr.js (its IANA special-purpose tables) rather than a hand-made list: an
+ * attacker aims a webhook at loopback, private, link-local (cloud metadata
+ * 169.254.169.254), CGNAT, reserved or multicast addresses, or at an IPv6 form
+ * that reaches one of them through translation or a tunnel.
  */
 export type AddressVerdict = { public: true } | { public: false; reason: string };
 
-const V4_REFUSED: ReadonlyArray<[string, number, string]> = [
-  ['0.0.0.0', 8, 'this-network'],
-  ['10.0.0.0', 8, 'private'],
-  ['100.64.0.0', 10, 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local'],
-  ['172.16.0.0', 12, 'private'],
-  ['192.0.0.0', 24, 'IETF protocol assignments'],
-  ['192.0.2.0', 24, 'documentation'],
-  ['192.168.0.0', 16, 'private'],
-  ['198.18.0.0', 15, 'benchmarking'],
-  ['198.51.100.0', 24, 'documentation'],
-  ['203.0.113.0', 24, 'documentation'],
-  ['224.0.0.0', 4, 'multicast'],
-  ['240.0.0.0', 4, 'reserved'],
-];
+/** A CIDR range an operator allows endpoints to reach although it is not public. */
+export type AllowedRange = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
-function v4ToInt(address: string): number {
-  return address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+/** Parses the operator's allow-list (`allowedEndpointRanges`); throws on a malformed range. */
+export function parseAllowedRanges(ranges: ReadonlyArray<string>): AllowedRange[] {
+  return ranges.map((range) => ipaddr.parseCIDR(range));
 }
 
-function classifyV4(address: string): AddressVerdict {
-  const n = v4ToInt(address);
-  for (const [base, bits, reason] of V4_REFUSED) {
-    const size = 2 ** (32 - bits);
-    const start = v4ToInt(base);
-    if (n >= start && n < start + size) return { public: false, reason };
+/** ipaddr.js range names as the refusal message shows them. */
+const READABLE: Record<string, string> = {
+  linkLocal: 'link-local',
+  carrierGradeNat: 'carrier-grade NAT',
+  uniqueLocal: 'unique local',
+  deprecatedSiteLocal: 'site-local',
+  ipv4Mapped: 'IPv4-mapped',
+  rfc6145: 'IPv4-translated',
+  rfc6052: 'NAT64',
+  teredo: 'Teredo',
+  discard: 'discard-only',
+};
+
+const readable = (range: string) => READABLE[range] ?? range;
+
+function v4FromGroups(hi: number, lo: number): ipaddr.IPv4 {
+  return new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+}
+
+function classifyV4(address: ipaddr.IPv4, how = ''): AddressVerdict {
+  const range = address.range();
+  return range === 'unicast' ? { public: true } : { public: false, reason: `${readable(range)}${how}` };
+}
+
+/** IPv6 ranges that reach an IPv4 host: the embedded address decides (`null`: refuse outright). */
+function embeddedV4(address: ipaddr.IPv6, range: string): ipaddr.IPv4 | null {
+  const p = address.parts;
+  if (range === 'ipv4Mapped' || range === 'rfc6145') return v4FromGroups(p[6] ?? 0, p[7] ?? 0);
+  // 64:ff9b::/96 embeds the IPv4 address in the last 32 bits; the local-use
+  // 64:ff9b:1::/48 (RFC 8215) translates inside the operator's own network.
+  if (range === 'rfc6052') return p[2] === 0 ? v4FromGroups(p[6] ?? 0, p[7] ?? 0) : null;
+  // 6to4 (2002::/16) tunnels to the IPv4 address in bits 16-47.
+  if (range === '6to4') return v4FromGroups(p[1] ?? 0, p[2] ?? 0);
+  return null;
+}
+
+function classifyV6(address: ipaddr.IPv6): AddressVerdict {
+  const range = address.range();
+  if (range === 'unicast') {
+    // ::a.b.c.d (IPv4-compatible, deprecated) is not in ipaddr's table, yet
+    // some stacks still route it to the IPv4 address: refuse the whole ::/96.
+    if (address.parts.slice(0, 6).every((g) => g === 0)) return { public: false, reason: 'IPv4-compatible' };
+    return { public: true };
   }
-  return { public: true };
-}
-
-/** Expands an IPv6 address (with `::` and an optional dotted IPv4 tail) to 8 16-bit groups. */
-function v6Groups(address: string): number[] {
-  let text = address.toLowerCase().split('%')[0] ?? '';
-  const dotted = text.match(/(\d+\.\d+\.\d+\.\d+)$/);
-  if (dotted?.[1]) {
-    const n = v4ToInt(dotted[1]);
-    text = `${text.slice(0, -dotted[1].length)}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+  if (['ipv4Mapped', 'rfc6145', 'rfc6052', '6to4'].includes(range)) {
+    const v4 = embeddedV4(address, range);
+    return v4 ? classifyV4(v4, ` (embedded in ${readable(range)})`) : { public: false, reason: readable(range) };
   }
-  const [head = '', tail] = text.split('::');
-  const parse = (s: string) => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)));
-  const left = parse(head);
-  const right = tail === undefined ? [] : parse(tail);
-  const fill = tail === undefined ? [] : new Array<number>(8 - left.length - right.length).fill(0);
-  return [...left, ...fill, ...right];
+  // teredo, discard (100::/64), reserved, unique local, link-local, ...
+  return { public: false, reason: readable(range) };
 }
 
-function embeddedV4(groups: number[], from: number): string {
-  const hi = groups[from] ?? 0;
-  const lo = groups[from + 1] ?? 0;
-  return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
-}
-
-function classifyV6(address: string): AddressVerdict {
-  const g = v6Groups(address);
-  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
-  const prefixZero = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
-  if (prefixZero && g5 === 0 && g6 === 0 && g7 === 0) return { public: false, reason: 'unspecified' };
-  if (prefixZero && g5 === 0 && g6 === 0 && g7 === 1) return { public: false, reason: 'loopback' };
-  // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (deprecated compatible) reach the IPv4 address.
-  if (prefixZero && (g5 === 0xffff || g5 === 0)) return classifyV4(embeddedV4(g, 6));
-  // 64:ff9b::/96 NAT64 translates to the embedded IPv4 address.
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) {
-    return classifyV4(embeddedV4(g, 6));
+/**
+ * Classifies an IP literal; anything that is not an IP literal is refused. An
+ * address inside an operator-allowed range passes whatever its kind.
+ */
+export function classifyAddress(address: string, allowed: ReadonlyArray<AllowedRange> = []): AddressVerdict {
+  const bare = address.split('%')[0] ?? '';
+  // node's isIP first: ipaddr.js also accepts classful forms such as `0x7f.1`.
+  if (isIP(bare) === 0) return { public: false, reason: 'not an IP address' };
+  const parsed = ipaddr.parse(bare);
+  for (const [base, bits] of allowed) {
+    if (parsed.kind() === base.kind() && parsed.match(base, bits)) return { public: true };
+    if (parsed.kind() === 'ipv6' && base.kind() === 'ipv4') {
+      const v6 = parsed as ipaddr.IPv6;
+      if (v6.isIPv4MappedAddress() && v6.toIPv4Address().match(base, bits)) return { public: true };
+    }
   }
-  if ((g0 & 0xfe00) === 0xfc00) return { public: false, reason: 'unique local' };
-  if ((g0 & 0xffc0) === 0xfe80) return { public: false, reason: 'link-local' };
-  if ((g0 & 0xffc0) === 0xfec0) return { public: false, reason: 'site-local' };
-  if ((g0 & 0xff00) === 0xff00) return { public: false, reason: 'multicast' };
-  if (g0 === 0x2001 && g1 === 0x0db8) return { public: false, reason: 'documentation' };
-  return { public: true };
-}
-
-/** Classifies an IP literal; anything that is not an IP literal is refused. */
-export function classifyAddress(address: string): AddressVerdict {
-  const family = isIP(address.split('%')[0] ?? '');
-  if (family === 4) return classifyV4(address);
-  if (family === 6) return classifyV6(address);
-  return { public: false, reason: 'not an IP address' };
+  return parsed.kind() === 'ipv4' ? classifyV4(parsed as ipaddr.IPv4) : classifyV6(parsed as ipaddr.IPv6);
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { Agent, type Dispatcher } from 'undici';
 import type { ErrorClass, SendResult } from './attempt-outcome.js';
 import type { EndpointRecord } from './endpoint.js';
+import type { AllowedRange } from './ip-classification.js';
 import type { PreparedPush } from './prepare-push.js';
 import { publicOnlyLookup, type ResolveAll, refuseLiteralHost, systemResolveAll } from './ssrf-guard.js';
 
@@ -14,6 +15,8 @@ export interface PushClientOptions {
   /** Sockets kept per endpoint: as many as pushes may be in flight to it (`perEndpointConcurrency`). */
   connectionsPerEndpoint: number;
   resolveAll?: ResolveAll;
+  /** Non-public ranges the operator lets endpoints reach (`allowedEndpointRanges`). */
+  allowedRanges?: ReadonlyArray<AllowedRange>;
 }
 
 /** The response excerpt kept per attempt; enough to read an error message, never a whole payload. */
@@ -51,7 +54,7 @@ export class PushClient {
   private readonly lookup;
 
   constructor(private readonly options: PushClientOptions) {
-    this.lookup = publicOnlyLookup(options.resolveAll ?? systemResolveAll);
+    this.lookup = publicOnlyLookup(options.resolveAll ?? systemResolveAll, options.allowedRanges);
   }
 
   private agentFor(endpoint: EndpointRecord): Agent {
@@ -73,7 +76,7 @@ export class PushClient {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
     if (!this.options.allowInsecure) {
-      const refused = refuseLiteralHost(push.url);
+      const refused = refuseLiteralHost(push.url, this.options.allowedRanges);
       if (refused) return { kind: 'error', errorClass: 'connection', message: refused, latencyMs: 0 };
     }
     try {

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { classifyAddress } from './ip-classification.js';
+import { type AllowedRange, classifyAddress } from './ip-classification.js';
 
 /** Resolves a host name to every address it has (node's `dns.lookup` with `all: true`). */
 export type ResolveAll = (hostname: string) => Promise<LookupAddress[]>;
@@ -13,7 +13,7 @@ export const systemResolveAll: ResolveAll = (hostname) =>
 /** Why a URL may not be an endpoint; `null` when it may. */
 export async function refuseEndpointUrl(
   raw: string,
-  options: { allowInsecure: boolean; resolveAll: ResolveAll },
+  options: { allowInsecure: boolean; resolveAll: ResolveAll; allowedRanges?: ReadonlyArray<AllowedRange> },
 ): Promise<string | null> {
   let url: URL;
   try {
@@ -36,7 +36,7 @@ export async function refuseEndpointUrl(
     }
   }
   for (const address of addresses) {
-    const verdict = classifyAddress(address);
+    const verdict = classifyAddress(address, options.allowedRanges);
     if (!verdict.public) return `url resolves to a non-public address (${verdict.reason})`;
   }
   return null;
@@ -54,11 +54,14 @@ type LookupCallback = (error: Error | null, address: string | LookupAddress[], f
  * the very addresses the socket will use, is what defeats DNS rebinding
  * (a name that resolved publicly at creation and privately now).
  */
-export function publicOnlyLookup(resolveAll: ResolveAll = systemResolveAll) {
+export function publicOnlyLookup(
+  resolveAll: ResolveAll = systemResolveAll,
+  allowedRanges: ReadonlyArray<AllowedRange> = [],
+) {
   return (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
     resolveAll(hostname).then(
       (addresses) => {
-        const refused = addresses.find((a) => !classifyAddress(a.address).public);
+        const refused = addresses.find((a) => !classifyAddress(a.address, allowedRanges).public);
         if (refused || addresses.length === 0) {
           callback(new NonPublicAddressError(`${hostname} resolves to a non-public address`), []);
           return;
@@ -73,9 +76,9 @@ export function publicOnlyLookup(resolveAll: ResolveAll = systemResolveAll) {
 }
 
 /** An IP-literal URL never reaches `lookup`, so its address is checked before connecting. */
-export function refuseLiteralHost(url: URL): string | null {
+export function refuseLiteralHost(url: URL, allowedRanges: ReadonlyArray<AllowedRange> = []): string | null {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!isIP(host)) return null;
-  const verdict = classifyAddress(host);
+  const verdict = classifyAddress(host, allowedRanges);
   return verdict.public ? null : `${host} is a non-public address (${verdict.reason})`;
 }

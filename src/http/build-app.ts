@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { AppDeps } from './app-deps.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
+import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './plugins/request-guards.js';
 import { apiKeyRoutes } from './routes/api-key-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { SHARED_SCHEMAS, subjectRoutes } from './routes/subject-routes.js';
@@ -43,6 +44,13 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}) {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: deps.config.bodyLimitBytes,
+    // Slow clients: a request (or its headers) not received in time is 408 and closed;
+    // node checks every second instead of its default 30 s, so the limits hold as set.
+    requestTimeout: deps.config.requestTimeoutMs,
+    keepAliveTimeout: deps.config.keepAliveTimeoutMs,
+    http: { headersTimeout: deps.config.headersTimeoutMs, connectionsCheckingInterval: 1_000 },
+    frameworkErrors,
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false } },
     // Per-request lines would dominate the log at thousands of requests/s; metrics count them instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -57,6 +65,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}) {
   for (const schema of [ErrorBodySchema, ...SHARED_SCHEMAS]) app.addSchema(schema);
 
   registerErrorHandling(app);
+  registerRequestGuards(app);
   registerAuth(app, deps.apiKeys, deps.config.adminToken, deps.portalTokens);
 
   app.addHook('onResponse', async (request, reply) => {

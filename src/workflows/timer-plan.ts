@@ -13,7 +13,20 @@ export interface ArmedTimer {
   data?: Record<string, unknown>;
 }
 
+/** The largest instant a JavaScript Date holds; a later one would make `toISOString` throw. */
+const MAX_DATE_MS = 8.64e15;
+
+/** Only an instant a Date can hold arms a timer: schemas bound these numbers, this keeps custom workflows safe too. */
+function representable(at: number): number | null {
+  return Number.isFinite(at) && Math.abs(at) <= MAX_DATE_MS ? at : null;
+}
+
 function dueAtFor(timer: TimerDefinition, subject: Subject): number | null {
+  const at = rawDueAt(timer, subject);
+  return at === null ? null : representable(at);
+}
+
+function rawDueAt(timer: TimerDefinition, subject: Subject): number | null {
   if (timer.atAttribute) {
     const raw = subject.attributes[timer.atAttribute];
     const at = typeof raw === 'string' ? Date.parse(raw) : Number.NaN;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_PAUSE_MS, MIN_PAUSE_MS, probeAfter } from '../../src/delivery/circuit-breaker.js';
+import { describeDuration, MAX_PAUSE_MS, MIN_PAUSE_MS, probeAfter } from '../../src/delivery/circuit-breaker.js';
+import { failingTooLong } from '../../src/delivery/storage/delivery-store.js';
 
 const mid = () => 0.5; // no jitter
 
@@ -30,5 +31,15 @@ describe('circuit breaker pause', () => {
 
   test('a failure clock ahead of this process clock (another worker) still pauses the minimum', () => {
     assert.equal(probeAfter(5_000, 1_000, mid), 1_000 + MIN_PAUSE_MS);
+  });
+});
+
+describe('the auto-disable message', () => {
+  test('says the real duration in the unit it fills ("1 min", not "0 h")', () => {
+    assert.equal(failingTooLong(60_000), 'every attempt failed for 1 min');
+    assert.equal(failingTooLong(90 * 60_000), 'every attempt failed for 1.5 h');
+    assert.equal(failingTooLong(5 * 86_400_000), 'every attempt failed for 5 d');
+    assert.equal(describeDuration(30_000), '30 s');
+    assert.equal(describeDuration(250), '250 ms');
   });
 });

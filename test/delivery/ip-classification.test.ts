@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { classifyAddress } from '../../src/delivery/ip-classification.js';
-import { refuseEndpointUrl } from '../../src/delivery/ssrf-guard.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { classifyAddress, parseAllowedRanges } from '../../src/delivery/ip-classification.js';
+import { publicOnlyLookup, refuseEndpointUrl } from '../../src/delivery/ssrf-guard.js';
 
 const REFUSED: Array<[string, string]> = [
   ['127.0.0.1', 'loopback'],
@@ -74,5 +75,66 @@ describe('SSRF: endpoint URL check', () => {
       throw new Error('ENOTFOUND');
     };
     assert.match(String(await refuseEndpointUrl('https://nowhere.invalid/', strict(failing))), /does not resolve/);
+  });
+});
+
+describe('SSRF: IPv6 forms that reach a non-public IPv4 host (issue 14)', () => {
+  const EMBEDDED = [
+    '::ffff:0:127.0.0.1',
+    '64:ff9b:1::7f00:1',
+    '2002:7f00:1::1',
+    '2002:a00:1::1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    '2001::1',
+    '100::1',
+    '::127.0.0.1',
+    '64:ff9b::7f00:1',
+  ];
+  for (const address of EMBEDDED) {
+    test(`refuses ${address}`, () => assert.equal(classifyAddress(address).public, false));
+  }
+  test('6to4 and NAT64 of a public IPv4 address stay public', () => {
+    assert.deepEqual(classifyAddress('2002:808:808::1'), { public: true });
+    assert.deepEqual(classifyAddress('64:ff9b::808:808'), { public: true });
+  });
+  test('classful and hex IPv4 forms are not IP literals', () => {
+    assert.equal(classifyAddress('0x7f.1').public, false);
+    assert.equal(classifyAddress('2130706433').public, false);
+  });
+  test('the endpoint check refuses a bracketed embedded literal', async () => {
+    const never = async () => [];
+    const refusal = await refuseEndpointUrl('https://[2002:7f00:1::1]/in', { allowInsecure: false, resolveAll: never });
+    assert.match(String(refusal), /non-public/);
+  });
+});
+
+describe('SSRF: operator-allowed ranges', () => {
+  const allowed = parseAllowedRanges(['10.20.0.0/16', 'fd00:1::/64']);
+  test('an address inside an allowed range passes, one outside does not', () => {
+    assert.deepEqual(classifyAddress('10.20.3.4', allowed), { public: true });
+    assert.deepEqual(classifyAddress('::ffff:10.20.3.4', allowed), { public: true });
+    assert.deepEqual(classifyAddress('fd00:1::5', allowed), { public: true });
+    assert.equal(classifyAddress('10.21.0.1', allowed).public, false);
+    assert.equal(classifyAddress('127.0.0.1', allowed).public, false);
+  });
+  test('the endpoint check and the connect-time lookup honour the list; https is still required', async () => {
+    const resolveAll = async () => [{ address: '10.20.0.9', family: 4 }];
+    const options = { allowInsecure: false, resolveAll, allowedRanges: allowed };
+    assert.equal(await refuseEndpointUrl('https://hooks.internal/in', options), null);
+    assert.match(String(await refuseEndpointUrl('http://hooks.internal/in', options)), /https/);
+    assert.match(
+      String(await refuseEndpointUrl('https://hooks.internal/in', { ...options, allowedRanges: [] })),
+      /non-public/,
+    );
+    const looked = await new Promise<unknown>((done) =>
+      publicOnlyLookup(resolveAll, allowed)('hooks.internal', {}, (error, address) => done(error ?? address)),
+    );
+    assert.equal(looked, '10.20.0.9');
+  });
+  test('a malformed range stops the start', () => {
+    assert.throws(() => loadConfig({ TIDINGS_ALLOWED_ENDPOINT_RANGES: '10.20.0.0/33' }), ConfigError);
+    assert.deepEqual(loadConfig({ TIDINGS_ALLOWED_ENDPOINT_RANGES: '10.20.0.0/16' }).allowedEndpointRanges, [
+      '10.20.0.0/16',
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../events/event.js';
+import { describeDuration } from '../circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
 import type { EndpointRecord } from '../endpoint.js';
 
@@ -135,6 +136,5 @@ export type { DeliveryStatus };
 
 /** The reason recorded on an endpoint disabled for failing too long. */
 export function failingTooLong(disableAfterMs: number): string {
-  const hours = Math.round((disableAfterMs / 3_600_000) * 10) / 10;
-  return `every attempt failed for ${hours} h`;
+  return `every attempt failed for ${describeDuration(disableAfterMs)}`;
 }

@@ -90,7 +90,12 @@ export const idvTransactionAttributes: JsonSchema = {
     // The seed prints `^[-w]+$`; the backslash was evidently lost.
     tenant_id: { type: 'string', pattern: '^[-\\w]+$' },
     language: { type: 'string', minLength: 1, description: 'e.g. "english"' },
-    expiry_period: { type: 'integer', minimum: 0, description: 'days after creation' },
+    expiry_period: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 36_500,
+      description: 'days after creation (at most 100 years)',
+    },
     expiry_timestamp: MS_TIMESTAMP,
     configuration: {
       type: 'object',
