@@ -9,6 +9,7 @@ import { matchEndpoints } from './match-endpoints.js';
 import { contextKey, type RenderContexts, type SetSigner } from './prepare-push.js';
 import { PushClient } from './push-client.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { Sender } from './senders/sender.js';
 import type { ResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
 
@@ -90,6 +91,8 @@ export interface DispatcherDeps {
   random?: () => number;
   resolveAll?: ResolveAll;
   setSigner?: SetSigner;
+  /** The send step; without it, HTTP pushes with the options' timeouts (`createRuntime` passes one for every endpoint type). */
+  sender?: Sender;
   /**
    * Loads the render contexts of many events at once (the feed's batched
    * loader); without it each push reads its event, subject and certificates.
@@ -145,13 +148,15 @@ export class Dispatcher {
       issuer: deps.issuer,
       setSigner: deps.setSigner,
       deliveries: deps.deliveries,
-      client: new PushClient({
-        allowInsecure: deps.allowInsecureEndpoints,
-        connectTimeoutMs: this.options.connectTimeoutMs,
-        totalTimeoutMs: this.options.totalTimeoutMs,
-        connectionsPerEndpoint: this.options.perEndpointConcurrency,
-        ...(deps.resolveAll ? { resolveAll: deps.resolveAll } : {}),
-      }),
+      sender:
+        deps.sender ??
+        new PushClient({
+          allowInsecure: deps.allowInsecureEndpoints,
+          connectTimeoutMs: this.options.connectTimeoutMs,
+          totalTimeoutMs: this.options.totalTimeoutMs,
+          connectionsPerEndpoint: this.options.perEndpointConcurrency,
+          ...(deps.resolveAll ? { resolveAll: deps.resolveAll } : {}),
+        }),
       retrySchedule: deps.retrySchedule,
       clock: deps.clock,
       random: deps.random ?? Math.random,
@@ -200,7 +205,7 @@ export class Dispatcher {
       await Promise.allSettled([...this.inFlight]);
       if (this.ticking) await new Promise((r) => setTimeout(r, 5));
     }
-    await this.deliverDeps.client.close();
+    await this.deliverDeps.sender.close();
     this.state = 'stopped';
   }
 

@@ -3,6 +3,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { ErrorClass, SendResult } from './attempt-outcome.js';
 import type { EndpointRecord } from './endpoint.js';
 import type { PreparedPush } from './prepare-push.js';
+import type { Sender } from './senders/sender.js';
 import { publicOnlyLookup, type ResolveAll, refuseLiteralHost, systemResolveAll } from './ssrf-guard.js';
 
 export interface PushClientOptions {
@@ -46,7 +47,7 @@ function classify(error: unknown): { errorClass: ErrorClass; message: string } {
  * endpoints never share sockets or TLS settings. Redirects are not followed:
  * a 3xx is an answer like any other non-2xx.
  */
-export class PushClient {
+export class PushClient implements Sender {
   private readonly agents = new Map<string, { version: number; agent: Agent }>();
   private readonly lookup;
 
