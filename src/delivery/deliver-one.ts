@@ -53,6 +53,7 @@ async function prepareAndSend(
 
 function describe(result: SendResult, refusal: string | null): string {
   if (result.kind === 'error') return `${result.errorClass}: ${result.message}`;
+  if (result.kind === 'published') return `published as ${result.receipt}`;
   return refusal === null ? `HTTP ${result.status}` : `HTTP ${result.status} (${refusal})`;
 }
 
@@ -104,7 +105,7 @@ async function record(
     outcome: decision.kind === 'succeeded' ? 'succeeded' : 'failed',
     httpStatus: result.kind === 'response' ? result.status : null,
     latencyMs: result.latencyMs,
-    responseExcerpt: result.kind === 'response' ? result.excerpt : null,
+    responseExcerpt: result.kind === 'response' ? result.excerpt : result.kind === 'published' ? result.receipt : null,
     errorClass: result.kind === 'error' ? result.errorClass : decision.kind === 'succeeded' ? null : 'http',
     errorMessage: result.kind === 'error' ? result.message.slice(0, 500) : refusal,
   };

@@ -10,6 +10,7 @@ import { contextKey, type RenderContexts, type SetSigner } from './prepare-push.
 import { PushClient } from './push-client.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { Sender } from './senders/sender.js';
+import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
 import type { ResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
 
@@ -91,7 +92,7 @@ export interface DispatcherDeps {
   random?: () => number;
   resolveAll?: ResolveAll;
   setSigner?: SetSigner;
-  /** The send step; without it, HTTP pushes with the options' timeouts (`createRuntime` passes one for every endpoint type). */
+  /** The send step; by default one for every endpoint type with the options' timeouts (`defaultSender`). */
   sender?: Sender;
   /**
    * Loads the render contexts of many events at once (the feed's batched
@@ -148,21 +149,25 @@ export class Dispatcher {
       issuer: deps.issuer,
       setSigner: deps.setSigner,
       deliveries: deps.deliveries,
-      sender:
-        deps.sender ??
-        new PushClient({
-          allowInsecure: deps.allowInsecureEndpoints,
-          connectTimeoutMs: this.options.connectTimeoutMs,
-          totalTimeoutMs: this.options.totalTimeoutMs,
-          connectionsPerEndpoint: this.options.perEndpointConcurrency,
-          ...(deps.resolveAll ? { resolveAll: deps.resolveAll } : {}),
-        }),
+      sender: deps.sender ?? this.defaultSender(),
       retrySchedule: deps.retrySchedule,
       clock: deps.clock,
       random: deps.random ?? Math.random,
       metrics: deps.metrics,
       disableAfterFailingMs: this.options.disableAfterFailingMs,
     };
+  }
+
+  /** HTTP through the push client, brokers through theirs, all with the dispatcher's timeouts. */
+  private defaultSender(): Sender {
+    const timeouts = { connectTimeoutMs: this.options.connectTimeoutMs, totalTimeoutMs: this.options.totalTimeoutMs };
+    const http = new PushClient({
+      allowInsecure: this.deps.allowInsecureEndpoints,
+      ...timeouts,
+      connectionsPerEndpoint: this.options.perEndpointConcurrency,
+      ...(this.deps.resolveAll ? { resolveAll: this.deps.resolveAll } : {}),
+    });
+    return new SenderByType({ http, ...brokerSenders(timeouts) });
   }
 
   start(): void {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { FORMAT_CHOICES } from '../formats/index.js';
-import { ORDERINGS } from './endpoint.js';
+import { ENDPOINT_TYPES, ORDERINGS } from './endpoint.js';
 
 /** Request and response schemas of `/v1/endpoints`; they drive validation and the OpenAPI document. */
 
@@ -21,9 +21,59 @@ export const AuthSchema = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('mtls'), cert: Pem, key: Pem }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('basic'),
+      username: Type.String({ minLength: 1, maxLength: 255 }),
+      password: Type.String({ minLength: 1, maxLength: 1024 }),
+    },
+    { additionalProperties: false, description: "A broker destination's user and password" },
+  ),
+]);
+
+/** Where in the broker a push goes: one shape per broker `type` (checked against it by the endpoint service). */
+export const DestinationSchema = Type.Union([
+  Type.Object(
+    {
+      exchange: Type.String({ maxLength: 255, description: 'AMQP exchange; empty is the default exchange' }),
+      routingKey: Type.String({ maxLength: 255 }),
+    },
+    { additionalProperties: false, title: 'amqp' },
+  ),
+  Type.Object(
+    {
+      subject: Type.String({
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$',
+        description: 'NATS subject a JetStream stream captures; no wildcards',
+      }),
+    },
+    { additionalProperties: false, title: 'nats' },
+  ),
+  Type.Object(
+    {
+      stream: Type.String({ minLength: 1, maxLength: 512, description: 'Redis stream key' }),
+      maxLen: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'XADD MAXLEN ~: entries kept at most' }),
+    },
+    { additionalProperties: false, title: 'redis-stream' },
+  ),
+  Type.Object(
+    {
+      topic: Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        pattern: '^[^+#\\u0000]+$',
+        description: 'MQTT topic, published at QoS 1; no wildcards',
+      }),
+    },
+    { additionalProperties: false, title: 'mqtt' },
+  ),
 ]);
 
 const Fields = {
+  type: Type.Union(ENDPOINT_TYPES.map((t) => Type.Literal(t))),
+  destination: Type.Union([DestinationSchema, Type.Null()]),
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   description: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
   eventTypes: Type.Union([
@@ -44,7 +94,9 @@ const Fields = {
 
 export const CreateEndpointBody = Type.Object(
   {
+    type: Type.Optional(Fields.type),
     url: Fields.url,
+    destination: Type.Optional(Fields.destination),
     description: Type.Optional(Fields.description),
     eventTypes: Type.Optional(Fields.eventTypes),
     workflows: Type.Optional(Fields.workflows),
@@ -60,7 +112,9 @@ export const CreateEndpointBody = Type.Object(
 
 export const UpdateEndpointBody = Type.Object(
   {
+    type: Type.Optional(Fields.type),
     url: Type.Optional(Fields.url),
+    destination: Type.Optional(Fields.destination),
     description: Type.Optional(Fields.description),
     eventTypes: Type.Optional(Fields.eventTypes),
     workflows: Type.Optional(Fields.workflows),
@@ -77,7 +131,19 @@ export const UpdateEndpointBody = Type.Object(
 
 export const EndpointSchema = Type.Object({
   id: Type.String(),
+  type: Type.String({ description: 'http | amqp | nats | redis-stream | mqtt' }),
   url: Type.String(),
+  destination: Type.Union([
+    Type.Object({
+      exchange: Type.Optional(Type.String()),
+      routingKey: Type.Optional(Type.String()),
+      subject: Type.Optional(Type.String()),
+      stream: Type.Optional(Type.String()),
+      maxLen: Type.Optional(Type.Integer()),
+      topic: Type.Optional(Type.String()),
+    }),
+    Type.Null(),
+  ]),
   description: Type.Union([Type.String(), Type.Null()]),
   eventTypes: Type.Union([Type.Array(Type.String()), Type.Null()]),
   workflows: Type.Union([Type.Array(Type.String()), Type.Null()]),
@@ -88,8 +154,9 @@ export const EndpointSchema = Type.Object({
       algorithm: Type.Optional(Type.String()),
       name: Type.Optional(Type.String()),
       cert: Type.Optional(Type.String()),
+      username: Type.Optional(Type.String()),
     },
-    { description: 'Never carries a secret: no header value, no private key' },
+    { description: 'Never carries a secret: no header value, no private key, no password' },
   ),
   tls: Type.Union([Type.Object({ ca: Type.String() }), Type.Null()]),
   headers: Type.Record(Type.String(), Type.String()),

@@ -5,6 +5,7 @@ import { newEventId } from '../events/event-id.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { EndpointAuth, EndpointRecord, EndpointSpec } from './endpoint.js';
 import type { CreateEndpointBody, UpdateEndpointBody } from './endpoint-schemas.js';
+import { destinationProblems, refuseBrokerUrl } from './senders/broker-url.js';
 import { type ResolveAll, refuseEndpointUrl } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
 import { ed25519PublicKey, newEd25519Secret, newHmacSecret } from './webhook-signature.js';
@@ -54,6 +55,21 @@ function pemProblems(auth: EndpointAuth, tls: { ca: string } | null): Problem[] 
   return problems;
 }
 
+/** Which auth and TLS settings each type can honour: a broker takes a user and password, HTTP the rest. */
+function authProblems(spec: EndpointSpec): Problem[] {
+  const problems: Problem[] = [];
+  if (spec.type === 'http' && spec.auth.type === 'basic') {
+    problems.push({ field: 'auth.type', message: 'auth type basic is for broker destinations' });
+  }
+  if (spec.type !== 'http' && (spec.auth.type === 'header' || spec.auth.type === 'mtls')) {
+    problems.push({ field: 'auth.type', message: `auth type ${spec.auth.type} is for http endpoints` });
+  }
+  if (spec.type !== 'http' && spec.tls !== null) {
+    problems.push({ field: 'tls', message: 'a pinned CA is for http endpoints' });
+  }
+  return problems;
+}
+
 const isEd25519 = (auth: EndpointAuth) => auth.type === 'standard-webhooks' && auth.algorithm === 'ed25519';
 const newSecretFor = (auth: EndpointAuth) => (isEd25519(auth) ? newEd25519Secret() : newHmacSecret());
 
@@ -62,12 +78,14 @@ export class EndpointService {
   constructor(private readonly deps: EndpointServiceDeps) {}
 
   private async check(spec: EndpointSpec): Promise<void> {
-    const problems: Problem[] = [];
-    const refused = await refuseEndpointUrl(spec.url, {
-      allowInsecure: this.deps.allowInsecureEndpoints,
-      resolveAll: this.deps.resolveAll,
-    });
+    const problems: Problem[] = [...destinationProblems(spec.type, spec.destination)];
+    const guard = { allowInsecure: this.deps.allowInsecureEndpoints, resolveAll: this.deps.resolveAll };
+    const refused =
+      spec.type === 'http'
+        ? await refuseEndpointUrl(spec.url, guard)
+        : await refuseBrokerUrl(spec.type, spec.url, guard);
     if (refused) problems.push({ field: 'url', message: refused });
+    problems.push(...authProblems(spec));
     for (const name of spec.workflows ?? []) {
       if (!this.deps.registry.get(name)) problems.push({ field: 'workflows', message: `unknown workflow ${name}` });
     }
@@ -86,7 +104,9 @@ export class EndpointService {
 
   async create(tenantId: string, body: Static<typeof CreateEndpointBody>) {
     const spec: EndpointSpec = {
+      type: body.type ?? 'http',
       url: body.url,
+      destination: body.destination ?? null,
       description: body.description ?? null,
       eventTypes: body.eventTypes ?? null,
       workflows: body.workflows ?? null,

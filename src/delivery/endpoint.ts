@@ -3,15 +3,32 @@ import type { FormatChoice } from '../formats/index.js';
 export const ORDERINGS = ['subject', 'none'] as const;
 export type Ordering = (typeof ORDERINGS)[number];
 
+/** What carries a push: an HTTP POST (today's endpoints), or a publish to the integrator's broker. */
+export const ENDPOINT_TYPES = ['http', 'amqp', 'nats', 'redis-stream', 'mqtt'] as const;
+export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+
+/** Where in the broker a push goes; `null` for `http`, whose `url` says it all. */
+export type Destination =
+  | { exchange: string; routingKey: string } // amqp
+  | { subject: string } // nats (JetStream)
+  | { stream: string; maxLen: number } // redis-stream
+  | { topic: string }; // mqtt
+
 /** How a push proves where it comes from, besides the Standard Webhooks signature. */
 export type EndpointAuth =
   | { type: 'standard-webhooks'; algorithm?: 'hmac-sha256' | 'ed25519' }
   | { type: 'header'; name: string; value: string }
-  | { type: 'mtls'; cert: string; key: string };
+  | { type: 'mtls'; cert: string; key: string }
+  /** A broker's user and password; sealed like the other secrets, never shown after creation. */
+  | { type: 'basic'; username: string; password: string };
 
 /** What an integrator configures; everything but the secrets. */
 export interface EndpointSpec {
+  /** `http` for endpoints stored before destinations existed (`endpointFromRow`). */
+  type: EndpointType;
+  /** The receiver's URL, or the broker's (`amqp://`, `nats://`, `redis://`, `mqtt://`; no credentials). */
   url: string;
+  destination: Destination | null;
   description: string | null;
   eventTypes: string[] | null;
   workflows: string[] | null;
@@ -62,10 +79,14 @@ export function publicEndpoint(e: EndpointRecord) {
       ? { type: 'header' as const, name: e.auth.name }
       : e.auth.type === 'mtls'
         ? { type: 'mtls' as const, cert: e.auth.cert }
-        : { type: 'standard-webhooks' as const, algorithm: e.auth.algorithm ?? 'hmac-sha256' };
+        : e.auth.type === 'basic'
+          ? { type: 'basic' as const, username: e.auth.username }
+          : { type: 'standard-webhooks' as const, algorithm: e.auth.algorithm ?? 'hmac-sha256' };
   return {
     id: e.id,
+    type: e.type,
     url: e.url,
+    destination: e.destination,
     description: e.description,
     eventTypes: e.eventTypes,
     workflows: e.workflows,
