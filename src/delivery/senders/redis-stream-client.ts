@@ -22,6 +22,7 @@ export const redisStreamClient: BrokerClient<Redis> = {
       ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
       connectTimeout: options.connectTimeoutMs,
       lazyConnect: true,
+      enableReadyCheck: false, // INFO needs a permission a publishing user may lack; XADD fails by itself
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
