@@ -1,7 +1,11 @@
 import { nextAttemptDelay, parseRetryAfter } from './retry-policy.js';
 
-/** `broker`: a broker destination was down, refused the publish or did not confirm it (retried like a 5xx). */
-export const ERROR_CLASSES = ['timeout', 'connection', 'tls', 'http', 'prepare', 'broker'] as const;
+/**
+ * `broker`: a broker destination was down, refused the publish or did not
+ * confirm it; `token`: no OAuth 2.0 token could be had for the push. Both
+ * are retried like a 5xx.
+ */
+export const ERROR_CLASSES = ['timeout', 'connection', 'tls', 'http', 'prepare', 'broker', 'token'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 /**

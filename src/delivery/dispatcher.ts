@@ -9,6 +9,7 @@ import { matchEndpoints } from './match-endpoints.js';
 import { contextKey, type RenderContexts, type SetSigner } from './prepare-push.js';
 import { PushClient } from './push-client.js';
 import { RateLimiter } from './rate-limiter.js';
+import { OAuth2Sender } from './senders/oauth2/oauth2-sender.js';
 import type { Sender } from './senders/sender.js';
 import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
 import type { ResolveAll } from './ssrf-guard.js';
@@ -167,7 +168,15 @@ export class Dispatcher {
       connectionsPerEndpoint: this.options.perEndpointConcurrency,
       ...(this.deps.resolveAll ? { resolveAll: this.deps.resolveAll } : {}),
     });
-    return new SenderByType({ http, ...brokerSenders(timeouts) });
+    const clock = () => this.deps.clock().getTime();
+    const resolveAll = this.deps.resolveAll ? { resolveAll: this.deps.resolveAll } : {};
+    const oauth2 = new OAuth2Sender(http, {
+      allowInsecure: this.deps.allowInsecureEndpoints,
+      ...timeouts,
+      clock,
+      ...resolveAll,
+    });
+    return new SenderByType({ http: oauth2, ...brokerSenders(timeouts) });
   }
 
   start(): void {

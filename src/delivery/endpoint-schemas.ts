@@ -29,6 +29,27 @@ export const AuthSchema = Type.Union([
     },
     { additionalProperties: false, description: "A broker destination's user and password" },
   ),
+  Type.Object(
+    {
+      type: Type.Literal('oauth2'),
+      tokenUrl: Type.String({ minLength: 1, maxLength: 2048 }),
+      clientId: Type.String({ minLength: 1, maxLength: 255 }),
+      clientAuth: Type.Optional(
+        Type.Union([Type.Literal('client_secret_basic'), Type.Literal('private_key_jwt')], {
+          description: 'default client_secret_basic',
+        }),
+      ),
+      clientSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+      privateKey: Type.Optional(Pem),
+      keyId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+      scope: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+      audience: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    },
+    {
+      additionalProperties: false,
+      description: 'OAuth 2.0 client credentials: a bearer token from tokenUrl on every push',
+    },
+  ),
 ]);
 
 /** Where in the broker a push goes: one shape per broker `type` (checked against it by the endpoint service). */
@@ -155,8 +176,14 @@ export const EndpointSchema = Type.Object({
       name: Type.Optional(Type.String()),
       cert: Type.Optional(Type.String()),
       username: Type.Optional(Type.String()),
+      tokenUrl: Type.Optional(Type.String()),
+      clientId: Type.Optional(Type.String()),
+      clientAuth: Type.Optional(Type.String()),
+      keyId: Type.Optional(Type.String()),
+      scope: Type.Optional(Type.String()),
+      audience: Type.Optional(Type.String()),
     },
-    { description: 'Never carries a secret: no header value, no private key, no password' },
+    { description: 'Never carries a secret: no header value, no private key, no password, no client secret' },
   ),
   tls: Type.Union([Type.Object({ ca: Type.String() }), Type.Null()]),
   headers: Type.Record(Type.String(), Type.String()),

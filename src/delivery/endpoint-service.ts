@@ -61,13 +61,47 @@ function authProblems(spec: EndpointSpec): Problem[] {
   if (spec.type === 'http' && spec.auth.type === 'basic') {
     problems.push({ field: 'auth.type', message: 'auth type basic is for broker destinations' });
   }
-  if (spec.type !== 'http' && (spec.auth.type === 'header' || spec.auth.type === 'mtls')) {
+  const auth = spec.auth;
+  if (auth.type === 'oauth2') {
+    if (auth.clientAuth === 'client_secret_basic' && !auth.clientSecret) {
+      problems.push({ field: 'auth.clientSecret', message: 'client_secret_basic needs auth.clientSecret' });
+    }
+    if (auth.clientAuth === 'private_key_jwt') {
+      if (!auth.privateKey)
+        problems.push({ field: 'auth.privateKey', message: 'private_key_jwt needs auth.privateKey' });
+      else if (!signsAssertions(auth.privateKey)) {
+        problems.push({
+          field: 'auth.privateKey',
+          message: 'auth.privateKey is not a PEM RSA, EC or Ed25519 private key',
+        });
+      }
+    }
+    if (Object.keys(spec.headers).some((h) => h.toLowerCase() === 'authorization')) {
+      problems.push({ field: 'headers', message: 'header Authorization carries the OAuth 2.0 token' });
+    }
+  }
+  if (spec.type !== 'http' && (auth.type === 'header' || auth.type === 'mtls' || auth.type === 'oauth2')) {
     problems.push({ field: 'auth.type', message: `auth type ${spec.auth.type} is for http endpoints` });
   }
   if (spec.type !== 'http' && spec.tls !== null) {
     problems.push({ field: 'tls', message: 'a pinned CA is for http endpoints' });
   }
   return problems;
+}
+
+function signsAssertions(pem: string): boolean {
+  try {
+    return ['rsa', 'ec', 'ed25519'].includes(createPrivateKey(pem).asymmetricKeyType ?? '');
+  } catch {
+    return false;
+  }
+}
+
+type AuthBody = NonNullable<Static<typeof CreateEndpointBody>['auth']>;
+
+/** The auth as stored: OAuth 2.0's client authentication made explicit. */
+function authOf(body: AuthBody): EndpointAuth {
+  return body.type === 'oauth2' ? { ...body, clientAuth: body.clientAuth ?? 'client_secret_basic' } : body;
 }
 
 const isEd25519 = (auth: EndpointAuth) => auth.type === 'standard-webhooks' && auth.algorithm === 'ed25519';
@@ -86,6 +120,10 @@ export class EndpointService {
         : await refuseBrokerUrl(spec.type, spec.url, guard);
     if (refused) problems.push({ field: 'url', message: refused });
     problems.push(...authProblems(spec));
+    if (spec.auth.type === 'oauth2') {
+      const tokenRefused = await refuseEndpointUrl(spec.auth.tokenUrl, guard);
+      if (tokenRefused) problems.push({ field: 'auth.tokenUrl', message: tokenRefused.replace(/^url/, 'tokenUrl') });
+    }
     for (const name of spec.workflows ?? []) {
       if (!this.deps.registry.get(name)) problems.push({ field: 'workflows', message: `unknown workflow ${name}` });
     }
@@ -111,7 +149,7 @@ export class EndpointService {
       eventTypes: body.eventTypes ?? null,
       workflows: body.workflows ?? null,
       format: body.format ?? 'native',
-      auth: body.auth ?? { type: 'standard-webhooks' },
+      auth: body.auth ? authOf(body.auth) : { type: 'standard-webhooks' },
       tls: body.tls ?? null,
       headers: body.headers ?? {},
       ordering: body.ordering ?? 'none',
@@ -146,10 +184,11 @@ export class EndpointService {
   /** Applies a partial update; answers with a new `secret` when the signing algorithm changed. */
   async update(tenantId: string, id: string, patch: Static<typeof UpdateEndpointBody>) {
     const current = await this.get(tenantId, id);
-    const { enabled, ...changes } = patch;
+    const { enabled, auth, ...changes } = patch;
     const next: EndpointRecord = {
       ...current,
       ...changes,
+      ...(auth ? { auth: authOf(auth) } : {}),
       // a changed endpoint (a fixed URL, say) is probed at once, not after its breaker's pause
       probeAfter: null,
       updatedAt: nextUpdatedAt(current, this.deps.clock().getTime()),

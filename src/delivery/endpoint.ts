@@ -20,7 +20,23 @@ export type EndpointAuth =
   | { type: 'header'; name: string; value: string }
   | { type: 'mtls'; cert: string; key: string }
   /** A broker's user and password; sealed like the other secrets, never shown after creation. */
-  | { type: 'basic'; username: string; password: string };
+  | { type: 'basic'; username: string; password: string }
+  /**
+   * OAuth 2.0 client credentials (RFC 6749 §4.4) for HTTP endpoints: the
+   * client authenticates with `client_secret_basic` (`clientSecret`) or
+   * `private_key_jwt` (RFC 7523, `privateKey`); both sealed, never shown.
+   */
+  | {
+      type: 'oauth2';
+      tokenUrl: string;
+      clientId: string;
+      clientAuth: 'client_secret_basic' | 'private_key_jwt';
+      clientSecret?: string;
+      privateKey?: string;
+      keyId?: string;
+      scope?: string;
+      audience?: string;
+    };
 
 /** What an integrator configures; everything but the secrets. */
 export interface EndpointSpec {
@@ -81,7 +97,17 @@ export function publicEndpoint(e: EndpointRecord) {
         ? { type: 'mtls' as const, cert: e.auth.cert }
         : e.auth.type === 'basic'
           ? { type: 'basic' as const, username: e.auth.username }
-          : { type: 'standard-webhooks' as const, algorithm: e.auth.algorithm ?? 'hmac-sha256' };
+          : e.auth.type === 'oauth2'
+            ? {
+                type: 'oauth2' as const,
+                tokenUrl: e.auth.tokenUrl,
+                clientId: e.auth.clientId,
+                clientAuth: e.auth.clientAuth,
+                ...(e.auth.keyId ? { keyId: e.auth.keyId } : {}),
+                ...(e.auth.scope ? { scope: e.auth.scope } : {}),
+                ...(e.auth.audience ? { audience: e.auth.audience } : {}),
+              }
+            : { type: 'standard-webhooks' as const, algorithm: e.auth.algorithm ?? 'hmac-sha256' };
   return {
     id: e.id,
     type: e.type,

@@ -15,7 +15,13 @@ function mapSecrets(e: EndpointRecord, f: (text: string) => string): EndpointRec
         ? { ...e.auth, key: f(e.auth.key) }
         : e.auth.type === 'basic'
           ? { ...e.auth, password: f(e.auth.password) }
-          : e.auth;
+          : e.auth.type === 'oauth2'
+            ? {
+                ...e.auth,
+                ...(e.auth.clientSecret ? { clientSecret: f(e.auth.clientSecret) } : {}),
+                ...(e.auth.privateKey ? { privateKey: f(e.auth.privateKey) } : {}),
+              }
+            : e.auth;
   return {
     ...e,
     auth,
