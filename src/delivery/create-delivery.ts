@@ -58,6 +58,7 @@ export function createDelivery(input: DeliveryDeps) {
     retrySchedule: deps.config.retrySchedule,
     allowInsecureEndpoints: deps.config.allowInsecureEndpoints,
     resolveAll,
+    pushProxy: deps.config.pushProxy,
     ...(deps.setSigner ? { setSigner: deps.setSigner } : {}),
     ...(deps.preloadContexts ? { preloadContexts: deps.preloadContexts } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),

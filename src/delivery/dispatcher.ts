@@ -95,6 +95,8 @@ export interface DispatcherDeps {
   setSigner?: SetSigner;
   /** The send step; by default one for every endpoint type with the options' timeouts (`defaultSender`). */
   sender?: Sender;
+  /** `TIDINGS_PUSH_PROXY`: HTTP pushes leave through this CONNECT proxy unless their endpoint names another. */
+  pushProxy?: string | null;
   /**
    * Loads the render contexts of many events at once (the feed's batched
    * loader); without it each push reads its event, subject and certificates.
@@ -167,6 +169,7 @@ export class Dispatcher {
       ...timeouts,
       connectionsPerEndpoint: this.options.perEndpointConcurrency,
       ...(this.deps.resolveAll ? { resolveAll: this.deps.resolveAll } : {}),
+      proxy: this.deps.pushProxy ?? null,
     });
     const clock = () => this.deps.clock().getTime();
     const resolveAll = this.deps.resolveAll ? { resolveAll: this.deps.resolveAll } : {};

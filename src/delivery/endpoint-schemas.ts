@@ -111,6 +111,15 @@ const Fields = {
   headers: Type.Record(HeaderName, HeaderValue, { maxProperties: 32 }),
   ordering: Type.Union(ORDERINGS.map((o) => Type.Literal(o))),
   rateLimit: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()]),
+  proxy: Type.Union([
+    Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      pattern: '^https?://[^/]',
+      description: 'HTTP CONNECT proxy for this endpoint; null uses TIDINGS_PUSH_PROXY',
+    }),
+    Type.Null(),
+  ]),
 };
 
 export const CreateEndpointBody = Type.Object(
@@ -127,6 +136,7 @@ export const CreateEndpointBody = Type.Object(
     headers: Type.Optional(Fields.headers),
     ordering: Type.Optional(Fields.ordering),
     rateLimit: Type.Optional(Fields.rateLimit),
+    proxy: Type.Optional(Fields.proxy),
   },
   { additionalProperties: false },
 );
@@ -145,6 +155,7 @@ export const UpdateEndpointBody = Type.Object(
     headers: Type.Optional(Fields.headers),
     ordering: Type.Optional(Fields.ordering),
     rateLimit: Type.Optional(Fields.rateLimit),
+    proxy: Type.Optional(Fields.proxy),
     enabled: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -189,6 +200,7 @@ export const EndpointSchema = Type.Object({
   headers: Type.Record(Type.String(), Type.String()),
   ordering: Type.String(),
   rateLimit: Type.Union([Type.Integer(), Type.Null()]),
+  proxy: Type.Union([Type.String(), Type.Null()]),
   enabled: Type.Boolean(),
   disabledReason: Type.Union([Type.String(), Type.Null()]),
   failingSince: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {

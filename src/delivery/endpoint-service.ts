@@ -83,6 +83,9 @@ function authProblems(spec: EndpointSpec): Problem[] {
   if (spec.type !== 'http' && (auth.type === 'header' || auth.type === 'mtls' || auth.type === 'oauth2')) {
     problems.push({ field: 'auth.type', message: `auth type ${spec.auth.type} is for http endpoints` });
   }
+  if (spec.type !== 'http' && spec.proxy !== null) {
+    problems.push({ field: 'proxy', message: 'an egress proxy is for http endpoints' });
+  }
   if (spec.type !== 'http' && spec.tls !== null) {
     problems.push({ field: 'tls', message: 'a pinned CA is for http endpoints' });
   }
@@ -154,6 +157,7 @@ export class EndpointService {
       headers: body.headers ?? {},
       ordering: body.ordering ?? 'none',
       rateLimit: body.rateLimit ?? null,
+      proxy: body.proxy ?? null,
     };
     await this.check(spec);
     const now = this.deps.clock().getTime();

@@ -55,6 +55,8 @@ export interface EndpointSpec {
   ordering: Ordering;
   /** Requests per second at most; `null` is unlimited. */
   rateLimit: number | null;
+  /** HTTP CONNECT proxy for this endpoint's pushes; `null` uses `TIDINGS_PUSH_PROXY` (or none). */
+  proxy: string | null;
 }
 
 /**
@@ -122,6 +124,7 @@ export function publicEndpoint(e: EndpointRecord) {
     headers: e.headers,
     ordering: e.ordering,
     rateLimit: e.rateLimit,
+    proxy: e.proxy,
     enabled: e.enabled,
     disabledReason: e.disabledReason,
     failingSince: e.failingSince === null ? null : iso(e.failingSince),

@@ -26,7 +26,7 @@ export async function succeeded(h: Harness, endpointId: string, count = 1): Prom
   await eventually(async () => {
     const ds = await deliveriesOf(h, endpointId);
     return ds.length >= count && ds.every((d) => d.status === 'succeeded');
-  });
+  }, 20_000); // generous: the machine is shared and the suite runs two files at a time
 }
 
 /** Checks a published message's Standard Webhooks signature as a consumer would. */

@@ -32,6 +32,7 @@ export function endpointFromRow(r: EndpointRow): EndpointRecord {
     // specs stored before destinations existed are HTTP endpoints
     type: spec.type ?? 'http',
     destination: spec.destination ?? null,
+    proxy: spec.proxy ?? null,
     id: r.id,
     tenantId: r.tenant_id,
     enabled: r.enabled === true || r.enabled === 1,
@@ -61,6 +62,7 @@ export function specOf(e: EndpointRecord): string {
     headers: e.headers,
     ordering: e.ordering,
     rateLimit: e.rateLimit,
+    proxy: e.proxy,
   };
   return JSON.stringify(spec);
 }
