@@ -28,6 +28,8 @@ export const amqpClient: BrokerClient<AmqpConnection> = {
     try {
       const channel = await model.createConfirmChannel();
       channel.on('error', () => {});
+      // one 'close' listener per publish awaiting its confirm: as many as the endpoint has in flight
+      channel.setMaxListeners(0);
       return { model, channel };
     } catch (error) {
       await model.close().catch(() => {});
