@@ -13,9 +13,10 @@ export const BROKERS = {
   mqtt: { url: 'mqtt://127.0.0.1:1883', port: 1883 },
 } as const;
 
+/** One TCP connect; a slow answer on a loaded machine is tried again (`brokersSkip`), not taken as down. */
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: 1000 });
+    const socket = connect({ host: '127.0.0.1', port, timeout: 3000 });
     socket.once('connect', () => resolve(socket.destroy() !== undefined));
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => resolve(socket.destroy() === undefined));
