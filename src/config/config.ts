@@ -25,6 +25,8 @@ export interface Config {
   pushConnectTimeoutMs: number;
   /** Requests open per endpoint at most (also its connection count). */
   pushConcurrency: number;
+  /** HTTP CONNECT proxy every HTTP push leaves through (a fixed egress address); an endpoint's `proxy` overrides it. */
+  pushProxy: string | null;
   /** An endpoint whose every attempt failed for this long is disabled. */
   disableAfterFailingMs: number;
   role: Role;
@@ -67,6 +69,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_PUSH_TIMEOUT: 'pushTimeoutMs',
   TIDINGS_PUSH_CONNECT_TIMEOUT: 'pushConnectTimeoutMs',
   TIDINGS_PUSH_CONCURRENCY: 'pushConcurrency',
+  TIDINGS_PUSH_PROXY: 'pushProxy',
   TIDINGS_DISABLE_AFTER: 'disableAfterFailingMs',
   TIDINGS_ROLE: 'role',
   TIDINGS_ISSUER: 'issuer',
@@ -101,6 +104,7 @@ export const DEFAULTS = {
   pushTimeoutMs: '30s',
   pushConnectTimeoutMs: '10s',
   pushConcurrency: 64,
+  pushProxy: null,
   disableAfterFailingMs: '5d',
   role: 'all',
   issuer: null,
@@ -247,6 +251,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
       );
     }
   }
+  const pushProxy = text('pushProxy');
+  if (pushProxy !== null && !/^https?:\/\/[^/]/.test(pushProxy))
+    problems.push('pushProxy must be an http:// or https:// URL');
   const issuer = text('issuer') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const config: Config = {
@@ -261,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     pushTimeoutMs: ms('pushTimeoutMs', [100, 600_000, '100ms to 10m']),
     pushConnectTimeoutMs: ms('pushConnectTimeoutMs', [100, 600_000, '100ms to 10m']),
     pushConcurrency: int('pushConcurrency', 1, 1024),
+    pushProxy,
     disableAfterFailingMs: ms('disableAfterFailingMs', [60_000, 365 * 86_400_000, '1m to 365d']),
     role,
     issuer,

@@ -1,11 +1,21 @@
 import { nextAttemptDelay, parseRetryAfter } from './retry-policy.js';
 
-export const ERROR_CLASSES = ['timeout', 'connection', 'tls', 'http', 'prepare'] as const;
+/**
+ * `broker`: a broker destination was down, refused the publish or did not
+ * confirm it; `token`: no OAuth 2.0 token could be had for the push. Both
+ * are retried like a 5xx.
+ */
+export const ERROR_CLASSES = ['timeout', 'connection', 'tls', 'http', 'prepare', 'broker', 'token'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
-/** What one HTTP try produced: an answer, or no answer and why. */
+/**
+ * What one try produced: an HTTP answer, a broker's confirmation of the
+ * publish (`receipt`: the stream entry or sequence it was stored as), or
+ * neither and why.
+ */
 export type SendResult =
   | { kind: 'response'; status: number; retryAfter: string | undefined; excerpt: string; latencyMs: number }
+  | { kind: 'published'; receipt: string; latencyMs: number }
   | { kind: 'error'; errorClass: ErrorClass; message: string; latencyMs: number };
 
 /** What to do with a delivery after a try. */
@@ -25,8 +35,9 @@ export interface DecideInput {
   nowMs: number;
 }
 
-/** Any 2xx succeeds (so RFC 8935's 202 for SETs does). */
+/** Any 2xx succeeds (so RFC 8935's 202 for SETs does), and so does a publish the broker confirmed. */
 export function isSuccess(result: SendResult): boolean {
+  if (result.kind === 'published') return true;
   return result.kind === 'response' && result.status >= 200 && result.status < 300;
 }
 

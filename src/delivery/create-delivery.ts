@@ -61,6 +61,7 @@ export function createDelivery(input: DeliveryDeps) {
     allowInsecureEndpoints: deps.config.allowInsecureEndpoints,
     allowedRanges,
     resolveAll,
+    pushProxy: deps.config.pushProxy,
     ...(deps.setSigner ? { setSigner: deps.setSigner } : {}),
     ...(deps.preloadContexts ? { preloadContexts: deps.preloadContexts } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),

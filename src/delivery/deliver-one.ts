@@ -5,13 +5,14 @@ import { probeAfter } from './circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
 import { type PrepareDeps, PrepareError, preparePush, type RenderContexts } from './prepare-push.js';
-import type { PushClient } from './push-client.js';
+import type { Sender } from './senders/sender.js';
 import { setRefusal } from './set-refusal.js';
 import type { DeliveryStore, DeliveryUpdate } from './storage/delivery-store.js';
 
 export interface DeliverDeps extends PrepareDeps {
   deliveries: DeliveryStore;
-  client: PushClient;
+  /** Sends the prepared push: HTTP, or a broker per the endpoint's `type`. */
+  sender: Sender;
   retrySchedule: readonly number[];
   clock: () => Date;
   random: () => number;
@@ -42,7 +43,7 @@ async function prepareAndSend(
     const message = error instanceof Error ? error.message : String(error);
     return { kind: 'error', errorClass: 'prepare', message, latencyMs: 0, permanent };
   }
-  const result = await deps.client.send(push, endpoint);
+  const result = await deps.sender.send(push, endpoint);
   // A SET recipient refuses with 400 and an RFC 8935 error body (`format: set`, or `vendor` of a FIT workflow).
   if (result.kind === 'response' && result.status === 400 && push.headers['content-type'] === set.contentType) {
     return { ...result, refusal: setRefusal(result.excerpt) };
@@ -52,6 +53,7 @@ async function prepareAndSend(
 
 function describe(result: SendResult, refusal: string | null): string {
   if (result.kind === 'error') return `${result.errorClass}: ${result.message}`;
+  if (result.kind === 'published') return `published as ${result.receipt}`;
   return refusal === null ? `HTTP ${result.status}` : `HTTP ${result.status} (${refusal})`;
 }
 
@@ -103,7 +105,7 @@ async function record(
     outcome: decision.kind === 'succeeded' ? 'succeeded' : 'failed',
     httpStatus: result.kind === 'response' ? result.status : null,
     latencyMs: result.latencyMs,
-    responseExcerpt: result.kind === 'response' ? result.excerpt : null,
+    responseExcerpt: result.kind === 'response' ? result.excerpt : result.kind === 'published' ? result.receipt : null,
     errorClass: result.kind === 'error' ? result.errorClass : decision.kind === 'succeeded' ? null : 'http',
     errorMessage: result.kind === 'error' ? result.message.slice(0, 500) : refusal,
   };

@@ -10,6 +10,9 @@ import { matchEndpoints } from './match-endpoints.js';
 import { contextKey, type RenderContexts, type SetSigner } from './prepare-push.js';
 import { PushClient } from './push-client.js';
 import { RateLimiter } from './rate-limiter.js';
+import { OAuth2Sender } from './senders/oauth2/oauth2-sender.js';
+import type { Sender } from './senders/sender.js';
+import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
 import type { ResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
 
@@ -93,6 +96,10 @@ export interface DispatcherDeps {
   random?: () => number;
   resolveAll?: ResolveAll;
   setSigner?: SetSigner;
+  /** The send step; by default one for every endpoint type with the options' timeouts (`defaultSender`). */
+  sender?: Sender;
+  /** `TIDINGS_PUSH_PROXY`: HTTP pushes leave through this CONNECT proxy unless their endpoint names another. */
+  pushProxy?: string | null;
   /**
    * Loads the render contexts of many events at once (the feed's batched
    * loader); without it each push reads its event, subject and certificates.
@@ -148,20 +155,35 @@ export class Dispatcher {
       issuer: deps.issuer,
       setSigner: deps.setSigner,
       deliveries: deps.deliveries,
-      client: new PushClient({
-        allowInsecure: deps.allowInsecureEndpoints,
-        connectTimeoutMs: this.options.connectTimeoutMs,
-        totalTimeoutMs: this.options.totalTimeoutMs,
-        connectionsPerEndpoint: this.options.perEndpointConcurrency,
-        ...(deps.resolveAll ? { resolveAll: deps.resolveAll } : {}),
-        ...(deps.allowedRanges ? { allowedRanges: deps.allowedRanges } : {}),
-      }),
+      sender: deps.sender ?? this.defaultSender(),
       retrySchedule: deps.retrySchedule,
       clock: deps.clock,
       random: deps.random ?? Math.random,
       metrics: deps.metrics,
       disableAfterFailingMs: this.options.disableAfterFailingMs,
     };
+  }
+
+  /** HTTP through the push client, brokers through theirs, all with the dispatcher's timeouts. */
+  private defaultSender(): Sender {
+    const timeouts = { connectTimeoutMs: this.options.connectTimeoutMs, totalTimeoutMs: this.options.totalTimeoutMs };
+    const http = new PushClient({
+      allowInsecure: this.deps.allowInsecureEndpoints,
+      ...timeouts,
+      connectionsPerEndpoint: this.options.perEndpointConcurrency,
+      ...(this.deps.resolveAll ? { resolveAll: this.deps.resolveAll } : {}),
+      ...(this.deps.allowedRanges ? { allowedRanges: this.deps.allowedRanges } : {}),
+      proxy: this.deps.pushProxy ?? null,
+    });
+    const clock = () => this.deps.clock().getTime();
+    const resolveAll = this.deps.resolveAll ? { resolveAll: this.deps.resolveAll } : {};
+    const oauth2 = new OAuth2Sender(http, {
+      allowInsecure: this.deps.allowInsecureEndpoints,
+      ...timeouts,
+      clock,
+      ...resolveAll,
+    });
+    return new SenderByType({ http: oauth2, ...brokerSenders(timeouts) });
   }
 
   start(): void {
@@ -204,7 +226,7 @@ export class Dispatcher {
       await Promise.allSettled([...this.inFlight]);
       if (this.ticking) await new Promise((r) => setTimeout(r, 5));
     }
-    await this.deliverDeps.client.close();
+    await this.deliverDeps.sender.close();
     this.state = 'stopped';
   }
 

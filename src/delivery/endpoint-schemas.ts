@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { FORMAT_CHOICES } from '../formats/index.js';
-import { ORDERINGS } from './endpoint.js';
+import { ENDPOINT_TYPES, ORDERINGS } from './endpoint.js';
 
 /** Request and response schemas of `/v1/endpoints`; they drive validation and the OpenAPI document. */
 
@@ -21,9 +21,80 @@ export const AuthSchema = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('mtls'), cert: Pem, key: Pem }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('basic'),
+      username: Type.String({ minLength: 1, maxLength: 255 }),
+      password: Type.String({ minLength: 1, maxLength: 1024 }),
+    },
+    { additionalProperties: false, description: "A broker destination's user and password" },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('oauth2'),
+      tokenUrl: Type.String({ minLength: 1, maxLength: 2048 }),
+      clientId: Type.String({ minLength: 1, maxLength: 255 }),
+      clientAuth: Type.Optional(
+        Type.Union([Type.Literal('client_secret_basic'), Type.Literal('private_key_jwt')], {
+          description: 'default client_secret_basic',
+        }),
+      ),
+      clientSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+      privateKey: Type.Optional(Pem),
+      keyId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+      scope: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+      audience: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    },
+    {
+      additionalProperties: false,
+      description: 'OAuth 2.0 client credentials: a bearer token from tokenUrl on every push',
+    },
+  ),
+]);
+
+/** Where in the broker a push goes: one shape per broker `type` (checked against it by the endpoint service). */
+export const DestinationSchema = Type.Union([
+  Type.Object(
+    {
+      exchange: Type.String({ maxLength: 255, description: 'AMQP exchange; empty is the default exchange' }),
+      routingKey: Type.String({ maxLength: 255 }),
+    },
+    { additionalProperties: false, title: 'amqp' },
+  ),
+  Type.Object(
+    {
+      subject: Type.String({
+        minLength: 1,
+        maxLength: 255,
+        pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$',
+        description: 'NATS subject a JetStream stream captures; no wildcards',
+      }),
+    },
+    { additionalProperties: false, title: 'nats' },
+  ),
+  Type.Object(
+    {
+      stream: Type.String({ minLength: 1, maxLength: 512, description: 'Redis stream key' }),
+      maxLen: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'XADD MAXLEN ~: entries kept at most' }),
+    },
+    { additionalProperties: false, title: 'redis-stream' },
+  ),
+  Type.Object(
+    {
+      topic: Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        pattern: '^[^+#\\u0000]+$',
+        description: 'MQTT topic, published at QoS 1; no wildcards',
+      }),
+    },
+    { additionalProperties: false, title: 'mqtt' },
+  ),
 ]);
 
 const Fields = {
+  type: Type.Union(ENDPOINT_TYPES.map((t) => Type.Literal(t))),
+  destination: Type.Union([DestinationSchema, Type.Null()]),
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   description: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
   eventTypes: Type.Union([
@@ -40,11 +111,22 @@ const Fields = {
   headers: Type.Record(HeaderName, HeaderValue, { maxProperties: 32 }),
   ordering: Type.Union(ORDERINGS.map((o) => Type.Literal(o))),
   rateLimit: Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()]),
+  proxy: Type.Union([
+    Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      pattern: '^https?://[^/]',
+      description: 'HTTP CONNECT proxy for this endpoint; null uses TIDINGS_PUSH_PROXY',
+    }),
+    Type.Null(),
+  ]),
 };
 
 export const CreateEndpointBody = Type.Object(
   {
+    type: Type.Optional(Fields.type),
     url: Fields.url,
+    destination: Type.Optional(Fields.destination),
     description: Type.Optional(Fields.description),
     eventTypes: Type.Optional(Fields.eventTypes),
     workflows: Type.Optional(Fields.workflows),
@@ -54,13 +136,16 @@ export const CreateEndpointBody = Type.Object(
     headers: Type.Optional(Fields.headers),
     ordering: Type.Optional(Fields.ordering),
     rateLimit: Type.Optional(Fields.rateLimit),
+    proxy: Type.Optional(Fields.proxy),
   },
   { additionalProperties: false },
 );
 
 export const UpdateEndpointBody = Type.Object(
   {
+    type: Type.Optional(Fields.type),
     url: Type.Optional(Fields.url),
+    destination: Type.Optional(Fields.destination),
     description: Type.Optional(Fields.description),
     eventTypes: Type.Optional(Fields.eventTypes),
     workflows: Type.Optional(Fields.workflows),
@@ -70,6 +155,7 @@ export const UpdateEndpointBody = Type.Object(
     headers: Type.Optional(Fields.headers),
     ordering: Type.Optional(Fields.ordering),
     rateLimit: Type.Optional(Fields.rateLimit),
+    proxy: Type.Optional(Fields.proxy),
     enabled: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -77,7 +163,19 @@ export const UpdateEndpointBody = Type.Object(
 
 export const EndpointSchema = Type.Object({
   id: Type.String(),
+  type: Type.String({ description: 'http | amqp | nats | redis-stream | mqtt' }),
   url: Type.String(),
+  destination: Type.Union([
+    Type.Object({
+      exchange: Type.Optional(Type.String()),
+      routingKey: Type.Optional(Type.String()),
+      subject: Type.Optional(Type.String()),
+      stream: Type.Optional(Type.String()),
+      maxLen: Type.Optional(Type.Integer()),
+      topic: Type.Optional(Type.String()),
+    }),
+    Type.Null(),
+  ]),
   description: Type.Union([Type.String(), Type.Null()]),
   eventTypes: Type.Union([Type.Array(Type.String()), Type.Null()]),
   workflows: Type.Union([Type.Array(Type.String()), Type.Null()]),
@@ -88,13 +186,21 @@ export const EndpointSchema = Type.Object({
       algorithm: Type.Optional(Type.String()),
       name: Type.Optional(Type.String()),
       cert: Type.Optional(Type.String()),
+      username: Type.Optional(Type.String()),
+      tokenUrl: Type.Optional(Type.String()),
+      clientId: Type.Optional(Type.String()),
+      clientAuth: Type.Optional(Type.String()),
+      keyId: Type.Optional(Type.String()),
+      scope: Type.Optional(Type.String()),
+      audience: Type.Optional(Type.String()),
     },
-    { description: 'Never carries a secret: no header value, no private key' },
+    { description: 'Never carries a secret: no header value, no private key, no password, no client secret' },
   ),
   tls: Type.Union([Type.Object({ ca: Type.String() }), Type.Null()]),
   headers: Type.Record(Type.String(), Type.String()),
   ordering: Type.String(),
   rateLimit: Type.Union([Type.Integer(), Type.Null()]),
+  proxy: Type.Union([Type.String(), Type.Null()]),
   enabled: Type.Boolean(),
   disabledReason: Type.Union([Type.String(), Type.Null()]),
   failingSince: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {

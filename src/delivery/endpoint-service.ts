@@ -6,6 +6,7 @@ import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { EndpointAuth, EndpointRecord, EndpointSpec } from './endpoint.js';
 import type { CreateEndpointBody, UpdateEndpointBody } from './endpoint-schemas.js';
 import type { AllowedRange } from './ip-classification.js';
+import { destinationProblems, refuseBrokerUrl } from './senders/broker-url.js';
 import { type ResolveAll, refuseEndpointUrl } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
 import { ed25519PublicKey, newEd25519Secret, newHmacSecret } from './webhook-signature.js';
@@ -57,6 +58,58 @@ function pemProblems(auth: EndpointAuth, tls: { ca: string } | null): Problem[] 
   return problems;
 }
 
+/** Which auth and TLS settings each type can honour: a broker takes a user and password, HTTP the rest. */
+function authProblems(spec: EndpointSpec): Problem[] {
+  const problems: Problem[] = [];
+  if (spec.type === 'http' && spec.auth.type === 'basic') {
+    problems.push({ field: 'auth.type', message: 'auth type basic is for broker destinations' });
+  }
+  const auth = spec.auth;
+  if (auth.type === 'oauth2') {
+    if (auth.clientAuth === 'client_secret_basic' && !auth.clientSecret) {
+      problems.push({ field: 'auth.clientSecret', message: 'client_secret_basic needs auth.clientSecret' });
+    }
+    if (auth.clientAuth === 'private_key_jwt') {
+      if (!auth.privateKey)
+        problems.push({ field: 'auth.privateKey', message: 'private_key_jwt needs auth.privateKey' });
+      else if (!signsAssertions(auth.privateKey)) {
+        problems.push({
+          field: 'auth.privateKey',
+          message: 'auth.privateKey is not a PEM RSA, EC or Ed25519 private key',
+        });
+      }
+    }
+    if (Object.keys(spec.headers).some((h) => h.toLowerCase() === 'authorization')) {
+      problems.push({ field: 'headers', message: 'header Authorization carries the OAuth 2.0 token' });
+    }
+  }
+  if (spec.type !== 'http' && (auth.type === 'header' || auth.type === 'mtls' || auth.type === 'oauth2')) {
+    problems.push({ field: 'auth.type', message: `auth type ${spec.auth.type} is for http endpoints` });
+  }
+  if (spec.type !== 'http' && spec.proxy !== null) {
+    problems.push({ field: 'proxy', message: 'an egress proxy is for http endpoints' });
+  }
+  if (spec.type !== 'http' && spec.tls !== null) {
+    problems.push({ field: 'tls', message: 'a pinned CA is for http endpoints' });
+  }
+  return problems;
+}
+
+function signsAssertions(pem: string): boolean {
+  try {
+    return ['rsa', 'ec', 'ed25519'].includes(createPrivateKey(pem).asymmetricKeyType ?? '');
+  } catch {
+    return false;
+  }
+}
+
+type AuthBody = NonNullable<Static<typeof CreateEndpointBody>['auth']>;
+
+/** The auth as stored: OAuth 2.0's client authentication made explicit. */
+function authOf(body: AuthBody): EndpointAuth {
+  return body.type === 'oauth2' ? { ...body, clientAuth: body.clientAuth ?? 'client_secret_basic' } : body;
+}
+
 const isEd25519 = (auth: EndpointAuth) => auth.type === 'standard-webhooks' && auth.algorithm === 'ed25519';
 const newSecretFor = (auth: EndpointAuth) => (isEd25519(auth) ? newEd25519Secret() : newHmacSecret());
 
@@ -65,13 +118,22 @@ export class EndpointService {
   constructor(private readonly deps: EndpointServiceDeps) {}
 
   private async check(spec: EndpointSpec): Promise<void> {
-    const problems: Problem[] = [];
-    const refused = await refuseEndpointUrl(spec.url, {
+    const problems: Problem[] = [...destinationProblems(spec.type, spec.destination)];
+    const guard = {
       allowInsecure: this.deps.allowInsecureEndpoints,
       resolveAll: this.deps.resolveAll,
       ...(this.deps.allowedRanges ? { allowedRanges: this.deps.allowedRanges } : {}),
-    });
+    };
+    const refused =
+      spec.type === 'http'
+        ? await refuseEndpointUrl(spec.url, guard)
+        : await refuseBrokerUrl(spec.type, spec.url, guard);
     if (refused) problems.push({ field: 'url', message: refused });
+    problems.push(...authProblems(spec));
+    if (spec.auth.type === 'oauth2') {
+      const tokenRefused = await refuseEndpointUrl(spec.auth.tokenUrl, guard);
+      if (tokenRefused) problems.push({ field: 'auth.tokenUrl', message: tokenRefused.replace(/^url/, 'tokenUrl') });
+    }
     for (const name of spec.workflows ?? []) {
       if (!this.deps.registry.get(name)) problems.push({ field: 'workflows', message: `unknown workflow ${name}` });
     }
@@ -90,16 +152,19 @@ export class EndpointService {
 
   async create(tenantId: string, body: Static<typeof CreateEndpointBody>) {
     const spec: EndpointSpec = {
+      type: body.type ?? 'http',
       url: body.url,
+      destination: body.destination ?? null,
       description: body.description ?? null,
       eventTypes: body.eventTypes ?? null,
       workflows: body.workflows ?? null,
       format: body.format ?? 'native',
-      auth: body.auth ?? { type: 'standard-webhooks' },
+      auth: body.auth ? authOf(body.auth) : { type: 'standard-webhooks' },
       tls: body.tls ?? null,
       headers: body.headers ?? {},
       ordering: body.ordering ?? 'none',
       rateLimit: body.rateLimit ?? null,
+      proxy: body.proxy ?? null,
     };
     await this.check(spec);
     const now = this.deps.clock().getTime();
@@ -130,10 +195,11 @@ export class EndpointService {
   /** Applies a partial update; answers with a new `secret` when the signing algorithm changed. */
   async update(tenantId: string, id: string, patch: Static<typeof UpdateEndpointBody>) {
     const current = await this.get(tenantId, id);
-    const { enabled, ...changes } = patch;
+    const { enabled, auth, ...changes } = patch;
     const next: EndpointRecord = {
       ...current,
       ...changes,
+      ...(auth ? { auth: authOf(auth) } : {}),
       // a changed endpoint (a fixed URL, say) is probed at once, not after its breaker's pause
       probeAfter: null,
       updatedAt: nextUpdatedAt(current, this.deps.clock().getTime()),

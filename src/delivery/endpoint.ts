@@ -3,15 +3,48 @@ import type { FormatChoice } from '../formats/index.js';
 export const ORDERINGS = ['subject', 'none'] as const;
 export type Ordering = (typeof ORDERINGS)[number];
 
+/** What carries a push: an HTTP POST (today's endpoints), or a publish to the integrator's broker. */
+export const ENDPOINT_TYPES = ['http', 'amqp', 'nats', 'redis-stream', 'mqtt'] as const;
+export type EndpointType = (typeof ENDPOINT_TYPES)[number];
+
+/** Where in the broker a push goes; `null` for `http`, whose `url` says it all. */
+export type Destination =
+  | { exchange: string; routingKey: string } // amqp
+  | { subject: string } // nats (JetStream)
+  | { stream: string; maxLen: number } // redis-stream
+  | { topic: string }; // mqtt
+
 /** How a push proves where it comes from, besides the Standard Webhooks signature. */
 export type EndpointAuth =
   | { type: 'standard-webhooks'; algorithm?: 'hmac-sha256' | 'ed25519' }
   | { type: 'header'; name: string; value: string }
-  | { type: 'mtls'; cert: string; key: string };
+  | { type: 'mtls'; cert: string; key: string }
+  /** A broker's user and password; sealed like the other secrets, never shown after creation. */
+  | { type: 'basic'; username: string; password: string }
+  /**
+   * OAuth 2.0 client credentials (RFC 6749 §4.4) for HTTP endpoints: the
+   * client authenticates with `client_secret_basic` (`clientSecret`) or
+   * `private_key_jwt` (RFC 7523, `privateKey`); both sealed, never shown.
+   */
+  | {
+      type: 'oauth2';
+      tokenUrl: string;
+      clientId: string;
+      clientAuth: 'client_secret_basic' | 'private_key_jwt';
+      clientSecret?: string;
+      privateKey?: string;
+      keyId?: string;
+      scope?: string;
+      audience?: string;
+    };
 
 /** What an integrator configures; everything but the secrets. */
 export interface EndpointSpec {
+  /** `http` for endpoints stored before destinations existed (`endpointFromRow`). */
+  type: EndpointType;
+  /** The receiver's URL, or the broker's (`amqp://`, `nats://`, `redis://`, `mqtt://`; no credentials). */
   url: string;
+  destination: Destination | null;
   description: string | null;
   eventTypes: string[] | null;
   workflows: string[] | null;
@@ -22,6 +55,8 @@ export interface EndpointSpec {
   ordering: Ordering;
   /** Requests per second at most; `null` is unlimited. */
   rateLimit: number | null;
+  /** HTTP CONNECT proxy for this endpoint's pushes; `null` uses `TIDINGS_PUSH_PROXY` (or none). */
+  proxy: string | null;
 }
 
 /**
@@ -62,10 +97,24 @@ export function publicEndpoint(e: EndpointRecord) {
       ? { type: 'header' as const, name: e.auth.name }
       : e.auth.type === 'mtls'
         ? { type: 'mtls' as const, cert: e.auth.cert }
-        : { type: 'standard-webhooks' as const, algorithm: e.auth.algorithm ?? 'hmac-sha256' };
+        : e.auth.type === 'basic'
+          ? { type: 'basic' as const, username: e.auth.username }
+          : e.auth.type === 'oauth2'
+            ? {
+                type: 'oauth2' as const,
+                tokenUrl: e.auth.tokenUrl,
+                clientId: e.auth.clientId,
+                clientAuth: e.auth.clientAuth,
+                ...(e.auth.keyId ? { keyId: e.auth.keyId } : {}),
+                ...(e.auth.scope ? { scope: e.auth.scope } : {}),
+                ...(e.auth.audience ? { audience: e.auth.audience } : {}),
+              }
+            : { type: 'standard-webhooks' as const, algorithm: e.auth.algorithm ?? 'hmac-sha256' };
   return {
     id: e.id,
+    type: e.type,
     url: e.url,
+    destination: e.destination,
     description: e.description,
     eventTypes: e.eventTypes,
     workflows: e.workflows,
@@ -75,6 +124,7 @@ export function publicEndpoint(e: EndpointRecord) {
     headers: e.headers,
     ordering: e.ordering,
     rateLimit: e.rateLimit,
+    proxy: e.proxy,
     enabled: e.enabled,
     disabledReason: e.disabledReason,
     failingSince: e.failingSince === null ? null : iso(e.failingSince),

@@ -1,10 +1,17 @@
 import { performance } from 'node:perf_hooks';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import type { ErrorClass, SendResult } from './attempt-outcome.js';
 import type { EndpointRecord } from './endpoint.js';
 import type { AllowedRange } from './ip-classification.js';
 import type { PreparedPush } from './prepare-push.js';
-import { publicOnlyLookup, type ResolveAll, refuseLiteralHost, systemResolveAll } from './ssrf-guard.js';
+import type { Sender } from './senders/sender.js';
+import {
+  publicOnlyLookup,
+  type ResolveAll,
+  refuseEndpointUrl,
+  refuseLiteralHost,
+  systemResolveAll,
+} from './ssrf-guard.js';
 
 export interface PushClientOptions {
   /** Skip the public-address check (development, tests): `TIDINGS_ALLOW_INSECURE_ENDPOINTS`. */
@@ -17,6 +24,8 @@ export interface PushClientOptions {
   resolveAll?: ResolveAll;
   /** Non-public ranges the operator lets endpoints reach (`allowedEndpointRanges`). */
   allowedRanges?: ReadonlyArray<AllowedRange>;
+  /** HTTP CONNECT proxy for every push (`TIDINGS_PUSH_PROXY`); an endpoint's `proxy` wins. */
+  proxy?: string | null;
 }
 
 /** The response excerpt kept per attempt; enough to read an error message, never a whole payload. */
@@ -49,15 +58,21 @@ function classify(error: unknown): { errorClass: ErrorClass; message: string } {
  * endpoints never share sockets or TLS settings. Redirects are not followed:
  * a 3xx is an answer like any other non-2xx.
  */
-export class PushClient {
-  private readonly agents = new Map<string, { version: number; agent: Agent }>();
+export class PushClient implements Sender {
+  private readonly agents = new Map<string, { version: number; agent: Agent | ProxyAgent }>();
   private readonly lookup;
+  private readonly resolveAll: ResolveAll;
 
   constructor(private readonly options: PushClientOptions) {
-    this.lookup = publicOnlyLookup(options.resolveAll ?? systemResolveAll, options.allowedRanges);
+    this.resolveAll = options.resolveAll ?? systemResolveAll;
+    this.lookup = publicOnlyLookup(this.resolveAll, options.allowedRanges);
   }
 
-  private agentFor(endpoint: EndpointRecord): Agent {
+  private proxyOf(endpoint: EndpointRecord): string | null {
+    return endpoint.proxy ?? this.options.proxy ?? null;
+  }
+
+  private agentFor(endpoint: EndpointRecord): Agent | ProxyAgent {
     const cached = this.agents.get(endpoint.id);
     if (cached && cached.version === endpoint.updatedAt) return cached.agent;
     if (cached) void cached.agent.close().catch(() => {});
@@ -67,7 +82,18 @@ export class PushClient {
       ...(endpoint.auth.type === 'mtls' ? { cert: endpoint.auth.cert, key: endpoint.auth.key } : {}),
       ...(this.options.allowInsecure ? {} : { lookup: this.lookup }),
     };
-    const agent = new Agent({ connect, keepAliveTimeout: 30_000, connections: this.options.connectionsPerEndpoint });
+    const proxy = this.proxyOf(endpoint);
+    const pool = { keepAliveTimeout: 30_000, connections: this.options.connectionsPerEndpoint };
+    // Through a proxy the connect options are the tunnel's TLS to the endpoint;
+    // the proxy resolves the endpoint's name, so `send` judges its address first.
+    const agent = proxy
+      ? new ProxyAgent({
+          uri: proxy,
+          ...pool,
+          requestTls: connect,
+          proxyTls: { timeout: this.options.connectTimeoutMs },
+        })
+      : new Agent({ connect, ...pool });
     this.agents.set(endpoint.id, { version: endpoint.updatedAt, agent });
     return agent;
   }
@@ -78,6 +104,11 @@ export class PushClient {
     if (!this.options.allowInsecure) {
       const refused = refuseLiteralHost(push.url, this.options.allowedRanges);
       if (refused) return { kind: 'error', errorClass: 'connection', message: refused, latencyMs: 0 };
+      if (this.proxyOf(endpoint)) {
+        // the connect-time lookup sees only the proxy's address: judge the endpoint's own before the CONNECT
+        const viaProxy = await refuseEndpointUrl(push.url.href, { allowInsecure: false, resolveAll: this.resolveAll });
+        if (viaProxy) return { kind: 'error', errorClass: 'connection', message: viaProxy, latencyMs: latency() };
+      }
     }
     try {
       const response = await post(this.agentFor(endpoint), push, this.options.totalTimeoutMs);
@@ -110,7 +141,7 @@ class TotalTimeoutError extends Error {
  * ~60 µs of CPU a push against ~40 µs here (one loopback receiver, 64 in flight).
  */
 function post(
-  agent: Agent,
+  agent: Dispatcher,
   push: PreparedPush,
   totalTimeoutMs: number,
 ): Promise<{ status: number; retryAfter: string | undefined; excerpt: string }> {

@@ -29,6 +29,10 @@ export function endpointFromRow(r: EndpointRow): EndpointRecord {
   const spec = (typeof r.spec === 'string' ? JSON.parse(r.spec) : r.spec) as EndpointSpec;
   return {
     ...spec,
+    // specs stored before destinations existed are HTTP endpoints
+    type: spec.type ?? 'http',
+    destination: spec.destination ?? null,
+    proxy: spec.proxy ?? null,
     id: r.id,
     tenantId: r.tenant_id,
     enabled: r.enabled === true || r.enabled === 1,
@@ -46,7 +50,9 @@ export function endpointFromRow(r: EndpointRow): EndpointRecord {
 /** The JSON document of an endpoint's configuration (the `spec` column). */
 export function specOf(e: EndpointRecord): string {
   const spec: EndpointSpec = {
+    type: e.type,
     url: e.url,
+    destination: e.destination,
     description: e.description,
     eventTypes: e.eventTypes,
     workflows: e.workflows,
@@ -56,6 +62,7 @@ export function specOf(e: EndpointRecord): string {
     headers: e.headers,
     ordering: e.ordering,
     rateLimit: e.rateLimit,
+    proxy: e.proxy,
   };
   return JSON.stringify(spec);
 }

@@ -13,7 +13,15 @@ function mapSecrets(e: EndpointRecord, f: (text: string) => string): EndpointRec
       ? { ...e.auth, value: f(e.auth.value) }
       : e.auth.type === 'mtls'
         ? { ...e.auth, key: f(e.auth.key) }
-        : e.auth;
+        : e.auth.type === 'basic'
+          ? { ...e.auth, password: f(e.auth.password) }
+          : e.auth.type === 'oauth2'
+            ? {
+                ...e.auth,
+                ...(e.auth.clientSecret ? { clientSecret: f(e.auth.clientSecret) } : {}),
+                ...(e.auth.privateKey ? { privateKey: f(e.auth.privateKey) } : {}),
+              }
+            : e.auth;
   return {
     ...e,
     auth,
@@ -24,7 +32,7 @@ function mapSecrets(e: EndpointRecord, f: (text: string) => string): EndpointRec
 
 /**
  * Encrypts an endpoint's secrets at rest (signing secrets, a shared-secret
- * header's value, an mTLS private key) with the operator's
+ * header's value, an mTLS private key, a broker's password) with the operator's
  * `TIDINGS_KEY_ENCRYPTION_KEY`, around either backend's store. They cannot be
  * hashed: every push needs them in clear to sign or authenticate.
  */
