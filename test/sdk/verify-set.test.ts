@@ -12,7 +12,9 @@ describe('verifySet and verifySetLog against a live server', () => {
   let server: LiveServer;
   let jwksUrl: string;
   before(async () => {
-    server = await startLiveServer();
+    // No publish lead time: a new key signs at once, the case the SDK's refetch on an unknown kid is for
+    // (servers publish a key an hour before it signs by default, so cached JWKS rarely meet it).
+    server = await startLiveServer({ TIDINGS_KEY_PUBLISH_LEAD: '0s' });
     jwksUrl = `${server.url}/.well-known/jwks.json`;
     await server.call('POST', '/v1/subjects', { workflow: 'fit-case', id: 'case-1' });
     await server.call('POST', '/v1/subjects', { workflow: 'fit-submission', id: 'sub-1', parentId: 'case-1' });

@@ -1661,6 +1661,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/streams/{id}/set-errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest setErrs the stream's poller reported, for finding out why a receiver refused SETs */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            setErrors: {
+                                jti: string;
+                                err: string;
+                                description: string;
+                                /** Format: date-time */
+                                reportedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/streams/{id}/poll": {
         parameters: {
             query?: never;
@@ -1817,17 +1901,34 @@ export interface paths {
                         "application/json": {
                             endpoints: {
                                 id: string;
+                                /** @description http | amqp | nats | redis-stream | mqtt */
+                                type: string;
                                 url: string;
+                                destination: {
+                                    exchange?: string;
+                                    routingKey?: string;
+                                    subject?: string;
+                                    stream?: string;
+                                    maxLen?: number;
+                                    topic?: string;
+                                } | null;
                                 description: string | null;
                                 eventTypes: string[] | null;
                                 workflows: string[] | null;
                                 format: string;
-                                /** @description Never carries a secret: no header value, no private key */
+                                /** @description Never carries a secret: no header value, no private key, no password, no client secret */
                                 auth: {
                                     type: string;
                                     algorithm?: string;
                                     name?: string;
                                     cert?: string;
+                                    username?: string;
+                                    tokenUrl?: string;
+                                    clientId?: string;
+                                    clientAuth?: string;
+                                    keyId?: string;
+                                    scope?: string;
+                                    audience?: string;
                                 };
                                 tls: {
                                     ca: string;
@@ -1837,6 +1938,7 @@ export interface paths {
                                 };
                                 ordering: string;
                                 rateLimit: number | null;
+                                proxy: string | null;
                                 enabled: boolean;
                                 disabledReason: string | null;
                                 /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
@@ -1900,7 +2002,24 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        type?: "http" | "amqp" | "nats" | "redis-stream" | "mqtt";
                         url: string;
+                        destination?: ({
+                            /** @description AMQP exchange; empty is the default exchange */
+                            exchange: string;
+                            routingKey: string;
+                        } | {
+                            /** @description NATS subject a JetStream stream captures; no wildcards */
+                            subject: string;
+                        } | {
+                            /** @description Redis stream key */
+                            stream: string;
+                            /** @description XADD MAXLEN ~: entries kept at most */
+                            maxLen: number;
+                        } | {
+                            /** @description MQTT topic, published at QoS 1; no wildcards */
+                            topic: string;
+                        }) | null;
                         description?: string | null;
                         eventTypes?: string[] | null;
                         workflows?: string[] | null;
@@ -1919,6 +2038,23 @@ export interface paths {
                             type: "mtls";
                             cert: string;
                             key: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "basic";
+                            username: string;
+                            password: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "oauth2";
+                            tokenUrl: string;
+                            clientId: string;
+                            /** @description default client_secret_basic */
+                            clientAuth?: "client_secret_basic" | "private_key_jwt";
+                            clientSecret?: string;
+                            privateKey?: string;
+                            keyId?: string;
+                            scope?: string;
+                            audience?: string;
                         };
                         tls?: {
                             ca: string;
@@ -1928,6 +2064,7 @@ export interface paths {
                         };
                         ordering?: "subject" | "none";
                         rateLimit?: number | null;
+                        proxy?: string | null;
                     };
                 };
             };
@@ -1940,17 +2077,34 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
+                            /** @description http | amqp | nats | redis-stream | mqtt */
+                            type: string;
                             url: string;
+                            destination: {
+                                exchange?: string;
+                                routingKey?: string;
+                                subject?: string;
+                                stream?: string;
+                                maxLen?: number;
+                                topic?: string;
+                            } | null;
                             description: string | null;
                             eventTypes: string[] | null;
                             workflows: string[] | null;
                             format: string;
-                            /** @description Never carries a secret: no header value, no private key */
+                            /** @description Never carries a secret: no header value, no private key, no password, no client secret */
                             auth: {
                                 type: string;
                                 algorithm?: string;
                                 name?: string;
                                 cert?: string;
+                                username?: string;
+                                tokenUrl?: string;
+                                clientId?: string;
+                                clientAuth?: string;
+                                keyId?: string;
+                                scope?: string;
+                                audience?: string;
                             };
                             tls: {
                                 ca: string;
@@ -1960,6 +2114,7 @@ export interface paths {
                             };
                             ordering: string;
                             rateLimit: number | null;
+                            proxy: string | null;
                             enabled: boolean;
                             disabledReason: string | null;
                             /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
@@ -2042,17 +2197,34 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
+                            /** @description http | amqp | nats | redis-stream | mqtt */
+                            type: string;
                             url: string;
+                            destination: {
+                                exchange?: string;
+                                routingKey?: string;
+                                subject?: string;
+                                stream?: string;
+                                maxLen?: number;
+                                topic?: string;
+                            } | null;
                             description: string | null;
                             eventTypes: string[] | null;
                             workflows: string[] | null;
                             format: string;
-                            /** @description Never carries a secret: no header value, no private key */
+                            /** @description Never carries a secret: no header value, no private key, no password, no client secret */
                             auth: {
                                 type: string;
                                 algorithm?: string;
                                 name?: string;
                                 cert?: string;
+                                username?: string;
+                                tokenUrl?: string;
+                                clientId?: string;
+                                clientAuth?: string;
+                                keyId?: string;
+                                scope?: string;
+                                audience?: string;
                             };
                             tls: {
                                 ca: string;
@@ -2062,6 +2234,7 @@ export interface paths {
                             };
                             ordering: string;
                             rateLimit: number | null;
+                            proxy: string | null;
                             enabled: boolean;
                             disabledReason: string | null;
                             /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
@@ -2169,7 +2342,24 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        type?: "http" | "amqp" | "nats" | "redis-stream" | "mqtt";
                         url?: string;
+                        destination?: ({
+                            /** @description AMQP exchange; empty is the default exchange */
+                            exchange: string;
+                            routingKey: string;
+                        } | {
+                            /** @description NATS subject a JetStream stream captures; no wildcards */
+                            subject: string;
+                        } | {
+                            /** @description Redis stream key */
+                            stream: string;
+                            /** @description XADD MAXLEN ~: entries kept at most */
+                            maxLen: number;
+                        } | {
+                            /** @description MQTT topic, published at QoS 1; no wildcards */
+                            topic: string;
+                        }) | null;
                         description?: string | null;
                         eventTypes?: string[] | null;
                         workflows?: string[] | null;
@@ -2188,6 +2378,23 @@ export interface paths {
                             type: "mtls";
                             cert: string;
                             key: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "basic";
+                            username: string;
+                            password: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "oauth2";
+                            tokenUrl: string;
+                            clientId: string;
+                            /** @description default client_secret_basic */
+                            clientAuth?: "client_secret_basic" | "private_key_jwt";
+                            clientSecret?: string;
+                            privateKey?: string;
+                            keyId?: string;
+                            scope?: string;
+                            audience?: string;
                         };
                         tls?: {
                             ca: string;
@@ -2197,6 +2404,7 @@ export interface paths {
                         };
                         ordering?: "subject" | "none";
                         rateLimit?: number | null;
+                        proxy?: string | null;
                         enabled?: boolean;
                     };
                 };
@@ -2210,17 +2418,34 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
+                            /** @description http | amqp | nats | redis-stream | mqtt */
+                            type: string;
                             url: string;
+                            destination: {
+                                exchange?: string;
+                                routingKey?: string;
+                                subject?: string;
+                                stream?: string;
+                                maxLen?: number;
+                                topic?: string;
+                            } | null;
                             description: string | null;
                             eventTypes: string[] | null;
                             workflows: string[] | null;
                             format: string;
-                            /** @description Never carries a secret: no header value, no private key */
+                            /** @description Never carries a secret: no header value, no private key, no password, no client secret */
                             auth: {
                                 type: string;
                                 algorithm?: string;
                                 name?: string;
                                 cert?: string;
+                                username?: string;
+                                tokenUrl?: string;
+                                clientId?: string;
+                                clientAuth?: string;
+                                keyId?: string;
+                                scope?: string;
+                                audience?: string;
                             };
                             tls: {
                                 ca: string;
@@ -2230,6 +2455,7 @@ export interface paths {
                             };
                             ordering: string;
                             rateLimit: number | null;
+                            proxy: string | null;
                             enabled: boolean;
                             disabledReason: string | null;
                             /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
@@ -2881,6 +3107,495 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A short-lived console link scoped to the caller's tenant */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description read (default): view only; endpoints: also manage endpoints and deliveries */
+                        access?: "read" | "endpoints";
+                        /**
+                         * @description How long the link works
+                         * @default 3600
+                         */
+                        ttlSeconds?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Open it in a browser; the token is in the fragment, never sent in a request line */
+                            url: string;
+                            /** @description The link token, for POST /v1/portal-sessions */
+                            token: string;
+                            access: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a portal link's token for a session token (Bearer) of the same tenant and expiry */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessionToken: string;
+                            tenantId: string;
+                            access: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Signing keys with their ages, newest first (admin token; never the private keys) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            keys: {
+                                kid: string;
+                                /** @description fit (PS512, FIT-Connect SETs) or default (EdDSA) */
+                                purpose: string;
+                                alg: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                rotatedAt: string | null;
+                                /** @description Still in the JWKS */
+                                published: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/signing-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the active key of each purpose (or the one named); old keys stay in the JWKS for the overlap */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        purpose?: "fit" | "default";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            keys: {
+                                kid: string;
+                                /** @description fit (PS512, FIT-Connect SETs) or default (EdDSA) */
+                                purpose: string;
+                                alg: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                rotatedAt: string | null;
+                                /** @description Still in the JWKS */
+                                published: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subjects/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subject's events, oldest first, each with from/to, time and its native, vendor and SET renderings */
+        get: {
+            parameters: {
+                query?: {
+                    offset?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description Subject id: 1-128 of A-Z a-z 0-9 . _ : @ - */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            events: {
+                                id: string;
+                                sequence: number;
+                                subjectId: string;
+                                workflow: string;
+                                type: string;
+                                from: string | null;
+                                to: string;
+                                /** Format: date-time */
+                                occurredAt: string;
+                                subjectVersion: number;
+                                data: unknown;
+                                /** @description The event in every format it renders to */
+                                renderings: {
+                                    /** @description CloudEvents 1.0 JSON */
+                                    native: unknown;
+                                    /** @description The workflow's own wire format (its seed's) */
+                                    vendor: unknown;
+                                    /** @description The signed SET (compact JWS), as in the SET log */
+                                    set: string;
+                                };
+                            }[];
+                            offset: number;
+                            limit: number;
+                            totalCount: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/realty/crypto/v2/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Seed 003's crypto event feed: form validation errors, releases and finished signings */
+        get: {
+            parameters: {
+                query?: {
+                    afterEventId?: string;
+                    count?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            lastEventId: string;
+                            events: unknown[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subjects/{id}/consent-text": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A OneSpan transaction's consent text, rendered as safe HTML by the seed's display rules */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the rendered consent text (HTML) */
+                            text: string;
+                            /** @description the transaction's language, english when it names none */
+                            language: string;
+                            /** @description the consent text as stored */
+                            source: string;
+                            /** @description implicit or explicit */
+                            consentType: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
