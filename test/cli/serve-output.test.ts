@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
 
 const CLI = join(process.cwd(), 'dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'tidings-serve-'));
@@ -54,14 +55,14 @@ describe('what tidings serve prints', () => {
     const out = await serveUntil(/tidings started/, { TIDINGS_LOG_FORMAT: 'pretty' });
     assert.match(
       out,
-      /^\d\d:\d\d:\d\d {2}INFO +tidings started {2}role=all storage=sqlite url=http:\/\/127\.0\.0\.1:\d+/m,
+      /^\[\d\d:\d\d:\d\d\] INFO: tidings started \{"role":"all","storage":"sqlite","url":"http:\/\/127\.0\.0\.1:\d+/m,
     );
     assert.doesNotMatch(out, /"level":/);
   });
 
   test('on a terminal: readable lines, then the banner with the addresses, the next commands and the tenant offer', async () => {
     const out = await serveUntil(/No tenant yet/, {}, true);
-    assert.match(out, /INFO +tidings started/);
+    assert.match(stripVTControlCharacters(out), /INFO: tidings started \{"role":"all"/); // coloured on a terminal
     assert.doesNotMatch(out, /"level":/);
     assert.match(out, /Tidings \d+\.\d+\.\d+ {2}\(API and workers\)/);
     assert.match(out, /storage {3}SQLite, data in .*\/data\/tidings\.sqlite/);
