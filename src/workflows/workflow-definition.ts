@@ -20,6 +20,15 @@ export interface TransitionDefinition {
   when?: { attributes?: JsonSchema; data?: JsonSchema };
   /** Child subjects created in the same transaction, one per item of `data[field]`. */
   spawn?: SpawnDefinition;
+  /**
+   * Who issues this event's SET when it is recorded through the API: the
+   * subject attribute holding the issuer's id (FIT-Connect: `destinationId`,
+   * the receiving system's destination, seed 002). The SET's `iss` is that id and
+   * it is signed with that issuer's own key (`GET /v1/destinations/{id}/keys`).
+   * Without the attribute, and for events a timer records, the issuer is the
+   * service (`TIDINGS_ISSUER`). Built-in workflows only.
+   */
+  issuedBy?: { attribute: string };
 }
 
 /** An initial transition has no from-states. */
