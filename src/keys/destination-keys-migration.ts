@@ -1,5 +1,5 @@
 /**
- * Migration 10: FIT-Connect destination keys. Events the receiving system
+ * Migration 10, part 1: FIT-Connect destination keys. Events the receiving system
  * records are issued by its destination and signed with the destination's own
  * PS512 key (seed 002); the public halves are served at
  * `GET /v1/destinations/{id}/keys`, the private halves are sealed like the

@@ -4,6 +4,8 @@
  * plain data: no functions, only states, transitions, JSON Schemas and timers.
  */
 
+import type { TenantSettings } from '../tenants/tenant-settings.js';
+
 /** A JSON Schema (draft 2020-12 or draft-07 subset that Ajv understands). */
 export type JsonSchema = Record<string, unknown>;
 
@@ -61,6 +63,13 @@ export interface TimerDefinition {
   after?: string;
 }
 
+/** `attribute` := the tenant's `setting`, unless the request gives any of `unless` (or the attribute itself). */
+export interface TenantDefault {
+  attribute: string;
+  setting: keyof TenantSettings;
+  unless?: string[];
+}
+
 export interface WorkflowDefinition {
   name: string;
   title: string;
@@ -73,6 +82,12 @@ export interface WorkflowDefinition {
   transitions: TransitionDefinition[];
   timers?: TimerDefinition[];
   attributesSchema?: JsonSchema;
+  /**
+   * Attributes a new subject takes from a tenant setting when the request
+   * gives none of `unless` (seed 001: a OneSpan transaction's `expiry_period`
+   * defaults to the tenant's). Built-in workflows only.
+   */
+  tenantDefaults?: TenantDefault[];
   /** Top-level attributes that may not change after creation. */
   immutableAttributes?: string[];
   parent?: { workflows: string[]; required: boolean };

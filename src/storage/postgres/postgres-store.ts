@@ -2,6 +2,7 @@ import pg from 'pg';
 import { LEASE_SESSION_OPTIONS } from '../../delivery/storage/postgres-lease-sql.js';
 import type { StoredEvent } from '../../events/event.js';
 import type { Subject } from '../../subjects/subject.js';
+import type { TenantSettings } from '../../tenants/tenant-settings.js';
 import type { Change } from '../../workflows/engine.js';
 import {
   type ApiKeyRow,
@@ -137,8 +138,8 @@ export class PostgresStore implements Store {
   async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {
     await transaction(this.pool, async (client) => {
       await client.query({
-        text: 'INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)',
-        values: [tenant.id, tenant.name, tenant.createdAt],
+        text: 'INSERT INTO tenants (id, name, created_at, settings) VALUES ($1, $2, $3, $4)',
+        values: [tenant.id, tenant.name, tenant.createdAt, JSON.stringify(tenant.settings ?? {})],
       });
       await insertApiKey(client, firstKey);
     });
@@ -148,6 +149,14 @@ export class PostgresStore implements Store {
     const { rows } = await this.pool.query<TenantRow>({
       text: `SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`,
       values: [id],
+    });
+    return rows[0] ? tenantFromRow(rows[0]) : null;
+  }
+
+  async setTenantSettings(id: string, settings: Partial<TenantSettings>): Promise<Tenant | null> {
+    const { rows } = await this.pool.query<TenantRow>({
+      text: `UPDATE tenants SET settings = $2 WHERE id = $1 RETURNING ${TENANT_COLUMNS}`,
+      values: [id, JSON.stringify(settings)],
     });
     return rows[0] ? tenantFromRow(rows[0]) : null;
   }

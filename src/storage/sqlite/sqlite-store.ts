@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RenderSnapshot, StoredEvent } from '../../events/event.js';
 import type { Subject } from '../../subjects/subject.js';
+import type { TenantSettings } from '../../tenants/tenant-settings.js';
 import type { Change } from '../../workflows/engine.js';
 import {
   type ApiKeyRow,
@@ -126,10 +127,11 @@ export class SqliteStore implements Store {
   async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {
     this.db
       .transaction(() => {
-        this.stmt('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)').run(
+        this.stmt('INSERT INTO tenants (id, name, created_at, settings) VALUES (?, ?, ?, ?)').run(
           tenant.id,
           tenant.name,
           tenant.createdAt,
+          JSON.stringify(tenant.settings ?? {}),
         );
         this.insertApiKey(firstKey);
       })
@@ -137,14 +139,20 @@ export class SqliteStore implements Store {
   }
 
   async getTenant(id: string): Promise<Tenant | null> {
-    const row = this.stmt('SELECT id, name, created_at FROM tenants WHERE id = ?').get(id) as TenantRow | undefined;
+    const row = this.stmt('SELECT id, name, created_at, settings FROM tenants WHERE id = ?').get(id) as
+      | TenantRow
+      | undefined;
     return row ? tenantFromRow(row) : null;
   }
 
+  async setTenantSettings(id: string, settings: Partial<TenantSettings>): Promise<Tenant | null> {
+    this.stmt('UPDATE tenants SET settings = ? WHERE id = ?').run(JSON.stringify(settings), id);
+    return this.getTenant(id);
+  }
+
   async listTenants(): Promise<Tenant[]> {
-    return (this.stmt('SELECT id, name, created_at FROM tenants ORDER BY created_at, id').all() as TenantRow[]).map(
-      tenantFromRow,
-    );
+    const rows = this.stmt('SELECT id, name, created_at, settings FROM tenants ORDER BY created_at, id').all();
+    return (rows as TenantRow[]).map(tenantFromRow);
   }
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {
