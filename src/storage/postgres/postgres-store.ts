@@ -65,6 +65,13 @@ export interface PostgresStoreOptions {
   commitParallel?: number;
   /** Told about errors of idle pooled connections (e.g. the server restarted); they are replaced on next use. */
   onConnectionError?: (error: Error) => void;
+  /**
+   * `false` writes events without a render snapshot, so they render from the
+   * current subjects as before issue 13 (renderings then change as subjects
+   * move on). Only for `bench/snapshots.ts`, which measures what snapshots
+   * cost; not a configuration setting.
+   */
+  renderSnapshots?: boolean;
 }
 
 /** The shared store of a multi-process deployment: PostgreSQL through a `pg` pool. */
@@ -117,7 +124,10 @@ export class PostgresStore implements Store {
       pool.on('error', (error) => options.onConnectionError?.(error));
       pool.on('connect', (client) => client.on('error', ignoreConnectionError));
     }
-    this.commits = new GroupCommit(this.commitPool, { parallel });
+    this.commits = new GroupCommit(this.commitPool, {
+      parallel,
+      ...(options.renderSnapshots === false ? { renderSnapshots: false } : {}),
+    });
   }
 
   migrate(): Promise<void> {

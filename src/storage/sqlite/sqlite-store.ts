@@ -49,6 +49,13 @@ class Refusal {
 export interface SqliteStoreOptions {
   /** File path, or `:memory:` for throwaway tests. */
   path: string;
+  /**
+   * `false` writes events without a render snapshot, so they render from the
+   * current subjects as before issue 13 (renderings then change as subjects
+   * move on). Only for `bench/snapshots.ts`, which measures what snapshots
+   * cost; not a configuration setting.
+   */
+  renderSnapshots?: boolean;
   /** `FULL` (default) makes every acknowledged commit survive power loss. */
   synchronous?: 'FULL' | 'NORMAL';
   /** WAL checkpoints on a thread of their own (`background-checkpoints.ts`); default on for a file. */
@@ -74,8 +81,10 @@ export class SqliteStore implements Store {
   private readonly stmt: (sql: string) => Database.Statement;
   private flushScheduled = false;
   private readonly checkpoints: BackgroundCheckpoints | null = null;
+  private readonly renderSnapshots: boolean;
 
   constructor(options: SqliteStoreOptions) {
+    this.renderSnapshots = options.renderSnapshots ?? true;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     this.stmt = preparedStatements(this.db);
@@ -320,7 +329,11 @@ export class SqliteStore implements Store {
         );
       }
     }
-    const stored = this.appendEvents(tenantId, change, readSnapshots(this.stmt, tenantId, change));
+    const stored = this.appendEvents(
+      tenantId,
+      change,
+      this.renderSnapshots ? readSnapshots(this.stmt, tenantId, change) : [],
+    );
     if (idempotency) {
       const { status, body } = idempotency.respond(stored);
       this.stmt('INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?)').run(
