@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { keysByIssuer, TidingsSdkError, verifySetLog } from '@tidings/sdk';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { type Receiver, startReceiver } from '../delivery/receiver.js';
 import {
   dropBackends,
   fakeClock,
@@ -156,3 +157,54 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('a destination-issued SET pushed to a format: set endpoint (sqlite)', () => {
+  let t: TestApp;
+  let receiver: Receiver;
+  before(async () => {
+    t = await startTestApp({ TIDINGS_ISSUER: 'https://zustelldienst.example' });
+    t.runtime.startWorkers();
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  test('the push carries the same SET the log serves: iss the destination, its key', async () => {
+    const tenant = await t.tenant();
+    const api = client(t, tenant.auth);
+    const created = await api.post('/v1/endpoints', {
+      url: receiver.url,
+      format: 'set',
+      eventTypes: ['accept-submission'],
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal((await api.post('/v1/subjects', { workflow: 'fit-case', id: 'case-p' })).statusCode, 201);
+    const sub = {
+      workflow: 'fit-submission',
+      id: 'sub-p',
+      parentId: 'case-p',
+      attributes: { destinationId: DESTINATION },
+    };
+    assert.equal((await api.post('/v1/subjects', sub)).statusCode, 201);
+    assert.equal(
+      (await api.post('/v1/subjects/sub-p/events', { type: 'submit-submission', data: TAGS })).statusCode,
+      201,
+    );
+    assert.equal(
+      (await api.post('/v1/subjects/sub-p/events', { type: 'accept-submission', data: TAGS })).statusCode,
+      201,
+    );
+    const [push] = await receiver.waitFor(1, 60_000);
+    assert.equal(push?.headers['content-type'], 'application/secevent+jwt');
+    const jws = String(push?.body);
+    assert.equal(decodeJwt(jws).iss, DESTINATION);
+    const { kid } = decodeProtectedHeader(jws);
+    const key = await api.get(`/v1/destinations/${DESTINATION}/keys/${kid}`);
+    assert.equal(key.statusCode, 200, key.body);
+    await compactVerify(jws, await importJWK(key.json() as JWK, 'PS512'));
+    const log = (await api.get('/v1/submissions/sub-p/events')).json().eventLog as string[];
+    assert.equal(decodeProtectedHeader(log[2] as string).kid, kid, 'one destination key for pushes and logs');
+  });
+});
