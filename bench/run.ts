@@ -12,6 +12,7 @@ import { benchFeed, feedTable } from './feed.js';
 import { benchIngest } from './ingest.js';
 import { pushScenarios } from './push.js';
 import { benchSdk } from './sdk.js';
+import { benchSnapshots, snapshotsTable } from './snapshots.js';
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
@@ -51,6 +52,17 @@ if (wants('feed')) {
     const rows = await benchFeed({ repeats, durationMs, databaseUrl: pg.url ?? null });
     results.feed = rows;
     lines.push(...feedTable(rows));
+  } finally {
+    await pg.drop();
+  }
+}
+
+if (wants('snapshots')) {
+  const pg = await postgresTestDatabase();
+  try {
+    const rows = await benchSnapshots({ repeats, durationMs, databaseUrl: pg.url ?? null });
+    results.snapshots = rows;
+    lines.push(...snapshotsTable(rows));
   } finally {
     await pg.drop();
   }

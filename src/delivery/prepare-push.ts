@@ -10,8 +10,11 @@ import { webhookSignature } from './webhook-signature.js';
 
 /** Signs SETs for `format: set` endpoints (`src/keys/set-signer.ts` fits this shape). */
 export interface SetSigner {
-  /** The key that signs SETs of `workflow` now. */
-  keyFor(workflow: string): Promise<{ kid: string; alg: SetAlgorithm }>;
+  /** The key that signs SETs of `workflow` now; a destination's own key for an event it issued. */
+  keyFor(
+    workflow: string,
+    issuer?: { tenantId: string; destinationId?: string | undefined },
+  ): Promise<{ kid: string; alg: SetAlgorithm }>;
   sign(token: SetToken): Promise<string>;
 }
 
@@ -48,7 +51,10 @@ async function renderBody(deps: PrepareDeps, ctx: RenderContext, endpoint: Endpo
   }
   const signer = deps.setSigner;
   if (!signer) throw new PrepareError('no SET signer is configured for the set format');
-  const signingKey = await signer.keyFor(ctx.event.workflow);
+  const signingKey = await signer.keyFor(ctx.event.workflow, {
+    tenantId: ctx.event.tenantId,
+    destinationId: ctx.eventIssuer,
+  });
   const token = format.render({ ...ctx, signingKey }) as SetToken;
   return { body: await signer.sign(token), contentType: format.contentType, formatName: format.name };
 }

@@ -17,6 +17,12 @@ export interface NewEvent {
   subjectVersion: number;
   /** The subject's parent at the time, so case logs need no join. */
   parentId: string | null;
+  /**
+   * The SET issuer when it is not the service: a FIT-Connect destination id for
+   * the events its receiving system records (see `issuedBy` of a transition).
+   * Kept in the render snapshot; absent means `TIDINGS_ISSUER`.
+   */
+  issuer?: string;
 }
 
 /**
@@ -28,6 +34,8 @@ export interface RenderSnapshot {
   subject: Subject;
   parent: Subject | null;
   children: Subject[];
+  /** The event's SET issuer when not the service (a FIT-Connect destination id); see `NewEvent.issuer`. */
+  issuer?: string;
 }
 
 /** An immutable, committed event of the append-only log. */

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { DestinationKeys } from '../keys/destination-keys.js';
 import { KeyRing } from '../keys/key-ring.js';
 import { SetSigner } from '../keys/set-signer.js';
 import type { Store } from '../storage/store.js';
@@ -38,7 +39,12 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
     publishLeadMs: config.keyPublishLeadMs,
     encryptionKey: deps.keyEncryptionKey ?? null,
   });
-  const signer = new SetSigner(keys);
+  const destinationKeys = new DestinationKeys({
+    storage: storage.destinationKeys,
+    clock,
+    encryptionKey: deps.keyEncryptionKey ?? null,
+  });
+  const signer = new SetSigner(keys, destinationKeys);
   const sets = new EventSets({ store, storage: storage.feed, signer, issuer: config.issuer });
   const feed = new FeedService({
     store,
@@ -67,6 +73,7 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
   });
   return {
     keys,
+    destinationKeys,
     signer,
     sets,
     feed,

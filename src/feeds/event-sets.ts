@@ -47,7 +47,10 @@ export class EventSets {
 
   private async sign(ctx: RenderContext): Promise<StoredSet> {
     const { signer } = this.deps;
-    const signingKey = await signer.keyFor(ctx.event.workflow);
+    const signingKey = await signer.keyFor(ctx.event.workflow, {
+      tenantId: ctx.event.tenantId,
+      destinationId: ctx.eventIssuer,
+    });
     const jws = await signer.sign(renderSet({ ...ctx, signingKey }));
     return { sequence: ctx.event.sequence, kid: signingKey.kid, jws };
   }

@@ -29,6 +29,12 @@ export interface RenderContext {
   children: Subject[];
   /** `iss` of SETs and the base of CloudEvents `source` / non-FIT event URIs, e.g. `https://tidings.example`. */
   issuer: string;
+  /**
+   * Who issued this event when not the service: a FIT-Connect destination id
+   * (the receiving system records accept/reject-submission, seed 002). It is
+   * the SET's `iss`, and the SET is signed with that destination's key.
+   */
+  eventIssuer?: string;
   signingKey?: { kid: string; alg: SetAlgorithm };
 }
 

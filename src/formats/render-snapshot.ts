@@ -81,12 +81,20 @@ export function snapshotOf(
     subject,
     parent: parent ? snapshotSubject(parent) : null,
     children: listed.slice(0, CHILDREN_LIMIT).map(snapshotSubject),
+    ...(event.issuer !== undefined ? { issuer: event.issuer } : {}),
   };
 }
 
 /** The render context of a stored event from its snapshot. */
 export function contextFromSnapshot(event: StoredEvent, snapshot: RenderSnapshot, issuer: string): RenderContext {
-  return { event, subject: snapshot.subject, parent: snapshot.parent, children: snapshot.children, issuer };
+  return {
+    event,
+    subject: snapshot.subject,
+    parent: snapshot.parent,
+    children: snapshot.children,
+    issuer,
+    ...(snapshot.issuer !== undefined ? { eventIssuer: snapshot.issuer } : {}),
+  };
 }
 
 /**
@@ -101,6 +109,7 @@ export function eraseFromSnapshot(snapshot: RenderSnapshot, subjectId: string, e
     subject: scrub(snapshot.subject),
     parent: snapshot.parent ? scrub(snapshot.parent) : null,
     children: snapshot.children.map(scrub),
+    ...(snapshot.issuer !== undefined ? { issuer: snapshot.issuer } : {}),
   };
 }
 

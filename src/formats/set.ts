@@ -23,7 +23,8 @@ export type { SetClaims, SetHeader };
  *
  * `jti` is the event id (a UUIDv7) so every rendering of one event is the same
  * SET; `iat` is the event's occurrence time (the seed reads it as the moment of
- * the transition); `iss` is `ctx.issuer` (a URL, or a destination id as in the seed).
+ * the transition); `iss` is `setIssuer(ctx)`: the destination id for events the
+ * receiving system records (as in the seed's example), else `ctx.issuer` (a URL).
  */
 export const FIT_EVENT_URI_BASE = 'https://schema.fitko.de/fit-connect/events/';
 export const FIT_SET_PAYLOAD_SCHEMA = 'https://schema.fitko.de/fit-connect/set-payload/1.2.2/set-payload.schema.json';
@@ -72,6 +73,11 @@ export function setEventUri(ctx: RenderContext): string {
   return `${ctx.issuer.replace(/\/+$/, '')}/events/${workflow}/${type}`;
 }
 
+/** The SET's `iss`: the event's own issuer (a FIT-Connect destination id) or the service's. */
+export function setIssuer(ctx: RenderContext): string {
+  return ctx.eventIssuer ?? ctx.issuer;
+}
+
 export function setClaims(ctx: RenderContext): SetClaims {
   const { event, subject } = ctx;
   const fit = isFitWorkflow(subject.workflow);
@@ -80,7 +86,7 @@ export function setClaims(ctx: RenderContext): SetClaims {
   return {
     ...(fit && Object.keys(payload).length > 0 ? { $schema: FIT_SET_PAYLOAD_SCHEMA } : {}),
     jti: event.id,
-    iss: ctx.issuer,
+    iss: setIssuer(ctx),
     iat: unixSeconds(event.occurredAt),
     sub: `${FIT_PREFIX[subject.workflow] ?? subject.workflow}:${subject.id}`,
     ...(txn !== undefined ? { txn } : {}),

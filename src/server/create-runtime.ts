@@ -9,6 +9,7 @@ import { loadRenderContextsById } from '../feeds/render-contexts.js';
 import { buildApp } from '../http/build-app.js';
 import { consentRoutes } from '../http/routes/consent-routes.js';
 import { consoleRoutes } from '../http/routes/console-routes.js';
+import { destinationKeyRoutes } from '../http/routes/destination-key-routes.js';
 import { feedRoutes } from '../http/routes/feed-routes.js';
 import { keyRoutes } from '../http/routes/key-routes.js';
 import { portalRoutes } from '../http/routes/portal-routes.js';
@@ -100,6 +101,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       plugins: [
         feedRoutes(pull),
         keyRoutes(pull.keys),
+        destinationKeyRoutes(pull.destinationKeys),
         push.routes,
         portalRoutes(portalTokens),
         signingKeyRoutes(pull.keys),

@@ -1,5 +1,6 @@
 import type { RenderSnapshot, StoredEvent } from '../events/event.js';
 import type { Subject } from '../subjects/subject.js';
+import type { TenantSettings } from '../tenants/tenant-settings.js';
 import type { ApiKeyRecord, DueTimer, IdempotencyRecord, Tenant } from './store.js';
 
 /**
@@ -17,8 +18,14 @@ export interface TenantRow {
   id: string;
   name: string;
   created_at: string | Date;
+  settings: Json;
 }
-export const tenantFromRow = (r: TenantRow): Tenant => ({ id: r.id, name: r.name, createdAt: iso(r.created_at) });
+export const tenantFromRow = (r: TenantRow): Tenant => ({
+  id: r.id,
+  name: r.name,
+  createdAt: iso(r.created_at),
+  settings: json<Partial<TenantSettings>>(r.settings),
+});
 
 export interface ApiKeyRow {
   id: string;

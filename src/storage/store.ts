@@ -1,11 +1,14 @@
 import type { StoredEvent } from '../events/event.js';
 import type { Subject } from '../subjects/subject.js';
+import type { TenantSettings } from '../tenants/tenant-settings.js';
 import type { Change } from '../workflows/engine.js';
 
 export interface Tenant {
   id: string;
   name: string;
   createdAt: string;
+  /** The settings the tenant has set (the rest take their defaults: `src/tenants/tenant-settings.ts`). */
+  settings?: Partial<TenantSettings>;
 }
 
 /** An API key as stored: only a hash of its secret part is kept. */
@@ -89,6 +92,8 @@ export interface Store {
   createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void>;
   getTenant(id: string): Promise<Tenant | null>;
   listTenants(): Promise<Tenant[]>;
+  /** Replaces the tenant's stored settings; null when there is no such tenant. */
+  setTenantSettings(id: string, settings: Partial<TenantSettings>): Promise<Tenant | null>;
 
   createApiKey(key: ApiKeyRecord): Promise<void>;
   getApiKey(id: string): Promise<ApiKeyRecord | null>;

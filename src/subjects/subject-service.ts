@@ -11,6 +11,7 @@ import {
   type EventInput,
   updateAttributes,
 } from '../workflows/engine.js';
+import { withTenantDefaults } from '../workflows/tenant-defaults.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import { requestHash } from './request-hash.js';
 import { publicSubject, type Subject } from './subject.js';
@@ -72,7 +73,12 @@ export class SubjectService {
         throw validationError([{ field: 'parentId', message: `parent subject ${input.parentId} does not exist` }]);
       }
       const { parentId: _omit, ...rest } = input;
-      const result = createSubject(this.deps.registry, { ...rest, tenantId, parent }, this.context());
+      const attributes = await this.attributesWithDefaults(tenantId, input.workflow, input.attributes);
+      const result = createSubject(
+        this.deps.registry,
+        { ...rest, ...(attributes ? { attributes } : {}), tenantId, parent },
+        this.context(),
+      );
       if (!result.ok) throw result.error;
       return { change: result.value, guarded: false, respond: () => this.subjectBody(result.value) };
     });
@@ -114,6 +120,18 @@ export class SubjectService {
         respond: () => publicSubject(result.value.subjects[0]?.subject as Subject),
       };
     });
+  }
+
+  /** The request's attributes plus the workflow's tenant defaults (one tenant read, only for such workflows). */
+  private async attributesWithDefaults(
+    tenantId: string,
+    workflow: string,
+    attributes: Record<string, unknown> | undefined,
+  ): Promise<Record<string, unknown> | undefined> {
+    const def = this.deps.registry.get(workflow)?.definition;
+    if (!def?.tenantDefaults?.length) return attributes;
+    const tenant = await this.deps.store.getTenant(tenantId);
+    return withTenantDefaults(def, attributes ?? {}, tenant?.settings);
   }
 
   private async requireSubject(tenantId: string, subjectId: string): Promise<Subject> {

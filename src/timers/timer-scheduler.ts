@@ -35,6 +35,7 @@ export class TimerScheduler {
           ...(timer.to ? { to: timer.to } : {}),
           data: timer.data ?? {},
           expectedVersion: timer.subjectVersion,
+          recordedBy: 'service',
         });
         fired += 1;
       } catch (error) {

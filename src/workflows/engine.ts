@@ -42,6 +42,12 @@ export interface EventInput {
   type: string;
   to?: string;
   data?: Record<string, unknown>;
+  /**
+   * `service` when the service itself records the event (a timer): it is then
+   * issued by the service even where the transition names another issuer.
+   * Not part of the HTTP body.
+   */
+  recordedBy?: 'service';
 }
 
 const invalidTransition = (message: string, errors: ErrorItem[] = []) =>
@@ -93,12 +99,26 @@ function choose(
   return err(invalidTransition(`${input.type} ${statusText}: its conditions are not met`, failures));
 }
 
+/**
+ * The issuer of an event's SET when it is not the service: the subject's
+ * `issuedBy` attribute (a FIT-Connect destination id), unless the service
+ * records the event itself (a timer: the 14-day auto-reject is the delivery
+ * service's own, seed-formats.md).
+ */
+function issuerOf(t: CompiledTransition, subject: Subject, input: EventInput): string | undefined {
+  if (!t.issuedBy || input.recordedBy === 'service') return undefined;
+  const value = subject.attributes[t.issuedBy.attribute];
+  // Lower case: FIT-Connect compares UUIDs case-insensitively; one spelling keeps one key per destination.
+  return typeof value === 'string' && value.length > 0 ? value.toLowerCase() : undefined;
+}
+
 function eventOf(
   ctx: EngineContext,
   subject: Subject,
   type: string,
   from: string | null,
   data: Record<string, unknown>,
+  issuer?: string,
 ): NewEvent {
   return {
     id: ctx.newEventId(),
@@ -112,6 +132,7 @@ function eventOf(
     data,
     subjectVersion: subject.version,
     parentId: subject.parentId,
+    ...(issuer !== undefined ? { issuer } : {}),
   };
 }
 
@@ -241,7 +262,7 @@ export function applyEvent(
   const data = input.data ?? {};
   const change: Change = {
     subjects: [{ subject: next, expectedVersion: subject.version, timer: planTimer(def, next) }],
-    events: [eventOf(ctx, next, t.type, subject.status, data)],
+    events: [eventOf(ctx, next, t.type, subject.status, data, issuerOf(t, next, input))],
   };
   const spawned = spawnChildren(registry, t, next, data, ctx, change);
   return spawned.ok ? ok(change) : spawned;

@@ -4,6 +4,8 @@
  * plain data: no functions, only states, transitions, JSON Schemas and timers.
  */
 
+import type { TenantSettings } from '../tenants/tenant-settings.js';
+
 /** A JSON Schema (draft 2020-12 or draft-07 subset that Ajv understands). */
 export type JsonSchema = Record<string, unknown>;
 
@@ -20,6 +22,15 @@ export interface TransitionDefinition {
   when?: { attributes?: JsonSchema; data?: JsonSchema };
   /** Child subjects created in the same transaction, one per item of `data[field]`. */
   spawn?: SpawnDefinition;
+  /**
+   * Who issues this event's SET when it is recorded through the API: the
+   * subject attribute holding the issuer's id (FIT-Connect: `destinationId`,
+   * the receiving system's destination, seed 002). The SET's `iss` is that id and
+   * it is signed with that issuer's own key (`GET /v1/destinations/{id}/keys`).
+   * Without the attribute, and for events a timer records, the issuer is the
+   * service (`TIDINGS_ISSUER`). Built-in workflows only.
+   */
+  issuedBy?: { attribute: string };
 }
 
 /** An initial transition has no from-states. */
@@ -52,6 +63,13 @@ export interface TimerDefinition {
   after?: string;
 }
 
+/** `attribute` := the tenant's `setting`, unless the request gives any of `unless` (or the attribute itself). */
+export interface TenantDefault {
+  attribute: string;
+  setting: keyof TenantSettings;
+  unless?: string[];
+}
+
 export interface WorkflowDefinition {
   name: string;
   title: string;
@@ -64,6 +82,12 @@ export interface WorkflowDefinition {
   transitions: TransitionDefinition[];
   timers?: TimerDefinition[];
   attributesSchema?: JsonSchema;
+  /**
+   * Attributes a new subject takes from a tenant setting when the request
+   * gives none of `unless` (seed 001: a OneSpan transaction's `expiry_period`
+   * defaults to the tenant's). Built-in workflows only.
+   */
+  tenantDefaults?: TenantDefault[];
   /** Top-level attributes that may not change after creation. */
   immutableAttributes?: string[];
   parent?: { workflows: string[]; required: boolean };

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Receiver, startReceiver } from '../delivery/receiver.js';
-import { startTestApp, type TestApp } from '../helpers/test-runtime.js';
+import { ADMIN_TOKEN, fakeClock, startTestApp, type TestApp } from '../helpers/test-runtime.js';
 
 const TX = '0f8b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d';
 
@@ -14,8 +14,9 @@ describe('OneSpan transaction notifications and consent text, seed 001', () => {
   let t: TestApp;
   let receiver: Receiver;
   let tenant: { id: string; auth: { authorization: string } };
+  const clock = fakeClock('2026-03-01T08:00:00.000Z');
   before(async () => {
-    t = await startTestApp();
+    t = await startTestApp({}, { clock: clock.now });
     t.runtime.startWorkers();
     receiver = await startReceiver();
     tenant = await t.tenant();
@@ -64,5 +65,26 @@ describe('OneSpan transaction notifications and consent text, seed 001', () => {
     assert.match(body.text, /&amp; &lt;b&gt;conditions&lt;\/b&gt;/);
     assert.ok(!body.text.includes('<b>'));
     assert.equal((await request('GET', `/v1/subjects/${TX}/consent-text`)).statusCode, 404, 'no consent text: 404');
+  });
+
+  test('"expiry_period ... Si elle n\'est pas fournie, la valeur par défaut spécifiée dans la configuration du locataire sera utilisée": it expires', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const set = await t.runtime.app.inject({
+      method: 'PATCH',
+      url: `/v1/tenants/${tenant.id}`,
+      headers: admin,
+      payload: { settings: { defaultExpiryPeriodDays: 10 } },
+    });
+    assert.equal(set.statusCode, 200, set.body);
+    const id = '2f8b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d';
+    const created = await request('POST', '/v1/subjects', { workflow: 'idv-transaction', id, attributes: {} });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().attributes.expiry_period, 10, "the tenant's configured default");
+    clock.advance(10 * 86_400_000);
+    assert.equal(await t.runtime.timers.runOnce(), 1);
+    const pushed = () => receiver.received.find((r) => r.body.includes(`"${id}"`) && r.body.includes('"expired"'));
+    for (let n = receiver.received.length + 1; !pushed(); n++) await receiver.waitFor(n, 20_000);
+    const body = JSON.parse(pushed()!.body);
+    assert.deepEqual([body.transaction_id, body.status, body.previous_status], [id, 'expired', 'new']);
   });
 });

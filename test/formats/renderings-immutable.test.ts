@@ -61,6 +61,8 @@ const FAMILIES: Record<string, (n: string) => Member[]> = {
       workflow: 'fit-submission',
       id: `20000000-0000-4000-8000-${n.padStart(12, '0')}`,
       parentId: `10000000-0000-4000-8000-${n.padStart(12, '0')}`,
+      // Its accept/reject-submission are issued by this destination (iss): fixed at commit too.
+      attributes: { destinationId: `60000000-0000-4000-8000-${n.padStart(12, '0')}` },
     },
     {
       workflow: 'fit-reply',

@@ -21,6 +21,7 @@ export {
   type ThalesNotification,
   type UanatacaEnvelope,
 } from './formats/index.js';
+export { type KeysByIssuerOptions, keysByIssuer } from './set/keys-by-issuer.js';
 export {
   type JwksOptions,
   type JwksResolver,

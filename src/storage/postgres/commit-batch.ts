@@ -18,6 +18,8 @@ export interface PendingCommit {
   idempotency: IdempotencyWrite | undefined;
   resolve: (result: CommitResult) => void;
   reject: (error: unknown) => void;
+  /** `false`: no render snapshot (bench only, see `PostgresStoreOptions.renderSnapshots`). */
+  renderSnapshots?: false;
 }
 
 /** What the batch did with one change. `alone`: answered by its own transaction after the batch. */
@@ -168,6 +170,7 @@ async function appendAllEvents(
   // Snapshots first: their reads (and family locks) stay out of the tenant's sequence lock window.
   const snapshots = new Map<string, RenderSnapshot[]>();
   for (const [tenantId, items] of byTenant) {
+    if (items.some((item) => item.renderSnapshots === false)) continue;
     const read = await readSnapshots(
       client,
       tenantId,
@@ -226,7 +229,7 @@ async function twinAnswer(pool: pg.Pool, item: PendingCommit, result: CommitResu
 
 async function commitAlone(pool: pg.Pool, item: PendingCommit): Promise<void> {
   try {
-    const result = await commitChange(pool, item.tenantId, item.change, item.idempotency);
+    const result = await commitChange(pool, item.tenantId, item.change, item.idempotency, item.renderSnapshots);
     // Rare path: the wake-up follows the commit instead of riding in it.
     if (result.ok && result.events.length > 0) void notifyOutbox(pool);
     item.resolve(result);

@@ -23,12 +23,13 @@ export async function commitChange(
   tenantId: string,
   change: Change,
   idempotency: IdempotencyWrite | undefined,
+  renderSnapshots: boolean = true,
 ): Promise<CommitResult> {
   let result: CommitResult;
   try {
     result = await transaction(
       pool,
-      (client) => apply(client, tenantId, change, idempotency),
+      (client) => apply(client, tenantId, change, idempotency, renderSnapshots),
       (r) => r.ok,
     );
   } catch (error) {
@@ -54,10 +55,11 @@ async function apply(
   tenantId: string,
   change: Change,
   idempotency: IdempotencyWrite | undefined,
+  renderSnapshots: boolean,
 ): Promise<CommitResult> {
   const refusal = await writeSubjects(client, tenantId, change, idempotency);
   if (refusal) return refusal;
-  const [snapshots = []] = await readSnapshots(client, tenantId, [change]);
+  const [snapshots = []] = renderSnapshots ? await readSnapshots(client, tenantId, [change]) : [];
   const events = await appendEvents(client, tenantId, change.events, snapshots);
   if (idempotency) {
     const { status, body } = idempotency.respond(events);

@@ -8,6 +8,8 @@ export interface GroupCommitOptions {
   parallel?: number;
   /** Changes per transaction at most (default 256), to bound the statement's arrays and the lock window. */
   maxBatch?: number;
+  /** `false`: events without render snapshots (bench only, see `PostgresStoreOptions`). */
+  renderSnapshots?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export class GroupCommit {
   private drained: Array<() => void> = [];
   private readonly parallel: number;
   private readonly maxBatch: number;
+  private readonly renderSnapshots: boolean;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -42,12 +45,20 @@ export class GroupCommit {
   ) {
     this.parallel = Math.max(1, options.parallel ?? 2);
     this.maxBatch = Math.max(1, options.maxBatch ?? 256);
+    this.renderSnapshots = options.renderSnapshots ?? true;
   }
 
   commit(tenantId: string, change: Change, idempotency: IdempotencyWrite | undefined): Promise<CommitResult> {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ tenantId, change, idempotency, resolve, reject });
+      this.queue.push({
+        tenantId,
+        change,
+        idempotency,
+        resolve,
+        reject,
+        ...(this.renderSnapshots ? {} : { renderSnapshots: false as const }),
+      });
       this.schedule();
     });
   }

@@ -6,6 +6,7 @@ import {
   POSTGRES_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
 import { POSTGRES_PULL_SQL } from '../../feeds/storage/pull-migration.js';
+import { POSTGRES_DESTINATION_KEYS_MIGRATION } from '../../keys/destination-keys-migration.js';
 /**
  * Numbered PostgreSQL migrations, applied in order, each once (see `migrate.ts`).
  * They mirror `../sqlite/migrations.ts` table for table. Never edit a released
@@ -141,4 +142,11 @@ CREATE TABLE idempotency_keys (
   // Every event keeps what its renderings are made from, as at its commit (src/formats/render-snapshot.ts);
   // json, not jsonb: cheaper to write and it keeps the attributes' key order, which renderings show.
   { version: 9, name: 'event-render-context', sql: 'ALTER TABLE events ADD COLUMN render_context json;' },
+  // FIT-Connect destination keys (events the receiving system records are signed with its destination's key)
+  // and tenant settings (src/tenants/tenant-settings.ts: the OneSpan default expiry period).
+  {
+    version: 10,
+    name: 'destination-keys-and-tenant-settings',
+    sql: `${POSTGRES_DESTINATION_KEYS_MIGRATION}\nALTER TABLE tenants ADD COLUMN settings json NOT NULL DEFAULT '{}';\n`,
+  },
 ];

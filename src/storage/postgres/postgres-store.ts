@@ -2,6 +2,7 @@ import pg from 'pg';
 import { LEASE_SESSION_OPTIONS } from '../../delivery/storage/postgres-lease-sql.js';
 import type { StoredEvent } from '../../events/event.js';
 import type { Subject } from '../../subjects/subject.js';
+import type { TenantSettings } from '../../tenants/tenant-settings.js';
 import type { Change } from '../../workflows/engine.js';
 import {
   type ApiKeyRow,
@@ -64,6 +65,13 @@ export interface PostgresStoreOptions {
   commitParallel?: number;
   /** Told about errors of idle pooled connections (e.g. the server restarted); they are replaced on next use. */
   onConnectionError?: (error: Error) => void;
+  /**
+   * `false` writes events without a render snapshot, so they render from the
+   * current subjects as before issue 13 (renderings then change as subjects
+   * move on). Only for `bench/snapshots.ts`, which measures what snapshots
+   * cost; not a configuration setting.
+   */
+  renderSnapshots?: boolean;
 }
 
 /** The shared store of a multi-process deployment: PostgreSQL through a `pg` pool. */
@@ -116,7 +124,10 @@ export class PostgresStore implements Store {
       pool.on('error', (error) => options.onConnectionError?.(error));
       pool.on('connect', (client) => client.on('error', ignoreConnectionError));
     }
-    this.commits = new GroupCommit(this.commitPool, { parallel });
+    this.commits = new GroupCommit(this.commitPool, {
+      parallel,
+      ...(options.renderSnapshots === false ? { renderSnapshots: false } : {}),
+    });
   }
 
   migrate(): Promise<void> {
@@ -137,8 +148,8 @@ export class PostgresStore implements Store {
   async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {
     await transaction(this.pool, async (client) => {
       await client.query({
-        text: 'INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)',
-        values: [tenant.id, tenant.name, tenant.createdAt],
+        text: 'INSERT INTO tenants (id, name, created_at, settings) VALUES ($1, $2, $3, $4)',
+        values: [tenant.id, tenant.name, tenant.createdAt, JSON.stringify(tenant.settings ?? {})],
       });
       await insertApiKey(client, firstKey);
     });
@@ -148,6 +159,14 @@ export class PostgresStore implements Store {
     const { rows } = await this.pool.query<TenantRow>({
       text: `SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`,
       values: [id],
+    });
+    return rows[0] ? tenantFromRow(rows[0]) : null;
+  }
+
+  async setTenantSettings(id: string, settings: Partial<TenantSettings>): Promise<Tenant | null> {
+    const { rows } = await this.pool.query<TenantRow>({
+      text: `UPDATE tenants SET settings = $2 WHERE id = $1 RETURNING ${TENANT_COLUMNS}`,
+      values: [id, JSON.stringify(settings)],
     });
     return rows[0] ? tenantFromRow(rows[0]) : null;
   }

@@ -6,6 +6,7 @@ import {
   SQLITE_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
 import { SQLITE_PULL_SQL } from '../../feeds/storage/pull-migration.js';
+import { SQLITE_DESTINATION_KEYS_MIGRATION } from '../../keys/destination-keys-migration.js';
 /**
  * Numbered SQLite migrations, applied in order, each once, inside a transaction.
  * Never edit a released migration: add the next number.
@@ -125,4 +126,11 @@ CREATE TABLE idempotency_keys (
   // Every event keeps what its renderings are made from, as at its commit (src/formats/render-snapshot.ts);
   // events written before stay NULL and render from the current subjects.
   { version: 9, name: 'event-render-context', sql: 'ALTER TABLE events ADD COLUMN render_context TEXT;' },
+  // FIT-Connect destination keys (events the receiving system records are signed with its destination's key)
+  // and tenant settings (src/tenants/tenant-settings.ts: the OneSpan default expiry period).
+  {
+    version: 10,
+    name: 'destination-keys-and-tenant-settings',
+    sql: `${SQLITE_DESTINATION_KEYS_MIGRATION}\nALTER TABLE tenants ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';\n`,
+  },
 ];

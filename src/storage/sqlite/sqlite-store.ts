@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RenderSnapshot, StoredEvent } from '../../events/event.js';
 import type { Subject } from '../../subjects/subject.js';
+import type { TenantSettings } from '../../tenants/tenant-settings.js';
 import type { Change } from '../../workflows/engine.js';
 import {
   type ApiKeyRow,
@@ -48,6 +49,13 @@ class Refusal {
 export interface SqliteStoreOptions {
   /** File path, or `:memory:` for throwaway tests. */
   path: string;
+  /**
+   * `false` writes events without a render snapshot, so they render from the
+   * current subjects as before issue 13 (renderings then change as subjects
+   * move on). Only for `bench/snapshots.ts`, which measures what snapshots
+   * cost; not a configuration setting.
+   */
+  renderSnapshots?: boolean;
   /** `FULL` (default) makes every acknowledged commit survive power loss. */
   synchronous?: 'FULL' | 'NORMAL';
   /** WAL checkpoints on a thread of their own (`background-checkpoints.ts`); default on for a file. */
@@ -73,8 +81,10 @@ export class SqliteStore implements Store {
   private readonly stmt: (sql: string) => Database.Statement;
   private flushScheduled = false;
   private readonly checkpoints: BackgroundCheckpoints | null = null;
+  private readonly renderSnapshots: boolean;
 
   constructor(options: SqliteStoreOptions) {
+    this.renderSnapshots = options.renderSnapshots ?? true;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     this.stmt = preparedStatements(this.db);
@@ -126,10 +136,11 @@ export class SqliteStore implements Store {
   async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {
     this.db
       .transaction(() => {
-        this.stmt('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)').run(
+        this.stmt('INSERT INTO tenants (id, name, created_at, settings) VALUES (?, ?, ?, ?)').run(
           tenant.id,
           tenant.name,
           tenant.createdAt,
+          JSON.stringify(tenant.settings ?? {}),
         );
         this.insertApiKey(firstKey);
       })
@@ -137,14 +148,20 @@ export class SqliteStore implements Store {
   }
 
   async getTenant(id: string): Promise<Tenant | null> {
-    const row = this.stmt('SELECT id, name, created_at FROM tenants WHERE id = ?').get(id) as TenantRow | undefined;
+    const row = this.stmt('SELECT id, name, created_at, settings FROM tenants WHERE id = ?').get(id) as
+      | TenantRow
+      | undefined;
     return row ? tenantFromRow(row) : null;
   }
 
+  async setTenantSettings(id: string, settings: Partial<TenantSettings>): Promise<Tenant | null> {
+    this.stmt('UPDATE tenants SET settings = ? WHERE id = ?').run(JSON.stringify(settings), id);
+    return this.getTenant(id);
+  }
+
   async listTenants(): Promise<Tenant[]> {
-    return (this.stmt('SELECT id, name, created_at FROM tenants ORDER BY created_at, id').all() as TenantRow[]).map(
-      tenantFromRow,
-    );
+    const rows = this.stmt('SELECT id, name, created_at, settings FROM tenants ORDER BY created_at, id').all();
+    return (rows as TenantRow[]).map(tenantFromRow);
   }
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {
@@ -312,7 +329,11 @@ export class SqliteStore implements Store {
         );
       }
     }
-    const stored = this.appendEvents(tenantId, change, readSnapshots(this.stmt, tenantId, change));
+    const stored = this.appendEvents(
+      tenantId,
+      change,
+      this.renderSnapshots ? readSnapshots(this.stmt, tenantId, change) : [],
+    );
     if (idempotency) {
       const { status, body } = idempotency.respond(stored);
       this.stmt('INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?)').run(

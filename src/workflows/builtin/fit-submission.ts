@@ -30,7 +30,23 @@ export const fitSubmission: WorkflowDefinition = {
     '[MEM] delete-submission leads to deleted from incomplete, accepted or rejected (retention clean-up).',
     'Timer: 14 days after entering submitted the delivery service records reject-submission with a timeout problem.',
     'The timeout problem type is urn:tidings:problem:submission-timeout: FIT-Connect problem URIs were NOT FOUND.',
+    'attributes.destinationId names the destination (receiving system). accept-submission and reject-submission ' +
+      'recorded through the API are then issued by it: the SET iss is the destination id and it is signed with the ' +
+      "destination's own key, served at GET /v1/destinations/{id}/keys/{kid} [SEED]+[3P]. The timer's reject and " +
+      'submissions without a destinationId are issued by TIDINGS_ISSUER.',
   ],
+  attributesSchema: {
+    type: 'object',
+    properties: {
+      destinationId: {
+        type: 'string',
+        format: 'uuid',
+        description:
+          'The destination (Zustellpunkt) the submission is addressed to; it issues accept/reject-submission.',
+      },
+    },
+  },
+  immutableAttributes: ['destinationId'],
   states: ['incomplete', 'submitted', 'forwarded', 'accepted', 'rejected', 'deleted'],
   terminalStates: ['deleted'],
   initial: [
@@ -67,6 +83,7 @@ export const fitSubmission: WorkflowDefinition = {
       to: 'accepted',
       description: 'The receiving system accepted it after checking the authentication tags.',
       dataSchema: withAuthenticationTags,
+      issuedBy: { attribute: 'destinationId' },
     },
     {
       type: 'reject-submission',
@@ -74,6 +91,7 @@ export const fitSubmission: WorkflowDefinition = {
       to: 'rejected',
       description: 'The receiving system rejected it, or the delivery service did after 14 days in submitted.',
       dataSchema: optionalTagsAndProblems,
+      issuedBy: { attribute: 'destinationId' },
     },
     {
       type: 'delete-submission',

@@ -30,6 +30,8 @@ export const idvTransaction: WorkflowDefinition = {
     '[INFER] autosigned sits between post_processing and completed; post-processing-started also leaves new.',
     '[INFER] cancelled, expired and error are terminal and reachable from every open state (not from completed).',
     'Timer expiry: at attributes.expiry_timestamp, else createdAt + attributes.expiry_period days, fires expire.',
+    'A transaction created with neither expiry_timestamp nor expiry_period gets expiry_period = the tenant setting ' +
+      'defaultExpiryPeriodDays (default 30 days, our choice; PATCH /v1/tenants/{id}) [SEED: default from tenant config].',
     'brand_id, workflow_id, opaque_id and tenant_id are immutable after creation [SEED].',
   ],
   states: [
@@ -102,6 +104,8 @@ export const idvTransaction: WorkflowDefinition = {
       data: { reason: 'expiry' },
     },
   ],
+  // Seed 001: expiry_period "default from tenant config"; with neither field a transaction would never expire.
+  tenantDefaults: [{ attribute: 'expiry_period', setting: 'defaultExpiryPeriodDays', unless: ['expiry_timestamp'] }],
   attributesSchema: idvTransactionAttributes,
   immutableAttributes: ['brand_id', 'workflow_id', 'opaque_id', 'tenant_id'],
   format: 'onespan',

@@ -4,6 +4,7 @@ import {
   customFetch,
   type JSONWebKeySet,
   type JWTPayload,
+  type JWTVerifyGetKey,
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
@@ -12,10 +13,13 @@ import { TidingsSdkError } from '../errors.js';
 /** The JWKS to verify against: its URL (fetched, cached, refetched on an unknown `kid`), or the set itself. */
 export type JwksSource = string | URL | JSONWebKeySet | JwksResolver;
 
-/** A reusable key resolver; build one with `jwks()` to share its cache across calls. */
+/**
+ * A reusable key resolver; build one with `jwks()` to share its cache across
+ * calls, or with `keysByIssuer()` to verify SETs issued by FIT-Connect destinations too.
+ */
 export interface JwksResolver {
   readonly kind: 'tidings-jwks';
-  readonly getKey: ReturnType<typeof createRemoteJWKSet> | ReturnType<typeof createLocalJWKSet>;
+  readonly getKey: JWTVerifyGetKey;
 }
 
 export interface VerifySetOptions {

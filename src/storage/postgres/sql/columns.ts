@@ -4,7 +4,7 @@
  * otherwise break the statements already prepared on other processes'
  * connections ("cached plan must not change result type").
  */
-export const TENANT_COLUMNS = 'id, name, created_at';
+export const TENANT_COLUMNS = 'id, name, created_at, settings';
 export const API_KEY_COLUMNS = 'id, tenant_id, name, secret_hash, scopes, created_at, revoked_at';
 export const SUBJECT_COLUMNS =
   'tenant_id, id, workflow, status, version, parent_id, attributes, created_at, updated_at, status_changed_at, erased_at';

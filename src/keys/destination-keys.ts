@@ -1,0 +1,87 @@
+import { type CryptoKey, importPKCS8 } from 'jose';
+import type { DestinationKeyStorage } from './destination-key-storage.js';
+import { generateSigningKey } from './generate-signing-key.js';
+import { PrivateKeyBox } from './private-key-box.js';
+import type { PublicJwk, SigningKeyRecord } from './signing-key.js';
+
+export interface DestinationKeysOptions {
+  storage: DestinationKeyStorage;
+  clock: () => Date;
+  /** 32 bytes: private keys are stored AES-256-GCM encrypted, as the service's own keys are. */
+  encryptionKey?: Buffer | null;
+}
+
+/**
+ * The signing keys of FIT-Connect destinations (receiving systems). In
+ * FIT-Connect the receiving system signs the SETs of the events it records
+ * (`accept-submission`, `reject-submission`) with its own key, and a client
+ * verifying one picks the key by issuer: `iss` is the destination id and the
+ * key is the destination's, fetched at `/v1/destinations/{iss}/keys/{kid}`
+ * (seed-formats.md, "Pick the key by issuer"). Tidings records those events
+ * for the receiving system, so it keeps one PS512 RSA-4096 key per destination
+ * of a tenant, made when the destination's first SET is signed.
+ */
+export class DestinationKeys {
+  private readonly box: PrivateKeyBox;
+  private readonly generating = new Map<string, Promise<SigningKeyRecord>>();
+  private readonly active = new Map<string, SigningKeyRecord>();
+  private readonly imported = new Map<string, Promise<CryptoKey>>();
+
+  constructor(private readonly options: DestinationKeysOptions) {
+    this.box = new PrivateKeyBox(options.encryptionKey ?? null);
+  }
+
+  /** The key that signs the destination's SETs, generated and stored on first need. */
+  async signingKey(tenantId: string, destinationId: string): Promise<SigningKeyRecord> {
+    const id = `${tenantId}\u0000${destinationId}`;
+    const known = this.active.get(id);
+    if (known) return known;
+    let pending = this.generating.get(id);
+    if (!pending) {
+      pending = this.findOrCreate(tenantId, destinationId).finally(() => this.generating.delete(id));
+      this.generating.set(id, pending);
+    }
+    const key = await pending;
+    this.active.set(id, key);
+    return key;
+  }
+
+  /** The public keys of a destination as a JWKS (empty until it has issued a SET). */
+  async jwks(tenantId: string, destinationId: string): Promise<{ keys: PublicJwk[] }> {
+    return { keys: (await this.options.storage.listKeys(tenantId, destinationId)).map((k) => k.publicJwk) };
+  }
+
+  /** One public key of a destination, or null. */
+  async publicKey(tenantId: string, destinationId: string, kid: string): Promise<PublicJwk | null> {
+    const keys = await this.options.storage.listKeys(tenantId, destinationId);
+    return keys.find((k) => k.kid === kid)?.publicJwk ?? null;
+  }
+
+  /** The private key of `kid` (a key of one of the tenant's destinations), imported once per process. */
+  async privateKey(tenantId: string, kid: string): Promise<CryptoKey> {
+    const id = `${tenantId}\u0000${kid}`;
+    let key = this.imported.get(id);
+    if (!key) {
+      key = this.options.storage.getKey(tenantId, kid).then((record) => {
+        if (!record) throw new Error(`unknown destination key ${kid}`);
+        return importPKCS8(this.box.open(record.privateKey), record.alg);
+      });
+      this.imported.set(id, key);
+      key.catch(() => this.imported.delete(id));
+    }
+    return key;
+  }
+
+  private async findOrCreate(tenantId: string, destinationId: string): Promise<SigningKeyRecord> {
+    const { storage } = this.options;
+    const activeOf = async () => (await storage.listKeys(tenantId, destinationId)).find((k) => k.rotatedAt === null);
+    const existing = await activeOf();
+    if (existing) return existing;
+    const key = await generateSigningKey('fit', this.box, this.options.clock());
+    await storage.insertFirstKey(tenantId, destinationId, key);
+    // Another process may have won the race: whichever row is stored is the key.
+    const stored = await activeOf();
+    if (!stored) throw new Error(`no active key for destination ${destinationId} after creating one`);
+    return stored;
+  }
+}

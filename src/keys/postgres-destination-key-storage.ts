@@ -1,0 +1,64 @@
+import type pg from 'pg';
+import type { SetAlgorithm } from '../formats/render-context.js';
+import type { DestinationKeyStorage } from './destination-key-storage.js';
+import type { PublicJwk, SigningKeyRecord } from './signing-key.js';
+
+interface Row {
+  kid: string;
+  alg: string;
+  public_jwk: PublicJwk | string;
+  private_key: string;
+  created_at: Date | string;
+  rotated_at: Date | string | null;
+}
+
+const COLUMNS = 'kid, alg, public_jwk, private_key, created_at, rotated_at';
+const iso = (v: Date | string) => (v instanceof Date ? v.toISOString() : v);
+
+const fromRow = (r: Row): SigningKeyRecord => ({
+  kid: r.kid,
+  purpose: 'fit',
+  alg: r.alg as SetAlgorithm,
+  publicJwk: typeof r.public_jwk === 'string' ? (JSON.parse(r.public_jwk) as PublicJwk) : r.public_jwk,
+  privateKey: r.private_key,
+  createdAt: iso(r.created_at),
+  rotatedAt: r.rotated_at === null ? null : iso(r.rotated_at),
+});
+
+export class PostgresDestinationKeyStorage implements DestinationKeyStorage {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async listKeys(tenantId: string, destinationId: string): Promise<SigningKeyRecord[]> {
+    const { rows } = await this.pool.query<Row>({
+      text: `SELECT ${COLUMNS} FROM destination_keys WHERE tenant_id = $1 AND destination_id = $2 ORDER BY created_at, kid`,
+      values: [tenantId, destinationId],
+    });
+    return rows.map(fromRow);
+  }
+
+  async getKey(tenantId: string, kid: string): Promise<SigningKeyRecord | null> {
+    const { rows } = await this.pool.query<Row>({
+      text: `SELECT ${COLUMNS} FROM destination_keys WHERE tenant_id = $1 AND kid = $2`,
+      values: [tenantId, kid],
+    });
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  async insertFirstKey(tenantId: string, destinationId: string, key: SigningKeyRecord): Promise<boolean> {
+    const result = await this.pool.query({
+      text: `INSERT INTO destination_keys (tenant_id, destination_id, ${COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+      values: [
+        tenantId,
+        destinationId,
+        key.kid,
+        key.alg,
+        JSON.stringify(key.publicJwk),
+        key.privateKey,
+        key.createdAt,
+        key.rotatedAt,
+      ],
+    });
+    return result.rowCount === 1;
+  }
+}
