@@ -182,6 +182,8 @@ export class Dispatcher {
       ...timeouts,
       clock,
       ...resolveAll,
+      ...(this.deps.allowedRanges ? { allowedRanges: this.deps.allowedRanges } : {}),
+      tokens: this.deps.deliveries,
     });
     return new SenderByType({ http: oauth2, ...brokerSenders(timeouts) });
   }

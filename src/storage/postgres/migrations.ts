@@ -3,6 +3,7 @@ import {
   DROP_DELIVERIES_BY_ENDPOINT_MIGRATION,
   POSTGRES_BREAKER_MIGRATION,
   POSTGRES_DELIVERY_MIGRATION,
+  POSTGRES_ENDPOINT_TOKENS_MIGRATION,
   POSTGRES_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
 import { POSTGRES_PULL_SQL } from '../../feeds/storage/pull-migration.js';
@@ -141,4 +142,6 @@ CREATE TABLE idempotency_keys (
   // Every event keeps what its renderings are made from, as at its commit (src/formats/render-snapshot.ts);
   // json, not jsonb: cheaper to write and it keeps the attributes' key order, which renderings show.
   { version: 9, name: 'event-render-context', sql: 'ALTER TABLE events ADD COLUMN render_context json;' },
+  // The OAuth 2.0 token of an endpoint, shared by every worker (src/delivery/senders/oauth2/token-store.ts).
+  { version: 14, name: 'endpoint-tokens', sql: POSTGRES_ENDPOINT_TOKENS_MIGRATION },
 ];

@@ -3,6 +3,7 @@ import {
   DROP_DELIVERIES_BY_ENDPOINT_MIGRATION,
   SQLITE_BREAKER_MIGRATION,
   SQLITE_DELIVERY_MIGRATION,
+  SQLITE_ENDPOINT_TOKENS_MIGRATION,
   SQLITE_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
 import { SQLITE_PULL_SQL } from '../../feeds/storage/pull-migration.js';
@@ -125,4 +126,6 @@ CREATE TABLE idempotency_keys (
   // Every event keeps what its renderings are made from, as at its commit (src/formats/render-snapshot.ts);
   // events written before stay NULL and render from the current subjects.
   { version: 9, name: 'event-render-context', sql: 'ALTER TABLE events ADD COLUMN render_context TEXT;' },
+  // The OAuth 2.0 token of an endpoint, shared by every worker (src/delivery/senders/oauth2/token-store.ts).
+  { version: 14, name: 'endpoint-tokens', sql: SQLITE_ENDPOINT_TOKENS_MIGRATION },
 ];
