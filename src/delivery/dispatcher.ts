@@ -185,7 +185,13 @@ export class Dispatcher {
       ...(this.deps.allowedRanges ? { allowedRanges: this.deps.allowedRanges } : {}),
       tokens: this.deps.deliveries,
     });
-    return new SenderByType({ http: oauth2, ...brokerSenders(timeouts) });
+    const brokers = brokerSenders({
+      ...timeouts,
+      allowInsecure: this.deps.allowInsecureEndpoints,
+      ...resolveAll,
+      ...(this.deps.allowedRanges ? { allowedRanges: this.deps.allowedRanges } : {}),
+    });
+    return new SenderByType({ http: oauth2, ...brokers });
   }
 
   start(): void {

@@ -1,7 +1,7 @@
 import { type ChannelModel, type ConfirmChannel, connect } from 'amqplib';
 import type { EndpointRecord } from '../endpoint.js';
 import type { PreparedPush } from '../prepare-push.js';
-import { type BrokerClient, credentialsOf } from './broker-sender.js';
+import { type BrokerClient, credentialsOf, hostPort, tlsName } from './broker-sender.js';
 
 interface AmqpConnection {
   model: ChannelModel;
@@ -16,14 +16,15 @@ interface AmqpConnection {
  * the message id, so consumers deduplicate retries as HTTP receivers do.
  */
 export const amqpClient: BrokerClient<AmqpConnection> = {
-  async connect(endpoint, options) {
+  async connect(endpoint, options, address) {
     const url = new URL(endpoint.url);
+    url.host = hostPort(address.host, url.port || (url.protocol === 'amqps:' ? '5671' : '5672'));
     const credentials = credentialsOf(endpoint);
     if (credentials) {
       url.username = encodeURIComponent(credentials.username);
       url.password = encodeURIComponent(credentials.password);
     }
-    const model = await connect(url.toString(), { timeout: options.connectTimeoutMs });
+    const model = await connect(url.toString(), { timeout: options.connectTimeoutMs, ...tlsName(address) });
     model.on('error', () => {}); // a lost connection fails the pending publish, which drops it from the pool
     try {
       const channel = await model.createConfirmChannel();
