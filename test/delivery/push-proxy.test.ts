@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { parseAllowedRanges } from '../../src/delivery/ip-classification.js';
 import { PushClient } from '../../src/delivery/push-client.js';
 import { deliveriesOf, succeeded, unique } from './broker-kit.js';
 import { type Harness, harness } from './delivery-kit.js';
@@ -119,6 +120,40 @@ describe('egress through an HTTP CONNECT proxy', () => {
       assert.equal(result.kind, 'error');
       assert.match(result.kind === 'error' ? result.message : '', /non-public address/);
       assert.deepEqual(guarded.tunnels, [], 'no CONNECT was sent');
+    } finally {
+      await client.close();
+      await guarded.close();
+    }
+  });
+
+  test("through a proxy, an endpoint in the operator's allowed ranges is let through to the CONNECT", async () => {
+    const guarded = await startConnectProxy();
+    const client = new PushClient({
+      allowInsecure: false,
+      connectTimeoutMs: 1000,
+      totalTimeoutMs: 2000,
+      connectionsPerEndpoint: 1,
+      proxy: guarded.url,
+      allowedRanges: parseAllowedRanges(['10.0.0.0/8']),
+      resolveAll: async () => [{ address: '10.1.2.3', family: 4 }],
+    });
+    try {
+      const endpoint = {
+        id: 'ep_y',
+        updatedAt: 1,
+        tls: null,
+        auth: { type: 'standard-webhooks' },
+        proxy: null,
+      } as never;
+      const result = await client.send(
+        { url: new URL('https://internal.example/hook'), body: '{}', headers: {} },
+        endpoint,
+      );
+      // the proxy cannot resolve internal.example itself, so the try fails, but after the CONNECT
+      assert.equal(result.kind, 'error');
+      assert.doesNotMatch(result.kind === 'error' ? result.message : '', /non-public/);
+      assert.ok(guarded.tunnels.length > 0, 'the CONNECT was sent');
+      assert.ok(guarded.tunnels.every((t) => t === 'internal.example:443'));
     } finally {
       await client.close();
       await guarded.close();
