@@ -184,6 +184,7 @@ export class Dispatcher {
       ...resolveAll,
       ...(this.deps.allowedRanges ? { allowedRanges: this.deps.allowedRanges } : {}),
       tokens: this.deps.deliveries,
+      proxy: this.deps.pushProxy ?? null,
     });
     const brokers = brokerSenders({
       ...timeouts,

@@ -71,6 +71,35 @@ describe('egress through an HTTP CONNECT proxy', () => {
     assert.ok(shared.tunnels.length <= before + 1, 'only the first endpoint used the shared proxy');
   });
 
+  test("an OAuth 2.0 endpoint's token request leaves through the same proxy as its pushes", async () => {
+    const tokenServer = createServer((req, res) => {
+      req.resume();
+      req.on('end', () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: 'tok-proxied', expires_in: 3600 })),
+      );
+    });
+    await new Promise<void>((r) => tokenServer.listen(0, '127.0.0.1', r));
+    const tokenPort = (tokenServer.address() as AddressInfo).port;
+    const via = await startConnectProxy();
+    try {
+      const ep = await h.createEndpoint({
+        url: receiver.url,
+        proxy: via.url,
+        auth: { type: 'oauth2', tokenUrl: `http://127.0.0.1:${tokenPort}/token`, clientId: 'c', clientSecret: 's' },
+      });
+      await h.openTicket(unique('p'));
+      await succeeded(h, ep.id);
+      assert.deepEqual(via.tunnels.sort(), [`127.0.0.1:${receiver.port}`, `127.0.0.1:${tokenPort}`].sort());
+      assert.ok(receiver.received.some((r) => r.headers.authorization === 'Bearer tok-proxied'));
+      await h.inject({ method: 'DELETE', url: `/v1/endpoints/${ep.id}`, headers: h.auth });
+    } finally {
+      await via.close();
+      await new Promise((r) => tokenServer.close(r));
+    }
+  });
+
   test('a proxy that is down is a connection error, retried', async () => {
     const dead = await startConnectProxy();
     await dead.close();

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import type { SendResult } from '../../attempt-outcome.js';
 import type { EndpointRecord } from '../../endpoint.js';
 import type { AllowedRange } from '../../ip-classification.js';
 import type { PreparedPush } from '../../prepare-push.js';
-import { publicOnlyLookup, type ResolveAll, systemResolveAll } from '../../ssrf-guard.js';
+import { publicOnlyLookup, type ResolveAll, refuseEndpointUrl, systemResolveAll } from '../../ssrf-guard.js';
 import type { Sender } from '../sender.js';
 import { type OAuth2Auth, requestToken, type Token, TokenError } from './token-request.js';
 import type { TokenStore } from './token-store.js';
@@ -19,6 +19,8 @@ export interface OAuth2SenderOptions {
   allowedRanges?: ReadonlyArray<AllowedRange>;
   /** Where every worker finds the token another one fetched (the delivery store). */
   tokens: TokenStore;
+  /** `TIDINGS_PUSH_PROXY`: token requests leave through the endpoint's proxy (or this one), as its pushes do. */
+  proxy?: string | null;
 }
 
 /** A token is renewed this long before it expires, so no push leaves with one about to lapse. */
@@ -60,6 +62,8 @@ function usable(t: { version: number; expiresAt?: number }, endpoint: EndpointRe
 export class OAuth2Sender implements Sender {
   private readonly tokens = new Map<string, Cached>();
   private readonly agent: Agent;
+  /** One agent per proxy URL, for token requests of endpoints whose pushes leave through it. */
+  private readonly proxyAgents = new Map<string, ProxyAgent>();
 
   constructor(
     private readonly inner: Sender,
@@ -137,7 +141,7 @@ export class OAuth2Sender implements Sender {
         let token: Token;
         try {
           token = await requestToken(auth, {
-            dispatcher: this.agent,
+            dispatcher: await this.dispatcherFor(endpoint, auth),
             timeoutMs: this.options.totalTimeoutMs,
             nowMs: now,
           });
@@ -161,6 +165,31 @@ export class OAuth2Sender implements Sender {
     }
   }
 
+  /**
+   * The direct agent (its connect-time lookup judges the token URL's
+   * addresses), or, when the endpoint's pushes leave through a proxy, that
+   * proxy, so the authorization server sees the same source address as the
+   * receiver. The proxy resolves the name itself: the token URL is judged first.
+   */
+  private async dispatcherFor(endpoint: EndpointRecord, auth: OAuth2Auth): Promise<Dispatcher> {
+    const proxy = endpoint.proxy ?? this.options.proxy ?? null;
+    if (!proxy) return this.agent;
+    if (!this.options.allowInsecure) {
+      const refused = await refuseEndpointUrl(auth.tokenUrl, {
+        allowInsecure: false,
+        resolveAll: this.options.resolveAll ?? systemResolveAll,
+        ...(this.options.allowedRanges ? { allowedRanges: this.options.allowedRanges } : {}),
+      });
+      if (refused) throw new TokenError(refused.replace(/^url/, 'tokenUrl'));
+    }
+    let agent = this.proxyAgents.get(proxy);
+    if (!agent) {
+      agent = new ProxyAgent({ uri: proxy, proxyTls: { timeout: this.options.connectTimeoutMs } });
+      this.proxyAgents.set(proxy, agent);
+    }
+    return agent;
+  }
+
   private async bearer(entry: Cached): Promise<Bearer | Extract<SendResult, { kind: 'error' }>> {
     try {
       return await entry.token;
@@ -172,7 +201,9 @@ export class OAuth2Sender implements Sender {
 
   async close(): Promise<void> {
     this.tokens.clear();
-    await Promise.allSettled([this.agent.close(), this.inner.close()]);
+    const proxies = [...this.proxyAgents.values()].map((a) => a.close());
+    this.proxyAgents.clear();
+    await Promise.allSettled([this.agent.close(), ...proxies, this.inner.close()]);
   }
 }
 
