@@ -4,7 +4,9 @@
  * recorded as succeeded) to each broker, beside that broker's own client
  * publishing the same number of messages of the same size with the same
  * confirmation (publisher confirm, JetStream ack, XADD reply, PUBACK) and
- * the same 64 in flight as the dispatcher's per-endpoint cap.
+ * the same 64 in flight as the dispatcher's per-endpoint cap. Each pair runs
+ * `BENCH_REPEATS` times (default 3), alternating, and the table shows medians
+ * with every run beside them (the machine is shared: read ratios, not figures).
  *
  *   npm run build && BENCH_MESSAGES=1000 node dist/bench/broker-destinations.js
  */
@@ -14,6 +16,7 @@ import { connectAsync } from 'mqtt';
 import { connect as natsConnect } from 'nats';
 import { BASELINE_CONCURRENCY } from './push-baselines.js';
 import { now, openTidings, sampleBody, until } from './push-kit.js';
+import { median } from './stats.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1000);
 const tag = `bench${process.pid}`;
@@ -49,76 +52,128 @@ async function tidings(endpoint: Record<string, unknown>): Promise<number> {
   }
 }
 
-const rows: Array<{ broker: string; tidings: number; client: number }> = [];
+/** One broker: its own client's loop and Tidings to it, each run `REPEATS` times, alternating. */
+interface Scenario {
+  broker: string;
+  setUp(): Promise<void>;
+  own(): Promise<number>;
+  endpoint(): Record<string, unknown>;
+  tearDown(): Promise<void>;
+}
 
-{
-  const redis = new Redis(6379, '127.0.0.1');
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+
+function redisScenario(): Scenario {
+  const redis = new Redis(6379, '127.0.0.1', { lazyConnect: true });
   const stream = `${tag}-redis`;
-  const own = await inLoops(N, (i) => redis.xadd(`${stream}-own`, 'MAXLEN', '~', N, '*', 'body', sampleBody(i)));
-  const ours = await tidings({
-    type: 'redis-stream',
-    url: 'redis://127.0.0.1:6379',
-    destination: { stream, maxLen: N },
-  });
-  await redis.del(stream, `${stream}-own`);
-  redis.disconnect();
-  rows.push({ broker: 'Redis Streams (XADD)', tidings: ours, client: own });
+  return {
+    broker: 'Redis Streams (XADD MAXLEN ~)',
+    setUp: () => redis.connect(),
+    own: () => inLoops(N, (i) => redis.xadd(`${stream}-own`, 'MAXLEN', '~', N, '*', 'body', sampleBody(i))),
+    endpoint: () => ({ type: 'redis-stream', url: 'redis://127.0.0.1:6379', destination: { stream, maxLen: N } }),
+    async tearDown() {
+      await redis.del(stream, `${stream}-own`);
+      redis.disconnect();
+    },
+  };
 }
-{
-  const conn = await amqpConnect('amqp://guest:guest@127.0.0.1:5672');
-  const ch = await conn.createConfirmChannel();
+
+function amqpScenario(): Scenario {
+  let conn: Awaited<ReturnType<typeof amqpConnect>>;
+  let ch: Awaited<ReturnType<typeof conn.createConfirmChannel>>;
   const exchange = `${tag}.amqp`;
-  await ch.assertExchange(exchange, 'fanout', { durable: false, autoDelete: false });
-  await ch.assertQueue(exchange, { durable: false, autoDelete: false });
-  await ch.bindQueue(exchange, exchange, '');
-  const own = await inLoops(
-    N,
-    (i) =>
-      new Promise<void>((resolve, reject) =>
-        ch.publish(exchange, '', Buffer.from(sampleBody(i)), { persistent: true }, (e: unknown) =>
-          e ? reject(e) : resolve(),
-        ),
+  return {
+    broker: 'RabbitMQ (publisher confirms, mandatory)',
+    async setUp() {
+      conn = await amqpConnect('amqp://guest:guest@127.0.0.1:5672');
+      ch = await conn.createConfirmChannel();
+      await ch.assertExchange(exchange, 'fanout', { durable: false, autoDelete: false });
+      await ch.assertQueue(exchange, { durable: false, autoDelete: false });
+      await ch.bindQueue(exchange, exchange, '');
+    },
+    own: () =>
+      inLoops(
+        N,
+        (i) =>
+          new Promise<void>((resolve, reject) =>
+            ch.publish(exchange, '', Buffer.from(sampleBody(i)), { persistent: true, mandatory: true }, (e: unknown) =>
+              e ? reject(e) : resolve(),
+            ),
+          ),
       ),
-  );
-  const ours = await tidings({
-    type: 'amqp',
-    url: 'amqp://127.0.0.1:5672',
-    destination: { exchange, routingKey: '' },
-    auth: { type: 'basic', username: 'guest', password: 'guest' },
-  });
-  await ch.deleteQueue(exchange);
-  await ch.deleteExchange(exchange);
-  await conn.close();
-  rows.push({ broker: 'RabbitMQ (confirms)', tidings: ours, client: own });
+    endpoint: () => ({
+      type: 'amqp',
+      url: 'amqp://127.0.0.1:5672',
+      destination: { exchange, routingKey: '' },
+      auth: { type: 'basic', username: 'guest', password: 'guest' },
+    }),
+    async tearDown() {
+      await ch.deleteQueue(exchange);
+      await ch.deleteExchange(exchange);
+      await conn.close();
+    },
+  };
 }
-{
-  const nc = await natsConnect({ servers: '127.0.0.1:4222' });
-  const jsm = await nc.jetstreamManager();
+
+function natsScenario(): Scenario {
+  let nc: Awaited<ReturnType<typeof natsConnect>>;
   const name = `${tag}_NATS`;
   const subject = `${tag}.nats`;
-  await jsm.streams.add({ name, subjects: [subject, `${subject}.own`] });
-  const js = nc.jetstream();
-  const own = await inLoops(N, (i) => js.publish(`${subject}.own`, Buffer.from(sampleBody(i))));
-  const ours = await tidings({ type: 'nats', url: 'nats://127.0.0.1:4222', destination: { subject } });
-  await jsm.streams.delete(name);
-  await nc.close();
-  rows.push({ broker: 'NATS JetStream (ack)', tidings: ours, client: own });
-}
-{
-  const client = await connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5 });
-  const topic = `${tag}/mqtt`;
-  const own = await inLoops(N, (i) => client.publishAsync(`${topic}/own`, sampleBody(i), { qos: 1 }));
-  await client.endAsync();
-  const ours = await tidings({ type: 'mqtt', url: 'mqtt://127.0.0.1:1883', destination: { topic } });
-  rows.push({ broker: 'Mosquitto MQTT (QoS 1)', tidings: ours, client: own });
+  return {
+    broker: 'NATS JetStream (publish ack)',
+    async setUp() {
+      nc = await natsConnect({ servers: '127.0.0.1:4222' });
+      await (await nc.jetstreamManager()).streams.add({ name, subjects: [subject, `${subject}.own`] });
+    },
+    own: () => {
+      const js = nc.jetstream();
+      return inLoops(N, (i) => js.publish(`${subject}.own`, Buffer.from(sampleBody(i))));
+    },
+    endpoint: () => ({ type: 'nats', url: 'nats://127.0.0.1:4222', destination: { subject } }),
+    async tearDown() {
+      await (await nc.jetstreamManager()).streams.delete(name);
+      await nc.close();
+    },
+  };
 }
 
-console.log(`\n${N} messages each, ${BASELINE_CONCURRENCY} in flight\n`);
-console.log('| broker | Tidings deliveries/s | own client publishes/s | ratio |');
-console.log('| --- | --- | --- | --- |');
+function mqttScenario(): Scenario {
+  let client: Awaited<ReturnType<typeof connectAsync>>;
+  const topic = `${tag}/mqtt`;
+  return {
+    broker: 'Mosquitto MQTT 5 (QoS 1)',
+    async setUp() {
+      client = await connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5 });
+    },
+    own: () => inLoops(N, (i) => client.publishAsync(`${topic}/own`, sampleBody(i), { qos: 1 })),
+    endpoint: () => ({ type: 'mqtt', url: 'mqtt://127.0.0.1:1883', destination: { topic } }),
+    tearDown: () => client.endAsync(),
+  };
+}
+
+const rows: Array<{ broker: string; tidings: number[]; client: number[] }> = [];
+for (const scenario of [redisScenario(), amqpScenario(), natsScenario(), mqttScenario()]) {
+  const row = { broker: scenario.broker, tidings: [] as number[], client: [] as number[] };
+  await scenario.setUp();
+  try {
+    for (let r = 0; r < REPEATS; r++) {
+      row.client.push(await scenario.own());
+      row.tidings.push(await tidings(scenario.endpoint()));
+    }
+  } finally {
+    await scenario.tearDown();
+  }
+  rows.push(row);
+}
+
+const perSecond = (values: number[]) => values.map((v) => Math.round(v)).join(', ');
+console.log(`\n${N} messages each, ${BASELINE_CONCURRENCY} in flight, medians of ${REPEATS} alternating runs\n`);
+console.log('| broker | Tidings deliveries/s | own client publishes/s | ratio | Tidings runs | own client runs |');
+console.log('| --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
+  const [ours, own] = [median(r.tidings), median(r.client)];
   console.log(
-    `| ${r.broker} | ${Math.round(r.tidings)} | ${Math.round(r.client)} | ${(r.tidings / r.client).toFixed(2)} |`,
+    `| ${r.broker} | ${Math.round(ours)} | ${Math.round(own)} | ${(ours / own).toFixed(2)} | ${perSecond(r.tidings)} | ${perSecond(r.client)} |`,
   );
 }
 process.exit(0);

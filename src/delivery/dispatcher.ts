@@ -182,8 +182,17 @@ export class Dispatcher {
       ...timeouts,
       clock,
       ...resolveAll,
+      ...(this.deps.allowedRanges ? { allowedRanges: this.deps.allowedRanges } : {}),
+      tokens: this.deps.deliveries,
+      proxy: this.deps.pushProxy ?? null,
     });
-    return new SenderByType({ http: oauth2, ...brokerSenders(timeouts) });
+    const brokers = brokerSenders({
+      ...timeouts,
+      allowInsecure: this.deps.allowInsecureEndpoints,
+      ...resolveAll,
+      ...(this.deps.allowedRanges ? { allowedRanges: this.deps.allowedRanges } : {}),
+    });
+    return new SenderByType({ http: oauth2, ...brokers });
   }
 
   start(): void {

@@ -106,7 +106,11 @@ export class PushClient implements Sender {
       if (refused) return { kind: 'error', errorClass: 'connection', message: refused, latencyMs: 0 };
       if (this.proxyOf(endpoint)) {
         // the connect-time lookup sees only the proxy's address: judge the endpoint's own before the CONNECT
-        const viaProxy = await refuseEndpointUrl(push.url.href, { allowInsecure: false, resolveAll: this.resolveAll });
+        const viaProxy = await refuseEndpointUrl(push.url.href, {
+          allowInsecure: false,
+          resolveAll: this.resolveAll,
+          ...(this.options.allowedRanges ? { allowedRanges: this.options.allowedRanges } : {}),
+        });
         if (viaProxy) return { kind: 'error', errorClass: 'connection', message: viaProxy, latencyMs: latency() };
       }
     }

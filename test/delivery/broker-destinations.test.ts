@@ -139,6 +139,32 @@ describe('broker destinations', { skip }, () => {
     }
   });
 
+  test('amqp: a message no queue is bound to take fails as unroutable (mandatory), not a silent success', async () => {
+    const conn = await amqpConnect('amqp://guest:guest@127.0.0.1:5672');
+    const ch = await conn.createChannel();
+    const exchange = unique('tidings.unbound');
+    await ch.assertExchange(exchange, 'direct', { autoDelete: false, durable: false });
+    try {
+      const ep = await h.createEndpoint({
+        type: 'amqp',
+        url: BROKERS.amqp.url,
+        destination: { exchange, routingKey: 'nobody-listens' },
+        auth: { type: 'basic', username: 'guest', password: 'guest' },
+      });
+      await h.openTicket(unique('a'));
+      await eventually(async () => (await attemptsOf(h, ep.id)).length >= 1, 20_000);
+      const attempt = (await attemptsOf(h, ep.id)).at(-1);
+      assert.equal(attempt?.outcome, 'failed');
+      assert.equal(attempt?.errorClass, 'broker');
+      assert.match(String(attempt?.errorMessage), /^unroutable \(312 NO_ROUTE\): no queue is bound to exchange/);
+      assert.notEqual((await deliveriesOf(h, ep.id))[0]?.status, 'succeeded');
+      await h.inject({ method: 'DELETE', url: `/v1/endpoints/${ep.id}`, headers: h.auth });
+    } finally {
+      await ch.deleteExchange(exchange);
+      await conn.close();
+    }
+  });
+
   test('mqtt: QoS 1 publish, headers as MQTT 5 user properties', async () => {
     const topic = `tidings/test/${unique('t')}`;
     const sub = await connectAsync(BROKERS.mqtt.url, { protocolVersion: 5 });

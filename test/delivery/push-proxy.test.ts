@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { parseAllowedRanges } from '../../src/delivery/ip-classification.js';
 import { PushClient } from '../../src/delivery/push-client.js';
 import { deliveriesOf, succeeded, unique } from './broker-kit.js';
 import { type Harness, harness } from './delivery-kit.js';
@@ -70,6 +71,35 @@ describe('egress through an HTTP CONNECT proxy', () => {
     assert.ok(shared.tunnels.length <= before + 1, 'only the first endpoint used the shared proxy');
   });
 
+  test("an OAuth 2.0 endpoint's token request leaves through the same proxy as its pushes", async () => {
+    const tokenServer = createServer((req, res) => {
+      req.resume();
+      req.on('end', () =>
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: 'tok-proxied', expires_in: 3600 })),
+      );
+    });
+    await new Promise<void>((r) => tokenServer.listen(0, '127.0.0.1', r));
+    const tokenPort = (tokenServer.address() as AddressInfo).port;
+    const via = await startConnectProxy();
+    try {
+      const ep = await h.createEndpoint({
+        url: receiver.url,
+        proxy: via.url,
+        auth: { type: 'oauth2', tokenUrl: `http://127.0.0.1:${tokenPort}/token`, clientId: 'c', clientSecret: 's' },
+      });
+      await h.openTicket(unique('p'));
+      await succeeded(h, ep.id);
+      assert.deepEqual(via.tunnels.sort(), [`127.0.0.1:${receiver.port}`, `127.0.0.1:${tokenPort}`].sort());
+      assert.ok(receiver.received.some((r) => r.headers.authorization === 'Bearer tok-proxied'));
+      await h.inject({ method: 'DELETE', url: `/v1/endpoints/${ep.id}`, headers: h.auth });
+    } finally {
+      await via.close();
+      await new Promise((r) => tokenServer.close(r));
+    }
+  });
+
   test('a proxy that is down is a connection error, retried', async () => {
     const dead = await startConnectProxy();
     await dead.close();
@@ -119,6 +149,40 @@ describe('egress through an HTTP CONNECT proxy', () => {
       assert.equal(result.kind, 'error');
       assert.match(result.kind === 'error' ? result.message : '', /non-public address/);
       assert.deepEqual(guarded.tunnels, [], 'no CONNECT was sent');
+    } finally {
+      await client.close();
+      await guarded.close();
+    }
+  });
+
+  test("through a proxy, an endpoint in the operator's allowed ranges is let through to the CONNECT", async () => {
+    const guarded = await startConnectProxy();
+    const client = new PushClient({
+      allowInsecure: false,
+      connectTimeoutMs: 1000,
+      totalTimeoutMs: 2000,
+      connectionsPerEndpoint: 1,
+      proxy: guarded.url,
+      allowedRanges: parseAllowedRanges(['10.0.0.0/8']),
+      resolveAll: async () => [{ address: '10.1.2.3', family: 4 }],
+    });
+    try {
+      const endpoint = {
+        id: 'ep_y',
+        updatedAt: 1,
+        tls: null,
+        auth: { type: 'standard-webhooks' },
+        proxy: null,
+      } as never;
+      const result = await client.send(
+        { url: new URL('https://internal.example/hook'), body: '{}', headers: {} },
+        endpoint,
+      );
+      // the proxy cannot resolve internal.example itself, so the try fails, but after the CONNECT
+      assert.equal(result.kind, 'error');
+      assert.doesNotMatch(result.kind === 'error' ? result.message : '', /non-public/);
+      assert.ok(guarded.tunnels.length > 0, 'the CONNECT was sent');
+      assert.ok(guarded.tunnels.every((t) => t === 'internal.example:443'));
     } finally {
       await client.close();
       await guarded.close();

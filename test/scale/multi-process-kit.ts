@@ -108,7 +108,7 @@ export class Cluster {
 
   async startApi(): Promise<ServeChild> {
     const child = this.spawn('api');
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000; // generous: a start takes 20 s and more on the shared machine
     while (Date.now() < deadline) {
       try {
         if ((await fetch(`${this.base}/healthz`)).ok) return child;
@@ -163,7 +163,7 @@ export class Cluster {
   }
 }
 
-export async function waitForLog(child: ServeChild, msg: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+export async function waitForLog(child: ServeChild, msg: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const line = child.logs.find((l) => l.msg === msg);

@@ -1,6 +1,6 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { BrokerClient } from './broker-sender.js';
-import { credentialsOf } from './broker-sender.js';
+import { credentialsOf, hostPort, tlsName } from './broker-sender.js';
 
 /**
  * MQTT 5 at QoS 1: a push succeeds on the broker's PUBACK. The webhook
@@ -8,17 +8,18 @@ import { credentialsOf } from './broker-sender.js';
  * own, so a subscriber verifies the signature as an HTTP receiver would.
  */
 export const mqttClient: BrokerClient<MqttClient> = {
-  async connect(endpoint, options) {
+  async connect(endpoint, options, address) {
     const url = new URL(endpoint.url);
     const credentials = credentialsOf(endpoint);
     return connectAsync(
-      `${url.protocol}//${url.host}`,
+      `${url.protocol}//${hostPort(address.host, url.port || (url.protocol === 'mqtts:' ? '8883' : '1883'))}`,
       {
         protocolVersion: 5,
         connectTimeout: options.connectTimeoutMs,
         // the pool reconnects on the next try; a client reconnecting by itself would queue publishes meanwhile
         reconnectPeriod: 0,
         clean: true,
+        ...tlsName(address),
         ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
       },
       false,

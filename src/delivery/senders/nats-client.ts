@@ -1,6 +1,6 @@
-import { connect, type JetStreamClient, type NatsConnection, headers as natsHeaders } from 'nats';
+import { connect, type JetStreamClient, type NatsConnection, headers as natsHeaders, type TlsOptions } from 'nats';
 import type { BrokerClient } from './broker-sender.js';
-import { credentialsOf } from './broker-sender.js';
+import { credentialsOf, hostPort, tlsName } from './broker-sender.js';
 
 interface NatsJs {
   connection: NatsConnection;
@@ -14,12 +14,13 @@ interface NatsJs {
  * `Nats-Msg-Id`, so a retry within the stream's duplicate window is stored once.
  */
 export const natsClient: BrokerClient<NatsJs> = {
-  async connect(endpoint, options) {
+  async connect(endpoint, options, address) {
     const url = new URL(endpoint.url);
     const credentials = credentialsOf(endpoint);
     const connection = await connect({
-      servers: `${url.hostname}:${url.port || '4222'}`,
-      ...(url.protocol === 'tls:' ? { tls: {} } : {}),
+      servers: hostPort(address.host, url.port || '4222'),
+      // nats.js hands `tls` to node's tls.connect, so `servername` applies (its type names only its own fields)
+      ...(url.protocol === 'tls:' ? { tls: tlsName(address) as TlsOptions } : {}),
       ...(credentials ? { user: credentials.username, pass: credentials.password } : {}),
       timeout: options.connectTimeoutMs,
       // the pool reconnects on the next try; a client reconnecting by itself would hold publishes meanwhile

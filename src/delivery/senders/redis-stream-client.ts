@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { BrokerClient } from './broker-sender.js';
-import { credentialsOf } from './broker-sender.js';
+import { credentialsOf, tlsName } from './broker-sender.js';
 
 /**
  * Redis Streams: XADD with `MAXLEN ~` (the stream stays near its cap
@@ -10,15 +10,15 @@ import { credentialsOf } from './broker-sender.js';
  * own schedule retries it.
  */
 export const redisStreamClient: BrokerClient<Redis> = {
-  async connect(endpoint, options) {
+  async connect(endpoint, options, address) {
     const url = new URL(endpoint.url);
     const credentials = credentialsOf(endpoint);
     const db = Number(url.pathname.slice(1) || '0');
     const redis = new Redis({
-      host: url.hostname.replace(/^\[|\]$/g, ''),
+      host: address.host,
       port: Number(url.port || '6379'),
       db: Number.isInteger(db) ? db : 0,
-      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: tlsName(address) } : {}),
       ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
       connectTimeout: options.connectTimeoutMs,
       lazyConnect: true,

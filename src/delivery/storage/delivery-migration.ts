@@ -178,3 +178,29 @@ export const DROP_DELIVERIES_BY_ENDPOINT_MIGRATION = 'DROP INDEX deliveries_by_e
  */
 export const ATTEMPTS_BY_DELIVERY_MIGRATION =
   'CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts(delivery_id, id);';
+
+/**
+ * Migration 14: the OAuth 2.0 token of an endpoint, shared by every worker
+ * (`src/delivery/senders/oauth2/`), so N worker processes fetch one token per
+ * expiry window, not N. `access_token` is sealed like the endpoint's secrets;
+ * `version` is the endpoint's `updated_at` it was fetched for (a changed
+ * endpoint needs a new one); `fetching_until` is one worker's claim to fetch
+ * the next token (the others wait for it), which lapses if that worker dies.
+ */
+export const SQLITE_ENDPOINT_TOKENS_MIGRATION = `
+CREATE TABLE endpoint_tokens (
+  endpoint_id TEXT PRIMARY KEY,
+  version INTEGER,
+  access_token TEXT,
+  expires_at INTEGER,
+  fetching_until INTEGER
+);`;
+
+export const POSTGRES_ENDPOINT_TOKENS_MIGRATION = `
+CREATE TABLE endpoint_tokens (
+  endpoint_id text COLLATE "C" PRIMARY KEY,
+  version bigint,
+  access_token text,
+  expires_at bigint,
+  fetching_until bigint
+);`;

@@ -2,6 +2,7 @@ import type { StoredEvent } from '../../events/event.js';
 import { describeDuration } from '../circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
 import type { EndpointRecord } from '../endpoint.js';
+import type { TokenStore } from '../senders/oauth2/token-store.js';
 
 /** Picks, for one event, the endpoints that get a delivery. Pure and synchronous: it runs inside the fan-out transaction. */
 export type EndpointMatcher = (
@@ -74,9 +75,10 @@ export type RequeueTarget = { endpointId: string; sinceMs: number; failedOnly: b
 /**
  * Storage of endpoints, deliveries and attempts. Two implementations
  * (SQLite, PostgreSQL) over the main store's database; the tables come from
- * migration 2 (`delivery`).
+ * migration 2 (`delivery`); the OAuth 2.0 tokens workers share (`TokenStore`)
+ * from migration 14.
  */
-export interface DeliveryStore {
+export interface DeliveryStore extends TokenStore {
   createEndpoint(endpoint: EndpointRecord): Promise<void>;
   getEndpoint(tenantId: string, id: string): Promise<EndpointRecord | null>;
   /**

@@ -6,6 +6,7 @@ import { transaction } from '../../storage/postgres/transaction.js';
 import { type EventRow, eventFromRow } from '../../storage/rows.js';
 import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
 import type { EndpointRecord } from '../endpoint.js';
+import type { StoredToken } from '../senders/oauth2/token-store.js';
 import {
   ATTEMPT_COLUMNS,
   type AttemptRow,
@@ -178,7 +179,47 @@ export class PostgresDeliveryStore implements DeliveryStore {
       if (result.rowCount !== 1) return false;
       await client.query({ text: 'DELETE FROM deliveries WHERE endpoint_id = $1', values: [id] });
       await client.query({ text: 'DELETE FROM delivery_attempts WHERE endpoint_id = $1', values: [id] });
+      await client.query({ text: 'DELETE FROM endpoint_tokens WHERE endpoint_id = $1', values: [id] });
       return true;
+    });
+  }
+
+  async readToken(endpointId: string): Promise<StoredToken | null> {
+    const { rows } = await this.pool.query<{ version: string; access_token: string; expires_at: string }>({
+      text: 'SELECT version, access_token, expires_at FROM endpoint_tokens WHERE endpoint_id = $1 AND access_token IS NOT NULL',
+      values: [endpointId],
+    });
+    const row = rows[0];
+    return row
+      ? { endpointId, version: Number(row.version), accessToken: row.access_token, expiresAt: Number(row.expires_at) }
+      : null;
+  }
+
+  async claimTokenFetch(endpointId: string, nowMs: number, untilMs: number): Promise<boolean> {
+    // one statement: of two workers claiming at once, the row lock lets one win
+    const result = await this.pool.query({
+      text: `INSERT INTO endpoint_tokens (endpoint_id, fetching_until) VALUES ($1, $2)
+             ON CONFLICT (endpoint_id) DO UPDATE SET fetching_until = excluded.fetching_until
+             WHERE endpoint_tokens.fetching_until IS NULL OR endpoint_tokens.fetching_until <= $3`,
+      values: [endpointId, untilMs, nowMs],
+    });
+    return result.rowCount === 1;
+  }
+
+  async saveToken(t: StoredToken): Promise<void> {
+    await this.pool.query({
+      text: `INSERT INTO endpoint_tokens (endpoint_id, version, access_token, expires_at, fetching_until)
+             VALUES ($1, $2, $3, $4, NULL)
+             ON CONFLICT (endpoint_id) DO UPDATE SET version = excluded.version, access_token = excluded.access_token,
+               expires_at = excluded.expires_at, fetching_until = NULL`,
+      values: [t.endpointId, t.version, t.accessToken, t.expiresAt],
+    });
+  }
+
+  async releaseTokenFetch(endpointId: string): Promise<void> {
+    await this.pool.query({
+      text: 'UPDATE endpoint_tokens SET fetching_until = NULL WHERE endpoint_id = $1',
+      values: [endpointId],
     });
   }
 

@@ -32,7 +32,8 @@ function mapSecrets(e: EndpointRecord, f: (text: string) => string): EndpointRec
 
 /**
  * Encrypts an endpoint's secrets at rest (signing secrets, a shared-secret
- * header's value, an mTLS private key, a broker's password) with the operator's
+ * header's value, an mTLS private key, a broker's password, the OAuth 2.0
+ * client secret or key and the access tokens workers share) with the operator's
  * `TIDINGS_KEY_ENCRYPTION_KEY`, around either backend's store. They cannot be
  * hashed: every push needs them in clear to sign or authenticate.
  */
@@ -48,6 +49,11 @@ export function sealedDeliveryStore(inner: DeliveryStore, box: SecretBox): Deliv
       return e ? open(e) : null;
     },
     listEndpoints: async (tenantId, page) => (await inner.listEndpoints(tenantId, page)).map(open),
+    readToken: async (endpointId) => {
+      const t = await inner.readToken(endpointId);
+      return t ? { ...t, accessToken: box.open(t.accessToken) } : null;
+    },
+    saveToken: (t) => inner.saveToken({ ...t, accessToken: box.seal(t.accessToken) }),
   };
 }
 

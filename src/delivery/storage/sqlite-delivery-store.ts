@@ -4,6 +4,7 @@ import { newEventId } from '../../events/event-id.js';
 import { preparedStatements } from '../../storage/sqlite/prepared-statements.js';
 import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
 import type { EndpointRecord } from '../endpoint.js';
+import type { StoredToken } from '../senders/oauth2/token-store.js';
 import {
   ATTEMPT_COLUMNS,
   type AttemptRow,
@@ -174,9 +175,38 @@ export class SqliteDeliveryStore implements DeliveryStore {
         if (info.changes === 0) return false;
         this.stmt('DELETE FROM deliveries WHERE endpoint_id = ?').run(id);
         this.stmt('DELETE FROM delivery_attempts WHERE endpoint_id = ?').run(id);
+        this.stmt('DELETE FROM endpoint_tokens WHERE endpoint_id = ?').run(id);
         return true;
       })
       .immediate();
+  }
+
+  async readToken(endpointId: string): Promise<StoredToken | null> {
+    const row = this.stmt(
+      'SELECT version, access_token, expires_at FROM endpoint_tokens WHERE endpoint_id = ? AND access_token IS NOT NULL',
+    ).get(endpointId) as { version: number; access_token: string; expires_at: number } | undefined;
+    return row ? { endpointId, version: row.version, accessToken: row.access_token, expiresAt: row.expires_at } : null;
+  }
+
+  async claimTokenFetch(endpointId: string, nowMs: number, untilMs: number): Promise<boolean> {
+    const info = this.stmt(
+      `INSERT INTO endpoint_tokens (endpoint_id, fetching_until) VALUES (?, ?)
+       ON CONFLICT (endpoint_id) DO UPDATE SET fetching_until = excluded.fetching_until
+       WHERE endpoint_tokens.fetching_until IS NULL OR endpoint_tokens.fetching_until <= ?`,
+    ).run(endpointId, untilMs, nowMs);
+    return info.changes === 1;
+  }
+
+  async saveToken(t: StoredToken): Promise<void> {
+    this.stmt(
+      `INSERT INTO endpoint_tokens (endpoint_id, version, access_token, expires_at, fetching_until) VALUES (?, ?, ?, ?, NULL)
+       ON CONFLICT (endpoint_id) DO UPDATE SET version = excluded.version, access_token = excluded.access_token,
+         expires_at = excluded.expires_at, fetching_until = NULL`,
+    ).run(t.endpointId, t.version, t.accessToken, t.expiresAt);
+  }
+
+  async releaseTokenFetch(endpointId: string): Promise<void> {
+    this.stmt('UPDATE endpoint_tokens SET fetching_until = NULL WHERE endpoint_id = ?').run(endpointId);
   }
 
   async disableEndpoint(tenantId: string, id: string, reason: string, nowMs: number): Promise<void> {

@@ -3,6 +3,7 @@ import {
   DROP_DELIVERIES_BY_ENDPOINT_MIGRATION,
   POSTGRES_BREAKER_MIGRATION,
   POSTGRES_DELIVERY_MIGRATION,
+  POSTGRES_ENDPOINT_TOKENS_MIGRATION,
   POSTGRES_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
 import { POSTGRES_PULL_SQL } from '../../feeds/storage/pull-migration.js';
@@ -149,4 +150,6 @@ CREATE TABLE idempotency_keys (
     name: 'destination-keys-and-tenant-settings',
     sql: `${POSTGRES_DESTINATION_KEYS_MIGRATION}\nALTER TABLE tenants ADD COLUMN settings json NOT NULL DEFAULT '{}';\n`,
   },
+  // The OAuth 2.0 token of an endpoint, shared by every worker (src/delivery/senders/oauth2/token-store.ts).
+  { version: 14, name: 'endpoint-tokens', sql: POSTGRES_ENDPOINT_TOKENS_MIGRATION },
 ];

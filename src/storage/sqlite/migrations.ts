@@ -3,6 +3,7 @@ import {
   DROP_DELIVERIES_BY_ENDPOINT_MIGRATION,
   SQLITE_BREAKER_MIGRATION,
   SQLITE_DELIVERY_MIGRATION,
+  SQLITE_ENDPOINT_TOKENS_MIGRATION,
   SQLITE_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
 import { SQLITE_PULL_SQL } from '../../feeds/storage/pull-migration.js';
@@ -133,4 +134,6 @@ CREATE TABLE idempotency_keys (
     name: 'destination-keys-and-tenant-settings',
     sql: `${SQLITE_DESTINATION_KEYS_MIGRATION}\nALTER TABLE tenants ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';\n`,
   },
+  // The OAuth 2.0 token of an endpoint, shared by every worker (src/delivery/senders/oauth2/token-store.ts).
+  { version: 14, name: 'endpoint-tokens', sql: SQLITE_ENDPOINT_TOKENS_MIGRATION },
 ];
