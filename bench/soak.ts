@@ -10,7 +10,7 @@
  * What it shows is drift, so the baseline is the same run's first minute:
  * RSS and p99 of the last minute against the first. Settings: SOAK_MINUTES
  * (default 3), SOAK_INGEST_RATE (transitions/s, default 200), SOAK_FEED_RATE
- * (pages/s, default 20), SOAK_SAMPLE_SECONDS (default 10), SOAK_BACKENDS
+ * (pages/s at most for the one feed reader, default 20), SOAK_SAMPLE_SECONDS (default 10), SOAK_BACKENDS
  * (`sqlite,postgres`, default both when PostgreSQL answers).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -277,7 +277,7 @@ export function soakTable(figures: SoakFigures[]): string[] {
     const s = f.settings;
     const seconds = s.minutes * 60;
     lines.push(
-      `### soak, ${f.backend} (${s.minutes} min: ${s.ingestRate} transitions/s pushed to one receiver, ${s.feedRate} feed pages/s)`,
+      `### soak, ${f.backend} (${s.minutes} min: ${s.ingestRate} transitions/s pushed to one receiver, one feed reader at ≤ ${s.feedRate} pages/s)`,
       '',
       '| | ingest | feed pages | pushes |',
       '| --- | --- | --- | --- |',
