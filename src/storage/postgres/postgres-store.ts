@@ -126,6 +126,7 @@ export class PostgresStore implements Store {
     // and gives up, connecting or querying, within PING_TIMEOUT_MS.
     this.pingPool = new pg.Pool({
       ...settings,
+      application_name: 'tidings-readyz',
       max: 1,
       connectionTimeoutMillis: PING_TIMEOUT_MS,
       query_timeout: PING_TIMEOUT_MS,
