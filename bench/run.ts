@@ -13,6 +13,7 @@ import { benchIngest } from './ingest.js';
 import { pushScenarios } from './push.js';
 import { benchSdk } from './sdk.js';
 import { benchSnapshots, snapshotsTable } from './snapshots.js';
+import { benchSoak } from './soak.js';
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
@@ -84,6 +85,18 @@ if (wants('sdk')) {
   const { figures, table } = await benchSdk({ repeats });
   results.sdk = figures;
   lines.push(...table);
+}
+
+// Minutes long (SOAK_MINUTES, default 3, per backend): a drift check, not a rate, so not repeated.
+if (wants('soak')) {
+  const pg = await postgresTestDatabase();
+  try {
+    const { figures, table } = await benchSoak({ databaseUrl: pg.url ?? null });
+    results.soak = figures;
+    lines.push(...table);
+  } finally {
+    await pg.drop();
+  }
 }
 
 mkdirSync('bench/results', { recursive: true });

@@ -45,7 +45,18 @@ export interface Config {
   logFormat: 'auto' | 'json' | 'pretty';
   timerIntervalMs: number;
   dbPoolSize: number;
+  /** The server cancels a statement that runs longer (`statement_timeout`); shorter than `dbQueryTimeoutMs`. */
   dbStatementTimeoutMs: number;
+  /**
+   * The client stops waiting for a query's answer after this long (pg's `query_timeout`) and drops
+   * the connection: what bounds a request while the database is partitioned away (sockets open,
+   * nothing answering), where the server's own timeout is never heard.
+   */
+  dbQueryTimeoutMs: number;
+  /** Longest wait for a pooled connection, a new one included (pg's `connectionTimeoutMillis`). */
+  dbConnectTimeoutMs: number;
+  /** TCP keepalive probes start after a pooled connection was silent this long; 0 turns keepalive off. */
+  dbKeepAliveDelayMs: number;
   /** 32-byte key (64 hex digits or base64) that encrypts signing keys at rest; null stores them unencrypted. */
   keyEncryptionKey: Buffer | null;
   /** How long a rotated signing key stays in the JWKS. */
@@ -84,6 +95,9 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_TIMER_INTERVAL: 'timerIntervalMs',
   TIDINGS_DB_POOL_SIZE: 'dbPoolSize',
   TIDINGS_DB_STATEMENT_TIMEOUT: 'dbStatementTimeoutMs',
+  TIDINGS_DB_QUERY_TIMEOUT: 'dbQueryTimeoutMs',
+  TIDINGS_DB_CONNECT_TIMEOUT: 'dbConnectTimeoutMs',
+  TIDINGS_DB_KEEPALIVE_DELAY: 'dbKeepAliveDelayMs',
   TIDINGS_KEY_ENCRYPTION_KEY: 'keyEncryptionKey',
   TIDINGS_KEY_OVERLAP: 'keyOverlapMs',
   TIDINGS_CONSOLE_FRAME_ORIGINS: 'consoleFrameOrigins',
@@ -118,7 +132,10 @@ export const DEFAULTS = {
   logFormat: 'auto',
   timerIntervalMs: '1s',
   dbPoolSize: 10,
-  dbStatementTimeoutMs: '30s',
+  dbStatementTimeoutMs: '10s',
+  dbQueryTimeoutMs: '12s',
+  dbConnectTimeoutMs: '5s',
+  dbKeepAliveDelayMs: '10s',
   keyEncryptionKey: null,
   keyOverlapMs: '7d',
   consoleFrameOrigins: [],
@@ -282,7 +299,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     logFormat,
     timerIntervalMs: ms('timerIntervalMs'),
     dbPoolSize: int('dbPoolSize', 1, 1000),
-    dbStatementTimeoutMs: ms('dbStatementTimeoutMs'),
+    dbStatementTimeoutMs: ms('dbStatementTimeoutMs', [10, 3_600_000, '10ms to 1h']),
+    dbQueryTimeoutMs: ms('dbQueryTimeoutMs', [100, 3_600_000, '100ms to 1h']),
+    dbConnectTimeoutMs: ms('dbConnectTimeoutMs', [100, 600_000, '100ms to 10m']),
+    dbKeepAliveDelayMs: ms('dbKeepAliveDelayMs', [0, 3_600_000, '0 to 1h']),
     keyEncryptionKey,
     keyOverlapMs: ms('keyOverlapMs'),
     consoleFrameOrigins,
@@ -293,6 +313,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
       'keyPublishLeadMs must be shorter than keyOverlapMs: the key a new one replaces signs until the lead ends',
     );
   }
+  // The server's cancel should come first: it keeps the connection, where the
+  // client's timeout has to drop it (the answer may still be on its way).
+  if (config.dbStatementTimeoutMs >= config.dbQueryTimeoutMs)
+    problems.push('dbStatementTimeoutMs must be shorter than dbQueryTimeoutMs');
   // node refuses to start a server whose headers may take longer than the whole request.
   if (config.headersTimeoutMs > config.requestTimeoutMs)
     problems.push('headersTimeoutMs must be at most requestTimeoutMs');

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   rate_limited: 429,
   headers_too_large: 431,
   not_ready: 503,
+  database_unavailable: 503,
   internal: 500,
 } as const;
 

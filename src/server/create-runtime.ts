@@ -176,6 +176,11 @@ function listenerConnection(pool: PostgresStore['pool']['options']) {
   return {
     ...(pool.connectionString !== undefined ? { connectionString: pool.connectionString } : {}),
     ...(pool.connectionTimeoutMillis !== undefined ? { connectionTimeoutMillis: pool.connectionTimeoutMillis } : {}),
+    // A LISTEN answered by a silent server would otherwise wait forever, never listening nor retrying.
+    ...(pool.query_timeout !== undefined ? { query_timeout: pool.query_timeout } : {}),
+    ...(pool.keepAliveInitialDelayMillis !== undefined
+      ? { keepAliveInitialDelayMillis: pool.keepAliveInitialDelayMillis }
+      : {}),
     application_name: 'tidings-listen',
   };
 }

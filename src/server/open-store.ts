@@ -11,6 +11,9 @@ export function openStore(config: Config): Store {
       connectionString: config.databaseUrl,
       poolSize: config.dbPoolSize,
       statementTimeoutMs: config.dbStatementTimeoutMs,
+      queryTimeoutMs: config.dbQueryTimeoutMs,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+      keepAliveDelayMs: config.dbKeepAliveDelayMs,
     });
   }
   return new SqliteStore({ path: join(config.dataDir, 'tidings.sqlite') });

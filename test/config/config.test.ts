@@ -86,6 +86,42 @@ describe('configuration', () => {
     );
   });
 
+  test('database timeouts: defaults, read from the environment, the server cancels before the client gives up', () => {
+    const defaults = loadConfig({});
+    assert.deepEqual(
+      [
+        defaults.dbStatementTimeoutMs,
+        defaults.dbQueryTimeoutMs,
+        defaults.dbConnectTimeoutMs,
+        defaults.dbKeepAliveDelayMs,
+      ],
+      [10_000, 12_000, 5_000, 10_000],
+    );
+    const set = loadConfig({
+      TIDINGS_DB_STATEMENT_TIMEOUT: '1500ms',
+      TIDINGS_DB_QUERY_TIMEOUT: '2s',
+      TIDINGS_DB_CONNECT_TIMEOUT: '1s',
+      TIDINGS_DB_KEEPALIVE_DELAY: '0s',
+    });
+    assert.deepEqual(
+      [set.dbStatementTimeoutMs, set.dbQueryTimeoutMs, set.dbConnectTimeoutMs, set.dbKeepAliveDelayMs],
+      [1_500, 2_000, 1_000, 0],
+    );
+    assert.throws(
+      () => loadConfig({ TIDINGS_DB_STATEMENT_TIMEOUT: '30s', TIDINGS_DB_QUERY_TIMEOUT: '12s' }),
+      /dbStatementTimeoutMs must be shorter than dbQueryTimeoutMs/,
+    );
+    assert.throws(
+      () => loadConfig({ TIDINGS_DB_QUERY_TIMEOUT: '0s', TIDINGS_DB_CONNECT_TIMEOUT: 'never' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /dbQueryTimeoutMs must be a duration like 500ms, 5s, 2h, from 100ms to 1h/);
+        assert.match(error.message, /dbConnectTimeoutMs must be a duration/);
+        return true;
+      },
+    );
+  });
+
   test('an unknown key in the file is refused, not ignored', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'tidings-config-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { ADMIN_TOKEN, dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
@@ -9,8 +10,16 @@ import { ADMIN_TOKEN, dropBackends, startTestApp, type TestApp, testBackends } f
  * answer may be a 5xx, every refusal has the documented body, a sample of
  * refused writes is checked to change nothing, and both accepted and refused
  * answers must be reached (a generator that only produces garbage proves little).
+ * Every operation of `openapi.json` must be generated: a new route that the
+ * generator does not know fails this file until it is added below.
  */
 const REQUESTS = 10_000;
+
+/** `METHOD /path/{param}` of every documented operation. */
+function documentedOperations(): string[] {
+  const doc = JSON.parse(readFileSync('openapi.json', 'utf8')) as { paths: Record<string, Record<string, unknown>> };
+  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+}
 
 /** mulberry32: a seeded generator, so a failure names a seed that replays it. */
 function rng(seed: number) {
@@ -48,7 +57,7 @@ const STRINGS = [
 const WORKFLOWS = ['fit-case', 'videoid-request', 'idv-transaction', 'image-check', 'nope', 'fit-submission'];
 const EVENT_TYPES = ['REQUEST_CANCELED', 'VIDEOID_UPDATED', 'submit-submission', 'nope'];
 
-function generator(seed: number, ids: { subject: string }) {
+function generator(seed: number, ids: { subject: string; tenant: string }) {
   const r = rng(seed);
   const scalar = (): unknown =>
     r.pick<() => unknown>([
@@ -73,47 +82,77 @@ function generator(seed: number, ids: { subject: string }) {
     () => deep(2500),
     () => r.pick(['', 'null', '[]', '{', '"x"', '{"a":1}{', '\u0000']),
     () => JSON.stringify({ limit: r.pick(NUMBERS), cursor: r.pick(STRINGS) }),
+    () => JSON.stringify({ access: r.pick(['read', 'endpoints', 'root', '\u0000']), ttlSeconds: r.pick(NUMBERS) }),
+    () => JSON.stringify({ token: r.pick(STRINGS) }),
+    () => JSON.stringify({ purpose: r.pick(['fit', 'default', 'é', '\u0000']) }),
+    () => JSON.stringify({}),
   ];
   const query = () =>
-    r.pick(['', `?limit=${r.pick(NUMBERS)}`, '?workflow=fit%00case', '?cursor=%ff', '?type=é', '?x=1']);
-  const routes: Array<() => InjectOptions> = [];
-  const add = (method: InjectOptions['method'], path: () => string, withBody = false) =>
-    routes.push(() => ({ method, url: path(), ...(withBody ? { payload: r.pick(bodies)() } : {}) }));
+    r.pick([
+      '',
+      `?limit=${r.pick(NUMBERS)}`,
+      `?offset=${r.pick(NUMBERS)}`,
+      `?count=${r.pick(NUMBERS)}`,
+      `?afterEventId=${r.pick(['', 'x', '%00', '00000000-0000-0000-0000-000000000000'])}`,
+      '?workflow=fit%00case',
+      '?cursor=%ff',
+      '?type=é',
+      '?x=1',
+    ]);
+  /** Each route under the operation it exercises (`METHOD /path/{param}`, as in openapi.json). */
+  const routes: Array<{ operation: string; make: () => InjectOptions }> = [];
+  const add = (method: InjectOptions['method'], path: () => string, withBody = false, operation?: string) => {
+    const template = operation ?? `${method} ${path().split('?')[0]}`;
+    routes.push({
+      operation: template,
+      make: () => ({ method, url: path(), ...(withBody ? { payload: r.pick(bodies)() } : {}) }),
+    });
+  };
+  const op = (method: string, template: string) => `${method} ${template}`;
   add('POST', () => '/v1/subjects', true);
   add('GET', () => `/v1/subjects${query()}`);
-  add('GET', () => `/v1/subjects/${pathId()}`);
-  add('PATCH', () => `/v1/subjects/${pathId()}`, true);
-  add('POST', () => `/v1/subjects/${pathId()}/events`, true);
-  add('GET', () => `/v1/subjects/${pathId()}/events${query()}`);
-  add('POST', () => `/v1/subjects/${pathId()}/erase`, true);
+  add('GET', () => `/v1/subjects/${pathId()}`, false, op('GET', '/v1/subjects/{id}'));
+  add('PATCH', () => `/v1/subjects/${pathId()}`, true, op('PATCH', '/v1/subjects/{id}'));
+  add('POST', () => `/v1/subjects/${pathId()}/events`, true, op('POST', '/v1/subjects/{id}/events'));
+  add('GET', () => `/v1/subjects/${pathId()}/events${query()}`, false, op('GET', '/v1/subjects/{id}/events'));
+  add('GET', () => `/v1/subjects/${pathId()}/history${query()}`, false, op('GET', '/v1/subjects/{id}/history'));
+  add('GET', () => `/v1/subjects/${pathId()}/consent-text`, false, op('GET', '/v1/subjects/{id}/consent-text'));
+  add('POST', () => `/v1/subjects/${pathId()}/erase`, true, op('POST', '/v1/subjects/{id}/erase'));
   add('GET', () => `/v1/events${query()}`);
-  add('GET', () => `/v1/cases/${pathId()}/events`);
-  add('GET', () => `/v1/submissions/${pathId()}/events`);
-  add('GET', () => `/v1/replies/${pathId()}/events`);
-  add('GET', () => `/v1/workflows/${r.pick([...WORKFLOWS, 'x%00'])}`);
+  add('GET', () => `/realty/crypto/v2/events${query()}`);
+  add('GET', () => `/v1/cases/${pathId()}/events`, false, op('GET', '/v1/cases/{id}/events'));
+  add('GET', () => `/v1/submissions/${pathId()}/events`, false, op('GET', '/v1/submissions/{id}/events'));
+  add('GET', () => `/v1/replies/${pathId()}/events`, false, op('GET', '/v1/replies/{id}/events'));
+  add('GET', () => `/v1/workflows/${r.pick([...WORKFLOWS, 'x%00'])}`, false, op('GET', '/v1/workflows/{name}'));
   add('GET', () => '/v1/workflows');
   add('POST', () => '/v1/api-keys', true);
   add('GET', () => '/v1/api-keys');
-  add('DELETE', () => `/v1/api-keys/${pathId()}`);
+  add('DELETE', () => `/v1/api-keys/${pathId()}`, false, op('DELETE', '/v1/api-keys/{id}'));
   add('POST', () => '/v1/endpoints', true);
   add('GET', () => `/v1/endpoints${query()}`);
-  add('GET', () => `/v1/endpoints/${pathId()}`);
-  add('PATCH', () => `/v1/endpoints/${pathId()}`, true);
-  add('DELETE', () => `/v1/endpoints/${pathId()}`);
-  add('POST', () => `/v1/endpoints/${pathId()}/${r.pick(['replay', 'rotate-secret', 'reveal-secret'])}`, true);
-  add('GET', () => `/v1/endpoints/${pathId()}/${r.pick(['deliveries', 'attempts'])}${query()}`);
-  add('GET', () => `/v1/deliveries/${pathId()}`);
-  add('POST', () => `/v1/deliveries/${pathId()}/retry`, true);
+  add('GET', () => `/v1/endpoints/${pathId()}`, false, op('GET', '/v1/endpoints/{id}'));
+  add('PATCH', () => `/v1/endpoints/${pathId()}`, true, op('PATCH', '/v1/endpoints/{id}'));
+  add('DELETE', () => `/v1/endpoints/${pathId()}`, false, op('DELETE', '/v1/endpoints/{id}'));
+  for (const action of ['replay', 'rotate-secret', 'reveal-secret'])
+    add('POST', () => `/v1/endpoints/${pathId()}/${action}`, true, op('POST', `/v1/endpoints/{id}/${action}`));
+  for (const list of ['deliveries', 'attempts'])
+    add('GET', () => `/v1/endpoints/${pathId()}/${list}${query()}`, false, op('GET', `/v1/endpoints/{id}/${list}`));
+  add('GET', () => `/v1/deliveries/${pathId()}`, false, op('GET', '/v1/deliveries/{id}'));
+  add('POST', () => `/v1/deliveries/${pathId()}/retry`, true, op('POST', '/v1/deliveries/{id}/retry'));
   add('POST', () => '/v1/streams', true);
   add('GET', () => '/v1/streams');
-  add('GET', () => `/v1/streams/${pathId()}`);
-  add('DELETE', () => `/v1/streams/${pathId()}`);
-  add('POST', () => `/v1/streams/${pathId()}/poll`, true);
+  add('GET', () => `/v1/streams/${pathId()}`, false, op('GET', '/v1/streams/{id}'));
+  add('GET', () => `/v1/streams/${pathId()}/set-errors${query()}`, false, op('GET', '/v1/streams/{id}/set-errors'));
+  add('DELETE', () => `/v1/streams/${pathId()}`, false, op('DELETE', '/v1/streams/{id}'));
+  add('POST', () => `/v1/streams/${pathId()}/poll`, true, op('POST', '/v1/streams/{id}/poll'));
   add('POST', () => '/v1/tenants', true);
   add('GET', () => '/v1/tenants');
-  add('GET', () =>
-    r.pick(['/healthz', '/readyz', '/.well-known/jwks.json', '/v1/nothing', '/%ff', `/v1/${'y'.repeat(3000)}`]),
-  );
+  add('POST', () => '/v1/portal-links', true);
+  add('POST', () => '/v1/portal-sessions', true);
+  add('GET', () => '/v1/signing-keys');
+  add('POST', () => '/v1/signing-keys/rotate', true);
+  for (const path of ['/healthz', '/readyz', '/.well-known/jwks.json']) add('GET', () => path);
+  add('GET', () => r.pick(['/v1/nothing', '/%ff', `/v1/${'y'.repeat(3000)}`]), false, 'no route');
   const headers = (auth: Record<string, string>): Record<string, string> =>
     r.pick<() => Record<string, string>>([
       () => ({ ...auth, 'content-type': 'application/json' }),
@@ -129,12 +168,19 @@ function generator(seed: number, ids: { subject: string }) {
           'Basic x',
           `Bearer ${ADMIN_TOKEN}`,
           'ReestroAuth apiKey=x&portal.orgid=y',
+          `ReestroAuth apiKey=${auth.authorization?.slice('Bearer '.length)}&portal.orgid=${ids.tenant}`,
         ]),
         'content-type': 'application/json',
       }),
       () => ({}),
     ])();
-  return { request: (auth: Record<string, string>) => ({ ...r.pick(routes)(), headers: headers(auth) }) };
+  return {
+    operations: new Set(routes.map((route) => route.operation)),
+    request(auth: Record<string, string>) {
+      const route = r.pick(routes);
+      return { operation: route.operation, options: { ...route.make(), headers: headers(auth) } };
+    },
+  };
 }
 
 const backends = await testBackends();
@@ -171,12 +217,16 @@ for (const backend of backends) {
 
     test('no 5xx, refusals in the documented body, refused writes change nothing', async () => {
       const seed = 14_000 + (backend.name === 'sqlite' ? 1 : 2);
-      const gen = generator(seed, { subject: 'req-fuzz' });
+      const gen = generator(seed, { subject: 'req-fuzz', tenant: tenant.id });
+      const missing = documentedOperations().filter((operation) => !gen.operations.has(operation));
+      assert.deepEqual(missing, [], 'every documented operation has a generator');
+      const generated = new Map<string, number>();
       const byStatus = new Map<number, number>();
       let checkedRefusals = 0;
       const started = Date.now();
       for (let i = 0; i < REQUESTS; i++) {
-        const req = gen.request(tenant.auth);
+        const { operation, options: req } = gen.request(tenant.auth);
+        generated.set(operation, (generated.get(operation) ?? 0) + 1);
         const write = req.method !== 'GET' && req.method !== 'HEAD';
         const check = write && i % 25 === 0;
         const before = check ? await snapshot() : '';
@@ -198,8 +248,12 @@ for (const backend of backends) {
       const refused = [...byStatus].filter(([s]) => s >= 400).reduce((n, [, c]) => n + c, 0);
       console.log(
         `# request fuzz (${backend.name}): ${REQUESTS} requests in ${ms} ms; accepted ${accepted}, refused ${refused}; ` +
-          `refusals checked against the store ${checkedRefusals}; by status ${JSON.stringify(Object.fromEntries(byStatus))}`,
+          `refusals checked against the store ${checkedRefusals}; ${generated.size} operations, ` +
+          `fewest requests per operation ${Math.min(...generated.values())}; by status ${JSON.stringify(Object.fromEntries(byStatus))}`,
       );
+      const fewest = Math.min(...generated.values());
+      assert.equal(generated.size, gen.operations.size, 'every operation was generated');
+      assert.ok(fewest >= 100, `every operation got at least 100 requests (fewest ${fewest})`);
       assert.ok(accepted >= 200, `accepted paths reached (${accepted})`);
       assert.ok(refused >= 2_000, `refused paths reached (${refused})`);
       assert.ok(checkedRefusals >= 50, `refusals checked (${checkedRefusals})`);

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { after, describe, test } from 'node:test';
+import { isConnectionLost } from '../../src/storage/postgres/pg-errors.js';
 import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { postgresTestDatabase } from '../helpers/postgres.js';
 import { runStoreContract } from './store-contract.js';
@@ -37,6 +38,27 @@ describe('PostgresStore operations', { skip: pgdb.skip }, () => {
     const store = new PostgresStore({ connectionString: pgdb.url!, statementTimeoutMs: 50 });
     try {
       await assert.rejects(store.pool.query('SELECT pg_sleep(1)'), { code: '57014' });
+      await store.ping();
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('queryTimeoutMs: the client stops waiting for a silent answer, drops the connection, and the pool carries on', async () => {
+    // pg_sleep stands in for a server that does not answer; the server's own
+    // statement timeout is longer, so only the client's limit can end the wait.
+    const store = new PostgresStore({
+      connectionString: pgdb.url!,
+      queryTimeoutMs: 300,
+      statementTimeoutMs: 10_000,
+      poolSize: 3,
+    });
+    try {
+      const started = performance.now();
+      await assert.rejects(store.pool.query('SELECT pg_sleep(3)'), (error: unknown) => isConnectionLost(error));
+      const waited = performance.now() - started;
+      assert.ok(waited < 2_000, `gave up after ${Math.round(waited)} ms`);
+      assert.equal((await store.pool.query('SELECT 1 AS one')).rows[0].one, 1);
       await store.ping();
     } finally {
       await store.close();

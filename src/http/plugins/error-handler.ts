@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { type ErrorCode, isErrorCode } from '../../errors/error-codes.js';
 import { TidingsError, validationError } from '../../errors/tidings-error.js';
+import { isDatabaseUnavailable } from '../../storage/postgres/pg-errors.js';
 import { schemaErrorItems } from '../../workflows/schema-errors.js';
 
 /** Fastify's own error codes for bad requests, mapped onto our catalogue. */
@@ -45,6 +46,13 @@ export function toTidingsError(error: FastifyError | Error): TidingsError {
     const message = mapped === 'payload_too_large' ? 'request body is larger than the server accepts' : fe.message;
     return new TidingsError(mapped, message, { target: 'api' });
   }
+  if (isDatabaseUnavailable(error)) {
+    return new TidingsError(
+      'database_unavailable',
+      'the database did not answer in time; retry (a write with the same Idempotency-Key)',
+      { target: 'database', headers: { 'retry-after': '1' } },
+    );
+  }
   return new TidingsError('internal', 'internal error; the request may be retried', { target: 'api' });
 }
 
@@ -52,6 +60,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const te = toTidingsError(error);
     if (te.code === 'internal') request.log.error({ err: error }, 'unexpected error');
+    if (te.code === 'database_unavailable') request.log.warn({ err: error }, 'database unavailable');
     for (const [name, value] of Object.entries(te.headers)) reply.header(name, value);
     if (te.code === 'unauthorized') reply.header('www-authenticate', 'Bearer');
     return reply.status(te.status).send(te.toBody());

@@ -3,6 +3,24 @@ import { TidingsError } from '../../errors/tidings-error.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../schemas.js';
 
+/**
+ * `/readyz` answers within a second whatever the database does: a database
+ * that has not answered `SELECT 1` by then is not ready. A load balancer that
+ * waits longer than its own probe timeout would count a frozen database as a
+ * dead process (measured before this bound: 15 s for the first answer during a freeze).
+ */
+export const READY_DEADLINE_MS = 750;
+
+/** Resolves when `work` does, rejects when it fails or `ms` pass first. */
+function within(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  work.catch(() => {}); // a late failure is already answered by the deadline
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** Liveness, readiness (the database answers) and Prometheus metrics; no auth. */
 export const healthRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   app.get(
@@ -25,9 +43,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
     },
     async () => {
       try {
-        await deps.store.ping();
+        await within(deps.store.ping(), READY_DEADLINE_MS);
       } catch {
-        throw new TidingsError('not_ready', 'the database is unreachable', { target: 'database' });
+        throw new TidingsError('not_ready', `the database did not answer within ${READY_DEADLINE_MS} ms`, {
+          target: 'database',
+        });
       }
       return { status: 'ready', storage: deps.store.kind };
     },

@@ -5,7 +5,7 @@ import type { CommitResult, IdempotencyRecord, IdempotencyWrite } from '../store
 import { type Checkout, checkout } from './checkout.js';
 import { commitChange } from './commit-change.js';
 import { NOTIFY_OUTBOX, notifyOutbox } from './outbox-notifier.js';
-import { isDataRefusal } from './pg-errors.js';
+import { isConnectionLost, isDataRefusal } from './pg-errors.js';
 import { appendEvents } from './sql/append-events.js';
 import { findIdempotency, insertIdempotencies } from './sql/idempotency.js';
 import { readSnapshots } from './sql/read-snapshots.js';
@@ -93,9 +93,12 @@ export async function commitBatch(pool: pg.Pool, batch: PendingCommit[]): Promis
     commitSent = true;
     await client.query('COMMIT');
   } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      unusable = rollbackError;
-    });
+    // No ROLLBACK on a lost or silent connection: it would wait out another timeout.
+    if (isConnectionLost(error)) unusable = error as Error;
+    else
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        unusable = rollbackError;
+      });
     held.release(unusable);
     // Nothing of a refused transaction is kept, so each change may be retried
     // alone for an exact answer. Not after COMMIT was sent (it may have

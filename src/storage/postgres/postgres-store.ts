@@ -49,8 +49,16 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** The server cancels any statement running longer (default: no limit). */
   statementTimeoutMs?: number;
-  /** How long to wait for a new connection before failing (default 5 s), so `/readyz` answers promptly. */
+  /** Longest wait for a pooled connection, a new one included (default 5 s). */
   connectTimeoutMs?: number;
+  /**
+   * The client stops waiting for an answer after this long (pg's `query_timeout`, default: no
+   * limit) and the connection is dropped. A partitioned server (sockets open, nothing answering)
+   * never sends its own statement timeout; this is what bounds a request then.
+   */
+  queryTimeoutMs?: number;
+  /** TCP keepalive probes start after a connection was silent this long (default 10 s; 0: off). */
+  keepAliveDelayMs?: number;
   /**
    * The server ends a transaction left idle this long (default 30 s). A process
    * stalled mid-commit would otherwise hold its tenant's sequence lock and stop
@@ -74,10 +82,13 @@ export interface PostgresStoreOptions {
   renderSnapshots?: boolean;
 }
 
-/** The shared store of a multi-process deployment: PostgreSQL through a `pg` pool. */
+/** How long `/readyz`'s probe may take, connection included; the route answers within a second. */
+export const PING_TIMEOUT_MS = 750;
+
 /** See the constructor: the failure reaches whoever is using the connection. */
 const ignoreConnectionError = () => {};
 
+/** The shared store of a multi-process deployment: PostgreSQL through a `pg` pool. */
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   /** Exposed for operations and tests (raw queries, triggers); the store's own SQL lives in `sql/`. */
@@ -96,22 +107,38 @@ export class PostgresStore implements Store {
    * at a time, so one connection.
    */
   readonly leasePool: pg.Pool;
+  /** `/readyz`'s probe connection, see the constructor. */
+  private readonly pingPool: pg.Pool;
   private closed = false;
   private readonly commits: GroupCommit;
 
   constructor(options: PostgresStoreOptions) {
     const size = options.poolSize ?? 10;
     const parallel = Math.max(1, Math.min(options.commitParallel ?? 2, size - 1));
+    const keepAliveDelay = options.keepAliveDelayMs ?? 10_000;
     const settings: pg.PoolConfig = {
       connectionString: options.connectionString,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 30_000,
       application_name: 'tidings',
+      keepAlive: keepAliveDelay > 0,
+      keepAliveInitialDelayMillis: keepAliveDelay,
       ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.queryTimeoutMs !== undefined ? { query_timeout: options.queryTimeoutMs } : {}),
     };
     this.pool = new pg.Pool({ ...settings, max: Math.max(1, size - parallel) });
     this.commitPool = new pg.Pool({ ...settings, max: parallel });
     this.leasePool = new pg.Pool({ ...settings, max: 1, options: LEASE_SESSION_OPTIONS });
+    // `/readyz` must answer within a second whatever the database does: its
+    // probe has a connection of its own (never queued behind busy requests)
+    // and gives up, connecting or querying, within PING_TIMEOUT_MS.
+    this.pingPool = new pg.Pool({
+      ...settings,
+      application_name: 'tidings-readyz',
+      max: 1,
+      connectionTimeoutMillis: PING_TIMEOUT_MS,
+      query_timeout: PING_TIMEOUT_MS,
+    });
     // Without a listener an idle connection dropped by the server (restart,
     // failover, terminated backend) would crash the process. The pool only
     // listens while a connection is idle, and `checkout` while it is held:
@@ -120,7 +147,7 @@ export class PostgresStore implements Store {
     // process: seen in test/scale/outage-burst under load, 1 run in 3. So
     // every connection keeps a listener of its own; the query in flight
     // fails by itself and the pool drops the broken connection.
-    for (const pool of [this.pool, this.commitPool, this.leasePool]) {
+    for (const pool of [this.pool, this.commitPool, this.leasePool, this.pingPool]) {
       pool.on('error', (error) => options.onConnectionError?.(error));
       pool.on('connect', (client) => client.on('error', ignoreConnectionError));
     }
@@ -135,14 +162,14 @@ export class PostgresStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    await this.pingPool.query('SELECT 1');
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.commits.close();
-    await Promise.all([this.pool.end(), this.commitPool.end(), this.leasePool.end()]);
+    await Promise.all([this.pool.end(), this.commitPool.end(), this.leasePool.end(), this.pingPool.end()]);
   }
 
   async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { checkout } from './checkout.js';
+import { isConnectionLost } from './pg-errors.js';
 
 /**
  * Runs `work` in one transaction on one pooled connection. The transaction
@@ -21,10 +22,13 @@ export async function transaction<T>(
   } catch (error) {
     // After a failed COMMIT the server has already ended the transaction and
     // ROLLBACK only warns. If ROLLBACK itself fails the connection is lost or
-    // confused: destroy it instead of handing it back to the pool.
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      unusable = rollbackError;
-    });
+    // confused: destroy it instead of handing it back to the pool. A lost or
+    // silent connection gets no ROLLBACK: it would wait out another timeout.
+    if (isConnectionLost(error)) unusable = error as Error;
+    else
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        unusable = rollbackError;
+      });
     throw error;
   } finally {
     release(unusable);
