@@ -17,6 +17,11 @@ export interface NewEvent {
   subjectVersion: number;
   /** The subject's parent at the time, so case logs need no join. */
   parentId: string | null;
+  /**
+   * W3C `traceparent` of the span that committed it (tracing on), so each
+   * push continues the trace of the request that caused it; absent otherwise.
+   */
+  traceparent?: string | null;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   POSTGRES_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
 import { POSTGRES_PULL_SQL } from '../../feeds/storage/pull-migration.js';
+import { POSTGRES_SIGNALS_MIGRATION } from '../../signals/ssf-migration.js';
 /**
  * Numbered PostgreSQL migrations, applied in order, each once (see `migrate.ts`).
  * They mirror `../sqlite/migrations.ts` table for table. Never edit a released
@@ -141,4 +142,6 @@ CREATE TABLE idempotency_keys (
   // Every event keeps what its renderings are made from, as at its commit (src/formats/render-snapshot.ts);
   // json, not jsonb: cheaper to write and it keeps the attributes' key order, which renderings show.
   { version: 9, name: 'event-render-context', sql: 'ALTER TABLE events ADD COLUMN render_context json;' },
+  // Tracing (src/observability) and OpenID Shared Signals streams (src/signals).
+  { version: 17, name: 'trace-context-and-ssf-streams', sql: POSTGRES_SIGNALS_MIGRATION },
 ];

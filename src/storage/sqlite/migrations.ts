@@ -6,6 +6,7 @@ import {
   SQLITE_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
 import { SQLITE_PULL_SQL } from '../../feeds/storage/pull-migration.js';
+import { SQLITE_SIGNALS_MIGRATION } from '../../signals/ssf-migration.js';
 /**
  * Numbered SQLite migrations, applied in order, each once, inside a transaction.
  * Never edit a released migration: add the next number.
@@ -125,4 +126,6 @@ CREATE TABLE idempotency_keys (
   // Every event keeps what its renderings are made from, as at its commit (src/formats/render-snapshot.ts);
   // events written before stay NULL and render from the current subjects.
   { version: 9, name: 'event-render-context', sql: 'ALTER TABLE events ADD COLUMN render_context TEXT;' },
+  // Tracing (src/observability) and OpenID Shared Signals streams (src/signals).
+  { version: 17, name: 'trace-context-and-ssf-streams', sql: SQLITE_SIGNALS_MIGRATION },
 ];
