@@ -25,9 +25,12 @@ export class SetSigner {
 
   /** Signs with the private key named by `token.header.kid`. */
   async sign(token: SetToken): Promise<string> {
-    const key = await this.keys.privateKey(token.header.kid);
-    return new CompactSign(encoder.encode(JSON.stringify(token.claims)))
-      .setProtectedHeader({ ...token.header })
-      .sign(key);
+    return this.signClaims(token.header, token.claims);
+  }
+
+  /** Signs any SET claims (OpenID Shared Signals adds `aud` and `sub_id`, and has events of its own). */
+  async signClaims(header: SetToken['header'], claims: object): Promise<string> {
+    const key = await this.keys.privateKey(header.kid);
+    return new CompactSign(encoder.encode(JSON.stringify(claims))).setProtectedHeader({ ...header }).sign(key);
   }
 }
