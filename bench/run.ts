@@ -12,6 +12,7 @@ import { benchFeed, feedTable } from './feed.js';
 import { benchIngest } from './ingest.js';
 import { pushScenarios } from './push.js';
 import { benchSdk } from './sdk.js';
+import { benchTracing } from './tracing.js';
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
@@ -66,6 +67,12 @@ for (const scenario of pushScenarios) {
   } finally {
     await pg.drop();
   }
+}
+
+if (wants('tracing')) {
+  const { figures, table } = await benchTracing({ repeats, durationMs });
+  results.tracing = figures;
+  lines.push(...table);
 }
 
 if (wants('sdk')) {
