@@ -240,7 +240,9 @@ export class SsfStreamService {
       await this.deps.storage.addControlSet(tenantId, stream.id, { jti, jws }, iso(nowMs));
       return;
     }
-    void this.pushControlSet(tenantId, stream, jti, jws);
+    this.pushControlSet(tenantId, stream, jti, jws).catch((error: unknown) =>
+      this.deps.logger?.warn({ streamId: stream.id, jti, err: error }, 'SSF verification event not sent'),
+    );
   }
 
   /** RFC 8936 poll of an SSF poll stream: its control SETs first, then its events, signed in the SSF profile. */

@@ -73,6 +73,18 @@ function generator(seed: number, ids: { subject: string }) {
     () => deep(2500),
     () => r.pick(['', 'null', '[]', '{', '"x"', '{"a":1}{', '\u0000']),
     () => JSON.stringify({ limit: r.pick(NUMBERS), cursor: r.pick(STRINGS) }),
+    () =>
+      JSON.stringify({
+        stream_id: r.pick(['ssf_ghost', r.pick(STRINGS)]),
+        delivery: {
+          method: r.pick(['urn:ietf:rfc:8935', 'urn:ietf:rfc:8936', r.pick(STRINGS)]),
+          endpoint_url: r.pick(['http://127.0.0.1:9/x', 'https://[2002:7f00:1::1]/', r.pick(STRINGS)]),
+          ...(r.next() < 0.5 ? { authorization_header: r.pick(STRINGS) } : {}),
+        },
+        events_requested: [r.pick(['http://127.0.0.1:8080/events/image-check/image-accepted', r.pick(STRINGS)])],
+        status: r.pick(['enabled', 'paused', 'disabled', r.pick(STRINGS)]),
+        state: scalar(),
+      }),
   ];
   const query = () =>
     r.pick(['', `?limit=${r.pick(NUMBERS)}`, '?workflow=fit%00case', '?cursor=%ff', '?type=é', '?x=1']);
@@ -109,10 +121,27 @@ function generator(seed: number, ids: { subject: string }) {
   add('GET', () => `/v1/streams/${pathId()}`);
   add('DELETE', () => `/v1/streams/${pathId()}`);
   add('POST', () => `/v1/streams/${pathId()}/poll`, true);
+  add('POST', () => '/v1/ssf/streams', true);
+  add('GET', () => `/v1/ssf/streams?stream_id=${pathId()}`);
+  add('PATCH', () => '/v1/ssf/streams', true);
+  add('PUT', () => '/v1/ssf/streams', true);
+  add('DELETE', () => `/v1/ssf/streams?stream_id=${pathId()}`);
+  add('GET', () => `/v1/ssf/status?stream_id=${pathId()}`);
+  add('POST', () => '/v1/ssf/status', true);
+  add('POST', () => '/v1/ssf/verify', true);
+  add('POST', () => `/v1/ssf/poll/${pathId()}`, true);
   add('POST', () => '/v1/tenants', true);
   add('GET', () => '/v1/tenants');
   add('GET', () =>
-    r.pick(['/healthz', '/readyz', '/.well-known/jwks.json', '/v1/nothing', '/%ff', `/v1/${'y'.repeat(3000)}`]),
+    r.pick([
+      '/healthz',
+      '/readyz',
+      '/.well-known/jwks.json',
+      '/.well-known/ssf-configuration',
+      '/v1/nothing',
+      '/%ff',
+      `/v1/${'y'.repeat(3000)}`,
+    ]),
   );
   const headers = (auth: Record<string, string>): Record<string, string> =>
     r.pick<() => Record<string, string>>([
