@@ -14,6 +14,7 @@ import { pushScenarios } from './push.js';
 import { benchSdk } from './sdk.js';
 import { benchSnapshots, snapshotsTable } from './snapshots.js';
 import { benchSoak } from './soak.js';
+import { benchTracing } from './tracing.js';
 
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const durationMs = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
@@ -79,6 +80,12 @@ for (const scenario of pushScenarios) {
   } finally {
     await pg.drop();
   }
+}
+
+if (wants('tracing')) {
+  const { figures, table } = await benchTracing({ repeats, durationMs });
+  results.tracing = figures;
+  lines.push(...table);
 }
 
 if (wants('sdk')) {

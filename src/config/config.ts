@@ -65,6 +65,12 @@ export interface Config {
   consoleFrameOrigins: string[];
   /** How long a new signing key is published in the JWKS before it signs. */
   keyPublishLeadMs: number;
+  /** OTLP/HTTP collector that receives traces (`<url>/v1/traces`); null: tracing is off. */
+  otlpEndpoint: string | null;
+  /** `service.name` of the exported spans. */
+  otelServiceName: string;
+  /** A shared-signals receiver asking for verification events more often than this is answered 429. */
+  ssfMinVerificationIntervalMs: number;
 }
 
 /** The file layer: the same keys as `Config`, durations and lists as text. Environment wins over it. */
@@ -102,6 +108,10 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_KEY_OVERLAP: 'keyOverlapMs',
   TIDINGS_CONSOLE_FRAME_ORIGINS: 'consoleFrameOrigins',
   TIDINGS_KEY_PUBLISH_LEAD: 'keyPublishLeadMs',
+  // The OpenTelemetry names, so a deployment's usual OTel environment works as is.
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'otlpEndpoint',
+  OTEL_SERVICE_NAME: 'otelServiceName',
+  TIDINGS_SSF_MIN_VERIFICATION_INTERVAL: 'ssfMinVerificationIntervalMs',
 };
 
 type FileConfig = { [K in keyof Config]?: unknown };
@@ -140,6 +150,9 @@ export const DEFAULTS = {
   keyOverlapMs: '7d',
   consoleFrameOrigins: [],
   keyPublishLeadMs: '1h',
+  otlpEndpoint: null,
+  otelServiceName: 'tidings',
+  ssfMinVerificationIntervalMs: '10s',
 } as const;
 
 export class ConfigError extends Error {
@@ -271,6 +284,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   const pushProxy = text('pushProxy');
   if (pushProxy !== null && !/^https?:\/\/[^/]/.test(pushProxy))
     problems.push('pushProxy must be an http:// or https:// URL');
+  const otlpEndpoint = text('otlpEndpoint');
+  if (otlpEndpoint !== null && !/^https?:\/\/[^/]/.test(otlpEndpoint))
+    problems.push('otlpEndpoint must be an http:// or https:// URL');
   const issuer = text('issuer') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const config: Config = {
@@ -307,6 +323,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     keyOverlapMs: ms('keyOverlapMs'),
     consoleFrameOrigins,
     keyPublishLeadMs: ms('keyPublishLeadMs', [0, 30 * 86_400_000, '0 to 30d']),
+    otlpEndpoint,
+    otelServiceName: text('otelServiceName') ?? 'tidings',
+    ssfMinVerificationIntervalMs: ms('ssfMinVerificationIntervalMs', [0, 86_400_000, '0 to 1d']),
   };
   if (config.keyPublishLeadMs >= config.keyOverlapMs) {
     problems.push(

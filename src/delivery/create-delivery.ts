@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import { endpointRoutes } from '../http/routes/endpoint-routes.js';
 import { PrivateKeyBox } from '../keys/private-key-box.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { Store } from '../storage/store.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import { Dispatcher, type DispatcherDeps, type DispatcherOptions } from './dispatcher.js';
@@ -27,6 +28,7 @@ export interface DeliveryDeps {
   onError?: (error: unknown) => void;
   /** Wakes the dispatchers of other processes too (PostgreSQL NOTIFY), after a replay or retry queued deliveries. */
   notifyWorkers?: () => void;
+  tracing?: Tracing | null;
 }
 
 /**
@@ -66,6 +68,7 @@ export function createDelivery(input: DeliveryDeps) {
     ...(deps.preloadContexts ? { preloadContexts: deps.preloadContexts } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),
     ...(deps.options ? { options: deps.options } : {}),
+    tracing: deps.tracing ?? null,
   });
   deps.metrics.watchDeliveryQueue(() => deps.deliveries.queueStats(), deps.clock);
   const endpoints = new EndpointService({

@@ -1,5 +1,6 @@
 import { set } from '../formats/set.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { TraceSpan, Tracing } from '../observability/tracing.js';
 import { type Decision, decideOutcome, isSuccess, type SendResult } from './attempt-outcome.js';
 import { probeAfter } from './circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord } from './delivery.js';
@@ -19,6 +20,8 @@ export interface DeliverDeps extends PrepareDeps {
   metrics: Metrics;
   /** An endpoint whose every attempt failed for this long is disabled (Svix: 5 days). */
   disableAfterFailingMs: number;
+  /** Tracing on: each attempt is a span, child of the commit's, and the push carries its `traceparent`. */
+  tracing?: Tracing | null;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface DeliverDeps extends PrepareDeps {
  * could not be built never can be (`permanent`), and why the endpoint refused
  * it when its answer says so (`refusal`).
  */
-type Tried = SendResult & { permanent?: boolean; refusal?: string | null };
+type Tried = SendResult & { permanent?: boolean; refusal?: string | null; span?: TraceSpan };
 
 /** Step 1 and 2: prepare the push and send it; a push that cannot be prepared is a failed try. */
 async function prepareAndSend(
@@ -43,7 +46,18 @@ async function prepareAndSend(
     const message = error instanceof Error ? error.message : String(error);
     return { kind: 'error', errorClass: 'prepare', message, latencyMs: 0, permanent };
   }
-  const result = await deps.sender.send(push, endpoint);
+  // The attempt's span continues the event's trace; its traceparent travels with the push
+  // (an HTTP header; brokers carry the headers as message headers or properties).
+  const span = deps.tracing?.startSpan('tidings.delivery.attempt', push.eventTraceparent, 'client', {
+    'tidings.endpoint.id': endpoint.id,
+    'tidings.endpoint.type': endpoint.type,
+    'tidings.delivery.id': delivery.id,
+    'tidings.event.id': delivery.eventId,
+    'tidings.attempt': delivery.attempts + 1,
+  });
+  if (span) push.headers.traceparent = span.traceparent;
+  const sent = await deps.sender.send(push, endpoint);
+  const result: Tried = span ? { ...sent, span } : sent;
   // A SET recipient refuses with 400 and an RFC 8935 error body (`format: set`, or `vendor` of a FIT workflow).
   if (result.kind === 'response' && result.status === 400 && push.headers['content-type'] === set.contentType) {
     return { ...result, refusal: setRefusal(result.excerpt) };
@@ -157,10 +171,17 @@ export async function deliverOne(
   const result = await prepareAndSend(deps, delivery, endpoint, options.contexts);
   if (isSuccess(result)) options.onAnswered?.();
   const decision = await record(deps, delivery, endpoint, startedAt, result);
+  if (result.span) endSpan(result.span, result, decision);
   deps.metrics.deliveryAttempts.inc({ outcome: OUTCOME_LABEL[decision.kind] });
   deps.metrics.deliveryAttemptDuration.observe(
     { outcome: decision.kind === 'succeeded' ? 'succeeded' : 'failed' },
     result.latencyMs / 1000,
   );
   return decision;
+}
+
+function endSpan(span: TraceSpan, result: Tried, decision: Decision): void {
+  if (result.kind === 'response') span.setAttributes({ 'http.response.status_code': result.status });
+  span.setAttributes({ 'tidings.outcome': OUTCOME_LABEL[decision.kind] });
+  span.end(decision.kind === 'succeeded' ? undefined : describe(result, result.refusal ?? null));
 }

@@ -1,5 +1,6 @@
 import type { RenderContext } from '../formats/render-context.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { Store } from '../storage/store.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import { type DeliverDeps, deliverOne } from './deliver-one.js';
@@ -107,6 +108,8 @@ export interface DispatcherDeps {
   preloadContexts?: (tenantId: string, eventIds: readonly string[]) => Promise<Map<string, RenderContext>>;
   onError?: (error: unknown) => void;
   options?: Partial<DispatcherOptions>;
+  /** Tracing on: a span per attempt (`deliver-one.ts`). */
+  tracing?: Tracing | null;
 }
 
 /**
@@ -161,7 +164,13 @@ export class Dispatcher {
       random: deps.random ?? Math.random,
       metrics: deps.metrics,
       disableAfterFailingMs: this.options.disableAfterFailingMs,
+      tracing: deps.tracing ?? null,
     };
+  }
+
+  /** The send step every push of this dispatcher goes through (SSF control SETs use it too: `src/signals`). */
+  get sender(): Sender {
+    return this.deliverDeps.sender;
   }
 
   /** HTTP through the push client, brokers through theirs, all with the dispatcher's timeouts. */

@@ -150,8 +150,14 @@ export class EndpointService {
     if (problems.length > 0) throw validationError(problems);
   }
 
-  async create(tenantId: string, body: Static<typeof CreateEndpointBody>) {
+  /** `internal` holds what only Tidings sets (the audience of an OpenID Shared Signals stream's endpoint). */
+  async create(
+    tenantId: string,
+    body: Static<typeof CreateEndpointBody>,
+    internal: Pick<EndpointSpec, 'ssfAudience'> = {},
+  ) {
     const spec: EndpointSpec = {
+      ...internal,
       type: body.type ?? 'http',
       url: body.url,
       destination: body.destination ?? null,

@@ -57,6 +57,11 @@ export interface EndpointSpec {
   rateLimit: number | null;
   /** HTTP CONNECT proxy for this endpoint's pushes; `null` uses `TIDINGS_PUSH_PROXY` (or none). */
   proxy: string | null;
+  /**
+   * Set on the endpoint of an OpenID Shared Signals push stream (`src/signals`):
+   * its SETs follow the SSF profile, addressed to this audience with a `sub_id`.
+   */
+  ssfAudience?: string;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { RenderContext, SetAlgorithm } from '../formats/index.js';
 import { resolveFormat } from '../formats/index.js';
 import { loadRenderContext } from '../formats/load-render-context.js';
 import type { SetToken } from '../formats/set.js';
+import { ssfProfile } from '../signals/ssf-set.js';
 import type { Store } from '../storage/store.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { DeliveryRecord } from './delivery.js';
@@ -16,12 +17,15 @@ export interface SetSigner {
     issuer?: { tenantId: string; destinationId?: string | undefined },
   ): Promise<{ kid: string; alg: SetAlgorithm }>;
   sign(token: SetToken): Promise<string>;
+  signClaims(header: SetToken['header'], claims: object): Promise<string>;
 }
 
 export interface PreparedPush {
   url: URL;
   body: string;
   headers: Record<string, string>;
+  /** The traceparent stored with the event (tracing on at its commit): the parent of this attempt's span. */
+  eventTraceparent?: string;
 }
 
 /** A push that cannot be built (event gone, no SET signer); the delivery is retried like a failed send. */
@@ -56,7 +60,12 @@ async function renderBody(deps: PrepareDeps, ctx: RenderContext, endpoint: Endpo
     destinationId: ctx.eventIssuer,
   });
   const token = format.render({ ...ctx, signingKey }) as SetToken;
-  return { body: await signer.sign(token), contentType: format.contentType, formatName: format.name };
+  // An OpenID Shared Signals push stream's endpoint: the SET in the SSF profile (aud, sub_id).
+  const body =
+    endpoint.ssfAudience === undefined
+      ? await signer.sign(token)
+      : await signer.signClaims(token.header, ssfProfile(token.claims, endpoint.ssfAudience));
+  return { body, contentType: format.contentType, formatName: format.name };
 }
 
 function authHeaders(endpoint: EndpointRecord): Record<string, string> {
@@ -103,6 +112,7 @@ export async function preparePush(
       'webhook-signature': webhookSignature(signingSecrets(endpoint, nowMs), id, timestamp, body),
       'x-correlation-id': event.id,
     },
+    ...(event.traceparent ? { eventTraceparent: event.traceparent } : {}),
   };
 }
 

@@ -23,6 +23,11 @@ export interface NewEvent {
    * Kept in the render snapshot; absent means `TIDINGS_ISSUER`.
    */
   issuer?: string;
+  /**
+   * W3C `traceparent` of the span that committed it (tracing on), so each
+   * push continues the trace of the request that caused it; absent otherwise.
+   */
+  traceparent?: string | null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { notFound, TidingsError } from '../errors/tidings-error.js';
+import type { StoredEvent } from '../events/event.js';
 import type { EventSets } from './event-sets.js';
 import { normaliseType } from './query-params.js';
 import type { RecordedSetError, SetError, StreamRecord, StreamStorage } from './storage/stream-storage.js';
@@ -84,7 +85,25 @@ export class PollService {
   }
 
   async poll(tenantId: string, streamId: string, request: PollRequest, signal?: AbortSignal): Promise<PollResponse> {
-    const { streams, sets, clock } = this.deps;
+    const { events, moreAvailable } = await this.pollEvents(tenantId, streamId, request, signal);
+    const jws = await this.deps.sets.jwsFor(tenantId, events);
+    const out: Record<string, string> = {};
+    for (const e of events) out[e.id] = jws.get(e.sequence) ?? '';
+    return { sets: out, moreAvailable };
+  }
+
+  /**
+   * The poll without the signing: settles `ack` and `setErrs`, then answers
+   * with the pending events (waiting for some unless `returnImmediately`).
+   * OpenID Shared Signals streams sign these in their own profile (`src/signals`).
+   */
+  async pollEvents(
+    tenantId: string,
+    streamId: string,
+    request: PollRequest,
+    signal?: AbortSignal,
+  ): Promise<{ events: StoredEvent[]; moreAvailable: boolean }> {
+    const { streams, clock } = this.deps;
     await this.get(tenantId, streamId);
     const errors: SetError[] = Object.entries(request.setErrs ?? {}).map(([jti, e]) => ({ jti, ...e }));
     await streams.settle(tenantId, streamId, request.ack ?? [], errors, clock().toISOString());
@@ -103,12 +122,7 @@ export class PollService {
         Date.now() >= deadline ||
         signal?.aborted === true ||
         this.closing.signal.aborted;
-      if (done) {
-        const jws = await sets.jwsFor(tenantId, pending.events);
-        const out: Record<string, string> = {};
-        for (const e of pending.events) out[e.id] = jws.get(e.sequence) ?? '';
-        return { sets: out, moreAvailable: pending.total > pending.events.length || moreInLog };
-      }
+      if (done) return { events: pending.events, moreAvailable: pending.total > pending.events.length || moreInLog };
       await this.sleep(this.deps.checkEveryMs ?? 200, signal);
     }
   }

@@ -68,9 +68,13 @@ function transaction(ctx: RenderContext): string | undefined {
 
 /** The event URI, the single key of `events`. */
 export function setEventUri(ctx: RenderContext): string {
-  const { workflow, type } = ctx.event;
+  return eventUriOf(ctx.issuer, ctx.event.workflow, ctx.event.type);
+}
+
+/** The event URI of a workflow's event type (also what OpenID Shared Signals streams list as `events_supported`). */
+export function eventUriOf(issuer: string, workflow: string, type: string): string {
   if (isFitWorkflow(workflow)) return type.startsWith(FIT_EVENT_URI_BASE) ? type : FIT_EVENT_URI_BASE + type;
-  return `${ctx.issuer.replace(/\/+$/, '')}/events/${workflow}/${type}`;
+  return `${issuer.replace(/\/+$/, '')}/events/${workflow}/${type}`;
 }
 
 /** The SET's `iss`: the event's own issuer (a FIT-Connect destination id) or the service's. */

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { PortalTokens } from '../portal/portal-tokens.js';
 import type { Store } from '../storage/store.js';
 import type { SubjectService } from '../subjects/subject-service.js';
@@ -17,4 +18,6 @@ export interface AppDeps {
   clock: () => Date;
   /** Verifies console portal sessions; without it only API keys authenticate. */
   portalTokens?: PortalTokens;
+  /** Tracing on: a server span per request (`plugins/request-tracing.ts`). */
+  tracing?: Tracing | null;
 }

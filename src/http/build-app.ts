@@ -8,6 +8,7 @@ import type { AppDeps } from './app-deps.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './plugins/request-guards.js';
+import { registerRequestTracing } from './plugins/request-tracing.js';
 import { apiKeyRoutes } from './routes/api-key-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { SHARED_SCHEMAS, subjectRoutes } from './routes/subject-routes.js';
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}) {
   );
   for (const schema of [ErrorBodySchema, ...SHARED_SCHEMAS]) app.addSchema(schema);
 
+  registerRequestTracing(app, deps.tracing ?? null);
   registerErrorHandling(app);
   registerRequestGuards(app);
   registerAuth(app, deps.apiKeys, deps.config.adminToken, deps.portalTokens);

@@ -48,9 +48,14 @@ export class SetSigner {
 
   /** Signs with the private key named by `token.header.kid`. */
   async sign(token: SetToken): Promise<string> {
-    return new CompactSign(encoder.encode(JSON.stringify(token.claims)))
-      .setProtectedHeader({ ...token.header })
-      .sign(await this.privateKey(token.header.kid));
+    return this.signClaims(token.header, token.claims);
+  }
+
+  /** Signs any SET claims (OpenID Shared Signals adds `aud` and `sub_id`, and has events of its own). */
+  async signClaims(header: SetToken['header'], claims: object): Promise<string> {
+    return new CompactSign(encoder.encode(JSON.stringify(claims)))
+      .setProtectedHeader({ ...header })
+      .sign(await this.privateKey(header.kid));
   }
 
   private privateKey(kid: string): Promise<CryptoKey> {

@@ -15,9 +15,12 @@ import { keyRoutes } from '../http/routes/key-routes.js';
 import { portalRoutes } from '../http/routes/portal-routes.js';
 import { reestroRoutes } from '../http/routes/reestro-routes.js';
 import { signingKeyRoutes } from '../http/routes/signing-key-routes.js';
+import { ssfRoutes } from '../http/routes/ssf-routes.js';
 import { subjectHistoryRoutes } from '../http/routes/subject-history-routes.js';
 import { createMetrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import { PortalTokens } from '../portal/portal-tokens.js';
+import { createSignals } from '../signals/create-signals.js';
 import { notifyOutbox, OutboxListener } from '../storage/postgres/outbox-notifier.js';
 import type { PostgresStore } from '../storage/postgres/postgres-store.js';
 import type { SqliteStore } from '../storage/sqlite/sqlite-store.js';
@@ -37,6 +40,19 @@ export interface RuntimeOptions {
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   /** Push dispatcher tuning (timeouts, poll interval); tests shorten them. */
   delivery?: Partial<DispatcherOptions>;
+  /** Tracing to use instead of the configured one (tests: an in-memory exporter); null turns it off. */
+  tracing?: Tracing | null;
+}
+
+/**
+ * The configured tracing: OpenTelemetry with the OTLP exporter when
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is set, none otherwise. The SDK is loaded only
+ * then, so a process without tracing does not even import it.
+ */
+async function configuredTracing(config: Config): Promise<Tracing | null> {
+  if (config.otlpEndpoint === null) return null;
+  const { otelTracing } = await import('../observability/otel-tracing.js');
+  return otelTracing({ serviceName: config.otelServiceName, otlpEndpoint: config.otlpEndpoint });
 }
 
 /**
@@ -50,10 +66,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   await store.migrate();
   const registry = options.registry ?? loadWorkflows(config);
   const metrics = createMetrics();
+  const tracing = options.tracing !== undefined ? options.tracing : await configuredTracing(config);
   const subjects = new SubjectService({
     store,
     registry,
     clock,
+    tracing,
     onCommitted: (events) => {
       metrics.recordTransitions(events);
       // wake the push dispatcher now rather than at its next poll
@@ -79,6 +97,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     metrics,
     clock,
     setSigner: pull.signer,
+    tracing,
     preloadContexts: (tenantId, eventIds) =>
       loadRenderContextsById(pull.storage.feed, tenantId, eventIds, config.issuer),
     onError: (error) => app.log.error({ err: error }, 'push dispatcher tick failed'),
@@ -93,9 +112,22 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ...options.delivery,
     },
   });
+  const signals = createSignals({
+    config,
+    store,
+    registry,
+    endpoints: push.endpoints,
+    deliveries: push.deliveries,
+    polls: pull.polls,
+    feed: pull.storage.feed,
+    signer: pull.signer,
+    sender: push.dispatcher.sender,
+    clock,
+    logger: { warn: (obj, msg) => app.log.warn(obj, msg) },
+  });
   const portalTokens = new PortalTokens(pull.keys, clock);
   const app = await buildApp(
-    { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store), portalTokens },
+    { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store), portalTokens, tracing },
     {
       logger: options.logger ?? false,
       plugins: [
@@ -109,6 +141,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         consoleRoutes({ frameOrigins: config.consoleFrameOrigins }),
         reestroRoutes(new ReestroFeed({ storage: pull.storage.feed, issuer: config.issuer, clock })),
         consentRoutes(store),
+        ssfRoutes(signals, config.issuer, config.ssfMinVerificationIntervalMs),
       ],
     },
   );
@@ -143,8 +176,12 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     signer: pull.signer,
     /** Push delivery: endpoints, the outbox dispatcher and its workers. */
     push,
+    /** The OpenID Shared Signals transmitter's streams. */
+    signals,
     /** PostgreSQL worker roles: the LISTEN connection that wakes the dispatcher (null otherwise). */
     outboxListener: listener,
+    /** The process's tracing (null: off). */
+    tracing,
     /** Starts the background jobs this process's role runs. */
     startWorkers() {
       if (config.role !== 'api') timers.start(config.timerIntervalMs);
@@ -165,6 +202,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await pull.close();
       await app.close();
       await store.close();
+      await tracing?.shutdown();
     },
   };
 }

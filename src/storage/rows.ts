@@ -88,6 +88,8 @@ export interface EventRow {
   data: Json;
   /** Absent from reads that never render (fan-out); null for events older than snapshots. */
   render_context?: Json;
+  /** The committing span's traceparent (`src/observability/tracing.ts`); null without tracing. */
+  trace_context?: string | null;
 }
 export const eventFromRow = (r: EventRow): StoredEvent => ({
   tenantId: r.tenant_id,
@@ -105,6 +107,7 @@ export const eventFromRow = (r: EventRow): StoredEvent => ({
   ...(r.render_context !== undefined
     ? { snapshot: r.render_context === null ? null : json<RenderSnapshot>(r.render_context) }
     : {}),
+  ...(r.trace_context ? { traceparent: r.trace_context } : {}),
 });
 
 export interface IdempotencyRow {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { notFound, TidingsError, validationError } from '../errors/tidings-error.js';
 import { publicEvent, type StoredEvent } from '../events/event.js';
 import { newEventId } from '../events/event-id.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { Store } from '../storage/store.js';
 import {
   applyEvent,
@@ -37,6 +38,8 @@ export interface SubjectServiceDeps {
   clock: () => Date;
   /** Called after every committed transition (metrics, wake-ups of the dispatcher). */
   onCommitted?: (events: StoredEvent[]) => void;
+  /** Tracing on: each commit is a span, and its events keep its traceparent (`src/observability/tracing.ts`). */
+  tracing?: Tracing | null;
 }
 
 /** How often an unguarded write is retried when another writer got there first. */
@@ -66,8 +69,10 @@ export class SubjectService {
       data?: Record<string, unknown>;
     },
     idempotency?: Idempotency,
+    /** The W3C traceparent of the request span, when tracing is on. */
+    traceparent?: string,
   ): Promise<WriteAnswer> {
-    return this.write(tenantId, idempotency, 201, async () => {
+    return this.write(tenantId, idempotency, 201, traceparent, async () => {
       const parent = input.parentId === undefined ? null : await this.deps.store.getSubject(tenantId, input.parentId);
       if (input.parentId !== undefined && !parent) {
         throw validationError([{ field: 'parentId', message: `parent subject ${input.parentId} does not exist` }]);
@@ -89,8 +94,9 @@ export class SubjectService {
     subjectId: string,
     input: EventInput & { expectedVersion?: number },
     idempotency?: Idempotency,
+    traceparent?: string,
   ): Promise<WriteAnswer> {
-    return this.write(tenantId, idempotency, 201, async () => {
+    return this.write(tenantId, idempotency, 201, traceparent, async () => {
       const subject = await this.requireSubject(tenantId, subjectId);
       this.checkVersion(subject, input.expectedVersion);
       const { expectedVersion, ...event } = input;
@@ -109,7 +115,7 @@ export class SubjectService {
     subjectId: string,
     input: { attributes: Record<string, unknown>; expectedVersion?: number },
   ): Promise<WriteAnswer> {
-    return this.write(tenantId, undefined, 200, async () => {
+    return this.write(tenantId, undefined, 200, undefined, async () => {
       const subject = await this.requireSubject(tenantId, subjectId);
       this.checkVersion(subject, input.expectedVersion);
       const result = updateAttributes(this.deps.registry, subject, input.attributes, this.context());
@@ -161,6 +167,7 @@ export class SubjectService {
     tenantId: string,
     idempotency: Idempotency | undefined,
     status: number,
+    traceparent: string | undefined,
     plan: () => Promise<{ change: Change; guarded: boolean; respond: (events: StoredEvent[]) => unknown }>,
   ): Promise<WriteAnswer> {
     const hash = idempotency ? requestHash(idempotency.method, idempotency.path, idempotency.body) : '';
@@ -169,19 +176,32 @@ export class SubjectService {
       if (earlier) return this.replay(earlier, hash);
     }
     for (let attempt = 1; ; attempt++) {
-      const { change, guarded, respond } = await plan();
-      const result = await this.deps.store.commit(
-        tenantId,
-        change,
-        idempotency
-          ? {
-              key: idempotency.key,
-              requestHash: hash,
-              createdAt: this.deps.clock().toISOString(),
-              respond: (events) => ({ status, body: respond(events) }),
-            }
-          : undefined,
-      );
+      const { change: planned, guarded, respond } = await plan();
+      const span = this.deps.tracing?.startSpan('tidings.commit', traceparent, 'internal', {
+        'tidings.tenant.id': tenantId,
+        'tidings.events': planned.events.length,
+      });
+      // The events keep the commit span's context: each push of them continues this trace.
+      const change = span ? traced(planned, span.traceparent) : planned;
+      let result: Awaited<ReturnType<Store['commit']>>;
+      try {
+        result = await this.deps.store.commit(
+          tenantId,
+          change,
+          idempotency
+            ? {
+                key: idempotency.key,
+                requestHash: hash,
+                createdAt: this.deps.clock().toISOString(),
+                respond: (events) => ({ status, body: respond(events) }),
+              }
+            : undefined,
+        );
+      } catch (error) {
+        span?.end(error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+      span?.end(result.ok ? undefined : result.reason);
       if (result.ok) {
         this.deps.onCommitted?.(result.events);
         return { status, body: respond(result.events), replayed: false, events: result.events };
@@ -206,4 +226,8 @@ export class SubjectService {
     }
     return { status: record.status, body: record.body, replayed: true, events: [] };
   }
+}
+
+function traced(change: Change, traceparent: string): Change {
+  return { ...change, events: change.events.map((e) => ({ ...e, traceparent })) };
 }

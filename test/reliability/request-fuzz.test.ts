@@ -86,6 +86,18 @@ function generator(seed: number, ids: { subject: string; tenant: string }) {
     () => JSON.stringify({ token: r.pick(STRINGS) }),
     () => JSON.stringify({ purpose: r.pick(['fit', 'default', 'é', '\u0000']) }),
     () => JSON.stringify({}),
+    () =>
+      JSON.stringify({
+        stream_id: r.pick(['ssf_ghost', r.pick(STRINGS)]),
+        delivery: {
+          method: r.pick(['urn:ietf:rfc:8935', 'urn:ietf:rfc:8936', r.pick(STRINGS)]),
+          endpoint_url: r.pick(['http://127.0.0.1:9/x', 'https://[2002:7f00:1::1]/', r.pick(STRINGS)]),
+          ...(r.next() < 0.5 ? { authorization_header: r.pick(STRINGS) } : {}),
+        },
+        events_requested: [r.pick(['http://127.0.0.1:8080/events/image-check/image-accepted', r.pick(STRINGS)])],
+        status: r.pick(['enabled', 'paused', 'disabled', r.pick(STRINGS)]),
+        state: scalar(),
+      }),
   ];
   const query = () =>
     r.pick([
@@ -145,13 +157,22 @@ function generator(seed: number, ids: { subject: string; tenant: string }) {
   add('GET', () => `/v1/streams/${pathId()}/set-errors${query()}`, false, op('GET', '/v1/streams/{id}/set-errors'));
   add('DELETE', () => `/v1/streams/${pathId()}`, false, op('DELETE', '/v1/streams/{id}'));
   add('POST', () => `/v1/streams/${pathId()}/poll`, true, op('POST', '/v1/streams/{id}/poll'));
+  add('POST', () => '/v1/ssf/streams', true);
+  add('GET', () => `/v1/ssf/streams?stream_id=${pathId()}`);
+  add('PATCH', () => '/v1/ssf/streams', true);
+  add('PUT', () => '/v1/ssf/streams', true);
+  add('DELETE', () => `/v1/ssf/streams?stream_id=${pathId()}`);
+  add('GET', () => `/v1/ssf/status?stream_id=${pathId()}`);
+  add('POST', () => '/v1/ssf/status', true);
+  add('POST', () => '/v1/ssf/verify', true);
+  add('POST', () => `/v1/ssf/poll/${pathId()}`, true, op('POST', '/v1/ssf/poll/{streamId}'));
   add('POST', () => '/v1/tenants', true);
   add('GET', () => '/v1/tenants');
   add('POST', () => '/v1/portal-links', true);
   add('POST', () => '/v1/portal-sessions', true);
   add('GET', () => '/v1/signing-keys');
   add('POST', () => '/v1/signing-keys/rotate', true);
-  for (const path of ['/healthz', '/readyz', '/.well-known/jwks.json']) add('GET', () => path);
+  for (const path of ['/healthz', '/readyz', '/.well-known/jwks.json', '/.well-known/ssf-configuration']) add('GET', () => path);
   add('GET', () => r.pick(['/v1/nothing', '/%ff', `/v1/${'y'.repeat(3000)}`]), false, 'no route');
   const headers = (auth: Record<string, string>): Record<string, string> =>
     r.pick<() => Record<string, string>>([

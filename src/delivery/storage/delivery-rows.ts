@@ -63,6 +63,7 @@ export function specOf(e: EndpointRecord): string {
     ordering: e.ordering,
     rateLimit: e.rateLimit,
     proxy: e.proxy,
+    ...(e.ssfAudience !== undefined ? { ssfAudience: e.ssfAudience } : {}),
   };
   return JSON.stringify(spec);
 }

@@ -6,6 +6,7 @@ import { publicSubject } from '../../subjects/subject.js';
 import type { WriteAnswer } from '../../subjects/subject-service.js';
 import type { AppDeps } from '../app-deps.js';
 import { callerOf } from '../plugins/auth.js';
+import { traceparentOf } from '../plugins/request-tracing.js';
 import { EventSchema, errorResponses, IdempotencyHeaders, JsonObject, SubjectId, SubjectSchema } from '../schemas.js';
 
 const StateName = Type.String({ minLength: 1, maxLength: 100 });
@@ -89,6 +90,7 @@ export const subjectRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
         callerOf(request).tenantId,
         request.body,
         idempotencyOf(request, request.headers['idempotency-key']),
+        traceparentOf(request),
       );
       return send(reply, answer);
     },
@@ -182,6 +184,7 @@ export const subjectRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
         request.params.id,
         request.body,
         idempotencyOf(request, request.headers['idempotency-key']),
+        traceparentOf(request),
       );
       return send(reply, answer);
     },

@@ -8,6 +8,7 @@ import {
 } from '../../delivery/storage/delivery-migration.js';
 import { POSTGRES_PULL_SQL } from '../../feeds/storage/pull-migration.js';
 import { POSTGRES_DESTINATION_KEYS_MIGRATION } from '../../keys/destination-keys-migration.js';
+import { POSTGRES_SIGNALS_MIGRATION } from '../../signals/ssf-migration.js';
 /**
  * Numbered PostgreSQL migrations, applied in order, each once (see `migrate.ts`).
  * They mirror `../sqlite/migrations.ts` table for table. Never edit a released
@@ -152,4 +153,6 @@ CREATE TABLE idempotency_keys (
   },
   // The OAuth 2.0 token of an endpoint, shared by every worker (src/delivery/senders/oauth2/token-store.ts).
   { version: 14, name: 'endpoint-tokens', sql: POSTGRES_ENDPOINT_TOKENS_MIGRATION },
+  // Tracing (src/observability) and OpenID Shared Signals streams (src/signals).
+  { version: 17, name: 'trace-context-and-ssf-streams', sql: POSTGRES_SIGNALS_MIGRATION },
 ];

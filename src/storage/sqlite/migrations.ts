@@ -8,6 +8,7 @@ import {
 } from '../../delivery/storage/delivery-migration.js';
 import { SQLITE_PULL_SQL } from '../../feeds/storage/pull-migration.js';
 import { SQLITE_DESTINATION_KEYS_MIGRATION } from '../../keys/destination-keys-migration.js';
+import { SQLITE_SIGNALS_MIGRATION } from '../../signals/ssf-migration.js';
 /**
  * Numbered SQLite migrations, applied in order, each once, inside a transaction.
  * Never edit a released migration: add the next number.
@@ -136,4 +137,6 @@ CREATE TABLE idempotency_keys (
   },
   // The OAuth 2.0 token of an endpoint, shared by every worker (src/delivery/senders/oauth2/token-store.ts).
   { version: 14, name: 'endpoint-tokens', sql: SQLITE_ENDPOINT_TOKENS_MIGRATION },
+  // Tracing (src/observability) and OpenID Shared Signals streams (src/signals).
+  { version: 17, name: 'trace-context-and-ssf-streams', sql: SQLITE_SIGNALS_MIGRATION },
 ];

@@ -355,7 +355,11 @@ export class SqliteStore implements Store {
     ).get(change.events.length, tenantId) as { last_sequence: number } | undefined;
     if (!bumped) throw new Error(`tenant ${tenantId} does not exist`);
     let sequence = bumped.last_sequence - change.events.length;
-    const insertEvent = this.stmt('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insertEvent = this.stmt(
+      `INSERT INTO events (tenant_id, sequence, id, subject_id, parent_id, workflow, type, from_status, to_status,
+                           occurred_at, subject_version, data, render_context, trace_context)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     const insertOutbox = this.stmt('INSERT INTO outbox (tenant_id, event_sequence, created_at) VALUES (?, ?, ?)');
     return change.events.map((e, i) => {
       sequence += 1;
@@ -374,6 +378,7 @@ export class SqliteStore implements Store {
         e.subjectVersion,
         JSON.stringify(e.data),
         snapshot === null ? null : JSON.stringify(snapshot),
+        e.traceparent ?? null,
       );
       insertOutbox.run(tenantId, sequence, e.occurredAt);
       return { ...e, tenantId, sequence, snapshot };

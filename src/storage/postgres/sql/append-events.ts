@@ -17,14 +17,14 @@ WITH bumped AS (
 ),
 appended AS (
   INSERT INTO events (tenant_id, sequence, id, subject_id, parent_id, workflow, type, from_status, to_status,
-                      occurred_at, subject_version, data, render_context)
+                      occurred_at, subject_version, data, render_context, trace_context)
   SELECT $1, bumped.before + e.ord, e.id, e.subject_id, e.parent_id, e.workflow, e.type, e.from_status, e.to_status,
-         e.occurred_at, e.subject_version, e.data, e.render_context
+         e.occurred_at, e.subject_version, e.data, e.render_context, e.trace_context
   FROM bumped,
        unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-              $9::timestamptz[], $10::integer[], $11::json[], $12::json[])
+              $9::timestamptz[], $10::integer[], $11::json[], $12::json[], $13::text[])
          WITH ORDINALITY AS e(id, subject_id, parent_id, workflow, type, from_status, to_status,
-                              occurred_at, subject_version, data, render_context, ord)
+                              occurred_at, subject_version, data, render_context, trace_context, ord)
   RETURNING sequence, occurred_at
 ),
 queued AS (
@@ -44,7 +44,7 @@ export async function appendEvents(
 ): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   const result = await db.query<{ before: string; queued: string }>({
-    name: 'tidings_append_events_v2',
+    name: 'tidings_append_events_v3',
     text: APPEND_EVENTS,
     values: [
       tenantId,
@@ -59,6 +59,7 @@ export async function appendEvents(
       events.map((e) => e.subjectVersion),
       events.map((e) => JSON.stringify(e.data)),
       events.map((_, i) => (snapshots[i] ? JSON.stringify(snapshots[i]) : null)),
+      events.map((e) => e.traceparent ?? null),
     ],
   });
   const row = result.rows[0];
