@@ -26,7 +26,7 @@ for (const backend of backends) {
     const get = (url: string, headers: Record<string, string> = {}) =>
       t.runtime.app.inject({ method: 'GET', url, headers });
 
-    test('POST /v1/tenants answers {id, name, apiKey}', async () => {
+    test('POST /v1/tenants answers {id, name, apiKey}, with createdAt and the effective settings', async () => {
       const res = await t.runtime.app.inject({
         method: 'POST',
         url: '/v1/tenants',
@@ -34,7 +34,8 @@ for (const backend of backends) {
         payload: { name: 'Registration desk' },
       });
       assert.equal(res.statusCode, 201);
-      assert.deepEqual(Object.keys(res.json()).sort(), ['apiKey', 'createdAt', 'id', 'name']);
+      assert.deepEqual(Object.keys(res.json()).sort(), ['apiKey', 'createdAt', 'id', 'name', 'settings']);
+      assert.deepEqual(res.json().settings, { defaultExpiryPeriodDays: 30 });
     });
 
     test('no Authorization header is 401 with the error body and a WWW-Authenticate challenge', async () => {

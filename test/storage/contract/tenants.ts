@@ -18,14 +18,25 @@ export function tenantsContract(ctx: ContractContext): void {
   describe('tenants and API keys', () => {
     test('createTenant stores the tenant and its first key as given', async () => {
       const { tenant, key: first } = await newTenant(ctx.store, 'Registration desk');
-      assert.deepEqual(await ctx.store.getTenant(tenant.id), tenant);
+      // A tenant created without settings reads back with none set (every setting at its default).
+      const stored = { ...tenant, settings: {} };
+      assert.deepEqual(await ctx.store.getTenant(tenant.id), stored);
       assert.deepEqual(await ctx.store.getApiKey(first.id), first);
       assert.deepEqual(await ctx.store.listApiKeys(tenant.id), [first]);
       const listed = await ctx.store.listTenants();
       assert.deepEqual(
         listed.find((t) => t.id === tenant.id),
-        tenant,
+        stored,
       );
+    });
+
+    test('setTenantSettings replaces the stored settings; null for an unknown tenant', async () => {
+      const { tenant } = await newTenant(ctx.store);
+      const updated = await ctx.store.setTenantSettings(tenant.id, { defaultExpiryPeriodDays: 7 });
+      assert.deepEqual(updated, { ...tenant, settings: { defaultExpiryPeriodDays: 7 } });
+      assert.deepEqual((await ctx.store.getTenant(tenant.id))?.settings, { defaultExpiryPeriodDays: 7 });
+      assert.deepEqual((await ctx.store.setTenantSettings(tenant.id, {}))?.settings, {});
+      assert.equal(await ctx.store.setTenantSettings('ten_missing', { defaultExpiryPeriodDays: 7 }), null);
     });
 
     test('unknown tenants and keys are null', async () => {
