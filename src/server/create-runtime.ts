@@ -92,7 +92,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       ...options.delivery,
     },
   });
-  const portalTokens = new PortalTokens(pull.keys, clock);
+  const portalTokens = new PortalTokens(pull.keys, clock, (jti, expiresAt, now) =>
+    store.claimPortalLink(jti, expiresAt, now),
+  );
   const app = await buildApp(
     { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store), portalTokens },
     {

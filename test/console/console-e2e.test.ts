@@ -347,7 +347,12 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
     await p.goto(`${base}/console/subjects/other-tenant-img`);
     // A reload drops the in-memory session: the portal needs its link again.
     await p.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // A link opens the console once: the same link again is refused, a new one works.
     await p.goto(link.url.replace(/^http:\/\/[^/]+/, base));
+    await p.getByText('the portal link was already opened; ask for a new one').waitFor();
+    await shot(p, '18-portal-link-used');
+    const second = await call('POST', '/v1/portal-links', { access: 'read', ttlSeconds: 60 });
+    await p.goto(second.url.replace(/^http:\/\/[^/]+/, base));
     await p.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
     await p.clock.fastForward('01:01');
     await p.getByRole('heading', { name: 'Sign in' }).waitFor();

@@ -141,4 +141,11 @@ CREATE TABLE idempotency_keys (
   // Every event keeps what its renderings are made from, as at its commit (src/formats/render-snapshot.ts);
   // json, not jsonb: cheaper to write and it keeps the attributes' key order, which renderings show.
   { version: 9, name: 'event-render-context', sql: 'ALTER TABLE events ADD COLUMN render_context json;' },
+  // A console portal link is exchanged once (src/portal/portal-tokens.ts); kept until it expires.
+  {
+    version: 12,
+    name: 'portal-link-uses',
+    sql: `CREATE TABLE portal_link_uses (jti text COLLATE "C" PRIMARY KEY, expires_at timestamptz NOT NULL);
+CREATE INDEX portal_link_uses_by_expiry ON portal_link_uses (expires_at);`,
+  },
 ];

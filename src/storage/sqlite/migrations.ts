@@ -125,4 +125,11 @@ CREATE TABLE idempotency_keys (
   // Every event keeps what its renderings are made from, as at its commit (src/formats/render-snapshot.ts);
   // events written before stay NULL and render from the current subjects.
   { version: 9, name: 'event-render-context', sql: 'ALTER TABLE events ADD COLUMN render_context TEXT;' },
+  // A console portal link is exchanged once (src/portal/portal-tokens.ts); kept until it expires.
+  {
+    version: 12,
+    name: 'portal-link-uses',
+    sql: `CREATE TABLE portal_link_uses (jti TEXT PRIMARY KEY, expires_at TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX portal_link_uses_by_expiry ON portal_link_uses(expires_at);`,
+  },
 ];
