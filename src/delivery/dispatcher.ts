@@ -13,6 +13,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { OAuth2Sender } from './senders/oauth2/oauth2-sender.js';
 import type { Sender } from './senders/sender.js';
 import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
+import { sendTestPush, type TestPushResult } from './test-push.js';
 import type { ResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
 
@@ -197,6 +198,11 @@ export class Dispatcher {
         this.ticking = false;
         this.nudge();
       });
+  }
+
+  /** One signed test push to `endpoint` through this process's sender; nothing is recorded. */
+  sendTest(endpoint: EndpointRecord): Promise<TestPushResult> {
+    return sendTestPush(this.deliverDeps.sender, endpoint, this.deps.clock().getTime());
   }
 
   /** Asks for a tick soon (new events committed, a push finished). */

@@ -132,8 +132,13 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
     await page.getByText(/^whsec_/).waitFor();
     await page.getByRole('button', { name: 'Open the endpoint' }).click();
     await page.getByRole('heading', { name: /^Endpoint http/ }).waitFor();
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await page.getByText(/^Test event msg_test_.*HTTP 204 in \d+ ms, OK/).waitFor();
+    const [test] = await (await ok).waitFor(1);
+    assert.equal(JSON.parse(test?.body ?? '{}').type, 'tidings.endpoint.test');
+    await shot(page, '04-endpoint-tested');
     await call('POST', '/v1/subjects', { workflow: 'videoid-request', id: 'req-1' });
-    await (await ok).waitFor(1);
+    await (await ok).waitFor(2);
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.locator('tr.delivery.succeeded').first().waitFor();
     await accessible(page, 'endpoint');

@@ -33,10 +33,29 @@ interface Attempt {
   errorMessage: string | null;
 }
 
+/** What `POST /v1/endpoints/{id}/test` answers. */
+interface TestAnswer {
+  webhookId: string;
+  ok: boolean;
+  status: number | null;
+  latencyMs: number;
+  excerpt: string | null;
+  receipt: string | null;
+  errorClass: string | null;
+  message: string | null;
+}
+
+function testOutcome(t: TestAnswer): string {
+  if (t.status !== null) return `HTTP ${t.status}`;
+  if (t.receipt !== null) return `published as ${t.receipt}`;
+  return `no answer (${t.errorClass}: ${t.message})`;
+}
+
 export function EndpointPage(props: { id: string }) {
   const endpoint = useApi<Endpoint>(`/v1/endpoints/${encodeURIComponent(props.id)}`);
   const [editing, setEditing] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
+  const [tested, setTested] = useState<TestAnswer | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [, navigate] = useLocation();
   const manage = canManageEndpoints();
@@ -80,6 +99,17 @@ export function EndpointPage(props: { id: string }) {
                 <button
                   type="button"
                   onClick={() =>
+                    act(async () => {
+                      setTested(null);
+                      setTested(await api<TestAnswer>(`${path}/test`, { method: 'POST' }));
+                    })
+                  }
+                >
+                  Send a test event
+                </button>
+                <button
+                  type="button"
+                  onClick={() =>
                     act(async () =>
                       setSecret((await api<{ secret: string }>(`${path}/reveal-secret`, { method: 'POST' })).secret),
                     )
@@ -113,6 +143,13 @@ export function EndpointPage(props: { id: string }) {
                   Delete
                 </button>
               </div>
+            )}
+            {tested && (
+              <p class={`test-result ${tested.ok ? 'ok' : 'bad'}`} aria-live="polite">
+                Test event {tested.webhookId}: {testOutcome(tested)} in {tested.latencyMs} ms,{' '}
+                {tested.ok ? 'OK' : 'FAILED'}
+                {tested.excerpt ? ` · ${tested.excerpt.slice(0, 200)}` : ''}
+              </p>
             )}
             {secret && <Json value={secret} label="Signing secret" />}
           </div>

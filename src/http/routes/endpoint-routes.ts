@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ATTEMPT_OUTCOMES, DELIVERY_STATUSES, publicAttempt, publicDelivery } from '../../delivery/delivery.js';
-import { publicEndpoint } from '../../delivery/endpoint.js';
+import { type EndpointRecord, publicEndpoint } from '../../delivery/endpoint.js';
 import {
   AttemptSchema,
   CreateEndpointBody,
@@ -12,6 +12,7 @@ import {
 } from '../../delivery/endpoint-schemas.js';
 import { type EndpointService, secretFields } from '../../delivery/endpoint-service.js';
 import type { DeliveryStore } from '../../delivery/storage/delivery-store.js';
+import { TEST_EVENT_TYPE, type TestPushResult } from '../../delivery/test-push.js';
 import { notFound, TidingsError, wrongField } from '../../errors/tidings-error.js';
 import { instantOf } from '../date-time.js';
 import { callerOf } from '../plugins/auth.js';
@@ -23,6 +24,8 @@ export interface EndpointRouteDeps {
   clock: () => Date;
   /** Wakes the dispatcher after a replay or retry so it does not wait for its next poll. */
   nudge: () => void;
+  /** One signed test push to the endpoint, recorded nowhere (`src/delivery/test-push.ts`). */
+  sendTest: (endpoint: EndpointRecord) => Promise<TestPushResult>;
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -227,6 +230,38 @@ export function endpointRoutes(deps: EndpointRouteDeps) {
         );
         return secretAnswer(endpoint);
       },
+    );
+
+    const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+    app.post(
+      '/v1/endpoints/:id/test',
+      {
+        config: tenantRoute('manage'),
+        schema: {
+          tags,
+          summary: 'Send a signed test event to the endpoint now and show the answer',
+          description:
+            `The body is \`{"type":"${TEST_EVENT_TYPE}","endpointId":...,"time":...}\` (JSON, whatever the endpoint's format), ` +
+            "sent with the endpoint's headers, auth, TLS CA, proxy and transport, and signed with its current " +
+            'secrets like any push. It waits for the answer (up to the push timeout). Nothing is recorded: no ' +
+            "delivery, no attempt, and the endpoint's health and circuit do not change. A disabled endpoint is tested too.",
+          params: IdParams,
+          response: {
+            200: Type.Object({
+              webhookId: Type.String({ description: 'The `webhook-id` header sent: `msg_test_<uuid>`' }),
+              ok: Type.Boolean({ description: 'A 2xx answer, or a broker confirmed the publish' }),
+              status: Nullable(Type.Integer({ description: 'HTTP status of the answer' })),
+              latencyMs: Type.Integer(),
+              excerpt: Nullable(Type.String({ description: 'The first KiB of the answer body' })),
+              receipt: Nullable(Type.String({ description: "The broker's receipt of the publish" })),
+              errorClass: Nullable(Type.String({ description: 'timeout, connection, tls, broker, token, ...' })),
+              message: Nullable(Type.String()),
+            }),
+            ...errorResponses(401, 403, 404),
+          },
+        },
+      },
+      async (request) => deps.sendTest(await owned(callerOf(request).tenantId, request.params.id)),
     );
 
     app.get(

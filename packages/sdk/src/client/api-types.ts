@@ -2669,6 +2669,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/endpoints/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed test event to the endpoint now and show the answer
+         * @description The body is `{"type":"tidings.endpoint.test","endpointId":...,"time":...}` (JSON, whatever the endpoint's format), sent with the endpoint's headers, auth, TLS CA, proxy and transport, and signed with its current secrets like any push. It waits for the answer (up to the push timeout). Nothing is recorded: no delivery, no attempt, and the endpoint's health and circuit do not change. A disabled endpoint is tested too.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The `webhook-id` header sent: `msg_test_<uuid>` */
+                            webhookId: string;
+                            /** @description A 2xx answer, or a broker confirmed the publish */
+                            ok: boolean;
+                            status: number | null;
+                            latencyMs: number;
+                            excerpt: string | null;
+                            receipt: string | null;
+                            errorClass: string | null;
+                            message: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/endpoints/{id}/deliveries": {
         parameters: {
             query?: never;
@@ -3205,7 +3284,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a portal link's token for a session token (Bearer) of the same tenant and expiry */
+        /**
+         * Exchange a portal link's token, once, for a session token (Bearer) of the same tenant and expiry
+         * @description A link opens the console once: a second exchange of the same token is 409 `portal_link_used`. The session token authenticates as the link's tenant only, read-only or with endpoint management, until the link's expiry (at most 24 h, default 1 h); it is never an API key.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3247,6 +3329,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
