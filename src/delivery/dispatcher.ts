@@ -13,9 +13,9 @@ import { RateLimiter } from './rate-limiter.js';
 import { OAuth2Sender } from './senders/oauth2/oauth2-sender.js';
 import type { Sender } from './senders/sender.js';
 import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
-import { sendTestPush, type TestPushResult } from './test-push.js';
 import type { ResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
+import { sendTestPush, type TestPushResult } from './test-push.js';
 
 export interface DispatcherOptions {
   /** Idle wait between polls; a commit nudges the dispatcher sooner. */

@@ -270,6 +270,15 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
       ['/tenants', 'Tenants', '16-tenants'],
     ];
     for (const [path, heading, name] of pages) await visit(path, heading, name);
+    // Home's charts and queue come from the server's aggregate, not from the browser adding pages up.
+    const statsAnswer = page.waitForResponse((r) => r.url().includes('/v1/stats/deliveries') && r.ok());
+    await page.goto(`${base}/console/`);
+    const stats = await (await statsAnswer).json();
+    assert.ok(stats.totals.attempts.succeeded >= 2 && stats.totals.attempts.failed >= 1, JSON.stringify(stats.totals));
+    await page.getByText('attempts failed, last hour').waitFor();
+    assert.equal(await page.locator('.chart canvas').count(), 2);
+    await page.waitForTimeout(300);
+    await shot(page, '02-home-charts');
     await page.goto(`${base}/console/events`);
     await page.getByRole('link', { name: 'img-1' }).first().waitFor();
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });

@@ -2748,6 +2748,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's push attempts over a recent window, by outcome and latency, and its queue now
+         * @description Aggregated in the database over the window only (attempts are found by id order, no scan of older ones). `buckets` covers the whole window oldest first, zero-filled. `queue` counts the pending deliveries of the tenant's endpoints and the creation time of the oldest.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    windowMinutes?: number;
+                    bucketSeconds?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            bucketSeconds: number;
+                            buckets: {
+                                /** Format: date-time */
+                                start: string;
+                                attempts: {
+                                    succeeded: number;
+                                    failed: number;
+                                };
+                                meanLatencyMs: number | null;
+                                maxLatencyMs: number | null;
+                            }[];
+                            totals: {
+                                attempts: {
+                                    succeeded: number;
+                                    failed: number;
+                                };
+                                meanLatencyMs: number | null;
+                                maxLatencyMs: number | null;
+                            };
+                            queue: {
+                                /** @description Pending deliveries of the tenant's endpoints */
+                                pending: number;
+                                oldestPendingAt: string | null;
+                                oldestPendingAgeSeconds: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/endpoints/{id}/deliveries": {
         parameters: {
             query?: never;
