@@ -279,8 +279,21 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
     assert.equal(await page.locator('.chart canvas').count(), 2);
     await page.waitForTimeout(300);
     await shot(page, '02-home-charts');
+    // The events page opens at the feed's end, then follows with the cursor.
+    const latest = page.waitForRequest((r) => r.url().includes('/v1/events/latest'));
     await page.goto(`${base}/console/events`);
+    await latest;
     await page.getByRole('link', { name: 'img-1' }).first().waitFor();
+    await call('POST', '/v1/subjects', {
+      workflow: 'image-check',
+      id: 'img-live',
+      attributes: { ImageType: 'Custom' },
+    });
+    await page.getByRole('link', { name: 'img-live' }).first().waitFor();
+    await page.getByLabel('Workflow').selectOption('videoid-request');
+    await page.getByRole('link', { name: 'req-1' }).first().waitFor();
+    assert.equal(await page.getByRole('link', { name: 'img-live' }).count(), 0);
+    await shot(page, '10-events-filtered');
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
     await phone.addInitScript(
       ([admin, apiKey]) =>

@@ -246,6 +246,13 @@ for (const backend of backends) {
         headers: a.auth,
       });
       assert.equal(page.json().events[0].type, 'VIDEOID_UPDATED');
+      // The path is the whole subject's, whatever page of the timeline was asked for.
+      const firstOnly = await app.inject({ method: 'GET', url: '/v1/subjects/r1/history?limit=1', headers: a.auth });
+      assert.equal(firstOnly.json().events.length, 1);
+      assert.deepEqual(firstOnly.json().path, [
+        { from: null, to: 'VIDEOPENDING', type: 'REQUEST_CREATED', count: 1 },
+        { from: 'VIDEOPENDING', to: 'VIDEOREVIEW', type: 'VIDEOID_UPDATED', count: 1 },
+      ]);
     });
 
     test('history of an unknown subject is 404; a bad limit is 400', async () => {

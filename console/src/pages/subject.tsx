@@ -6,7 +6,7 @@ import { SetView } from '../components/set-view';
 import { StateDiagram } from '../components/state-diagram';
 import { Badge, ErrorNote, Field, Json, Loading, Page } from '../components/ui';
 import { ago } from '../lib/format-time';
-import { allowedFrom, type WorkflowShape } from '../lib/workflow-graph';
+import { allowedFrom, type Step, type WorkflowShape } from '../lib/workflow-graph';
 import { session } from '../session';
 import type { Subject } from './subjects';
 
@@ -31,12 +31,13 @@ export function SubjectPage(props: { id: string }) {
     subject.data ? `/v1/workflows/${encodeURIComponent(subject.data.workflow)}` : null,
   );
   const [offset, setOffset] = useState(0);
-  const history = useApi<{ events: HistoryEvent[]; totalCount: number }>(
+  const history = useApi<{ events: HistoryEvent[]; totalCount: number; path: Step[] }>(
     subject.data ? `/v1/subjects/${id}/history${query({ offset, limit: PAGE })}` : null,
   );
   // After the history: reading it signs any SET not signed yet, which creates the first key.
   const jwks = useApi<JSONWebKeySet>(history.data ? '/.well-known/jwks.json' : null, 'public');
-  const steps = useMemo(() => history.data?.events ?? [], [history.data]);
+  // The whole path (every transition of every event), not only the loaded page of the timeline.
+  const steps = useMemo(() => history.data?.path ?? [], [history.data]);
   const reload = () => {
     subject.reload();
     history.reload();

@@ -1080,6 +1080,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's feed from its end, newest first, to page back through and to follow from
+         * @description Newest events first (`count`, `format`, `workflow`, `type` as in `GET /v1/events`); `nextBeforeEventId` pages further back (null at the start of the feed). `newestEventId` is the tenant's newest event whatever the filter: pass it as `afterEventId` to `GET /v1/events` to follow new ones.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Continue before this event id (a GUID) */
+                    beforeEventId?: string;
+                    /** @description 1..100, default 30 */
+                    count?: string;
+                    /** @description vendor (default), native or set */
+                    format?: string;
+                    workflow?: string;
+                    type?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            newestEventId: string | null;
+                            nextBeforeEventId: string | null;
+                            events: unknown[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cases/{id}/events": {
         parameters: {
             query?: never;
@@ -3654,6 +3733,14 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Every distinct transition of all its events, not only this page: the whole path taken */
+                            path: {
+                                from: string | null;
+                                to: string;
+                                type: string;
+                                /** @description How many of its events took this transition */
+                                count: number;
+                            }[];
                         };
                     };
                 };
