@@ -130,3 +130,19 @@ describe('console logic', () => {
     assert.equal(isoFromLocal('garbage'), null);
   });
 });
+
+describe('console types', () => {
+  test("the API's answers are typed from the SDK's generated types, not redeclared in the pages", async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = 'console/src/pages';
+    const redeclared = readdirSync(dir).flatMap((f) =>
+      [
+        ...readFileSync(`${dir}/${f}`, 'utf8').matchAll(
+          /(?:interface|type) (Endpoint|Delivery|Attempt|Subject|HistoryEvent|ApiKey|SigningKey|DeliveryStats|TestAnswer|PortalSession)\b/g,
+        ),
+      ].map((m) => `${f}: ${m[1]}`),
+    );
+    assert.deepEqual(redeclared, []);
+    assert.match(readFileSync('console/src/api-types.ts', 'utf8'), /from '@tidings\/sdk\/client'/);
+  });
+});

@@ -2,48 +2,13 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
 import { api, query, useApi } from '../api';
+import type { Attempt, Delivery, TestAnswer } from '../api-types';
 import { Badge, ErrorNote, Field, Json, Loading, Page } from '../components/ui';
 import { endpointBody, formOf } from '../lib/endpoint-form';
 import { ago, isoFromLocal } from '../lib/format-time';
 import { canManageEndpoints } from '../session';
 import { type Endpoint, EndpointForm } from './endpoints';
 import { EndpointHealth } from './home';
-
-interface Delivery {
-  id: string;
-  eventId: string;
-  subjectId: string;
-  status: string;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  updatedAt: string;
-}
-
-interface Attempt {
-  id: string;
-  deliveryId: string;
-  attempt: number;
-  startedAt: string;
-  outcome: string;
-  httpStatus: number | null;
-  latencyMs: number;
-  responseExcerpt: string | null;
-  errorClass: string | null;
-  errorMessage: string | null;
-}
-
-/** What `POST /v1/endpoints/{id}/test` answers. */
-interface TestAnswer {
-  webhookId: string;
-  ok: boolean;
-  status: number | null;
-  latencyMs: number;
-  excerpt: string | null;
-  receipt: string | null;
-  errorClass: string | null;
-  message: string | null;
-}
 
 function testOutcome(t: TestAnswer): string {
   if (t.status !== null) return `HTTP ${t.status}`;

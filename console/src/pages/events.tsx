@@ -1,16 +1,11 @@
+import type { CloudEvent } from '@tidings/sdk/formats';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api, query, useApi } from '../api';
 import { ErrorNote, Field, Page } from '../components/ui';
 
-interface NativeEvent {
-  id: string;
-  subject: string;
-  time: string;
-  eventtype: string;
-  workflow: string;
-  status: string;
-}
+/** `format=native`: the SDK's CloudEvent type (the feed's schema is per format, so openapi.json says `unknown`). */
+type NativeEvent = CloudEvent;
 
 const POLL_MS = 2000;
 const PAGE = 50;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api, useApi } from '../api';
+import type { DeliveryStats } from '../api-types';
 import { Chart } from '../components/chart';
 import { Badge, ErrorNote, Figure, Page } from '../components/ui';
 import { ago, duration } from '../lib/format-time';
@@ -9,25 +10,6 @@ import { session, tenantBearer } from '../session';
 import type { Endpoint } from './endpoints';
 
 const REFRESH_MS = 10_000;
-
-/** What `GET /v1/stats/deliveries` answers. */
-export interface DeliveryStats {
-  from: string;
-  to: string;
-  bucketSeconds: number;
-  buckets: Array<{
-    start: string;
-    attempts: { succeeded: number; failed: number };
-    meanLatencyMs: number | null;
-    maxLatencyMs: number | null;
-  }>;
-  totals: {
-    attempts: { succeeded: number; failed: number };
-    meanLatencyMs: number | null;
-    maxLatencyMs: number | null;
-  };
-  queue: { pending: number; oldestPendingAt: string | null; oldestPendingAgeSeconds: number | null };
-}
 
 /** Calls `load` now and every `ms` while the page is open. */
 function usePolled<T>(load: (() => Promise<T>) | null, ms: number) {

@@ -2,24 +2,14 @@ import type { JSONWebKeySet } from 'jose';
 import { useMemo, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { ApiError, api, query, useApi } from '../api';
+import type { HistoryEvent, SubjectHistory } from '../api-types';
 import { SetView } from '../components/set-view';
 import { StateDiagram } from '../components/state-diagram';
 import { Badge, ErrorNote, Field, Json, Loading, Page } from '../components/ui';
 import { ago } from '../lib/format-time';
-import { allowedFrom, type Step, type WorkflowShape } from '../lib/workflow-graph';
+import { allowedFrom, type WorkflowShape } from '../lib/workflow-graph';
 import { session } from '../session';
 import type { Subject } from './subjects';
-
-interface HistoryEvent {
-  id: string;
-  sequence: number;
-  type: string;
-  from: string | null;
-  to: string;
-  occurredAt: string;
-  data: unknown;
-  renderings: { native: unknown; vendor: unknown; set: string };
-}
 
 const PAGE = 200;
 
@@ -31,7 +21,7 @@ export function SubjectPage(props: { id: string }) {
     subject.data ? `/v1/workflows/${encodeURIComponent(subject.data.workflow)}` : null,
   );
   const [offset, setOffset] = useState(0);
-  const history = useApi<{ events: HistoryEvent[]; totalCount: number; path: Step[] }>(
+  const history = useApi<SubjectHistory>(
     subject.data ? `/v1/subjects/${id}/history${query({ offset, limit: PAGE })}` : null,
   );
   // After the history: reading it signs any SET not signed yet, which creates the first key.
