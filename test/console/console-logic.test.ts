@@ -138,7 +138,7 @@ describe('console types', () => {
     const redeclared = readdirSync(dir).flatMap((f) =>
       [
         ...readFileSync(`${dir}/${f}`, 'utf8').matchAll(
-          /(?:interface|type) (Endpoint|Delivery|Attempt|Subject|HistoryEvent|ApiKey|SigningKey|DeliveryStats|TestAnswer|PortalSession)\b/g,
+          /^(?:export )?(?:interface|type) (Endpoint|Delivery|Attempt|Subject|HistoryEvent|ApiKey|SigningKey|DeliveryStats|TestAnswer|PortalSession)\b/gm,
         ),
       ].map((m) => `${f}: ${m[1]}`),
     );
