@@ -78,48 +78,23 @@ async function listEndpoints(ctx: RemoteContext): Promise<number> {
 const io = (ctx: RemoteContext, line: string) => ctx.io.out(line);
 
 /**
- * Sends a signed test push from this machine to the endpoint's URL (the body
- * is `{"type":"tidings.endpoint.test",...}`), signed with the endpoint's secret,
- * and reports the answer: a check that the receiver is up and verifies.
+ * Asks the server to send a signed test push to the endpoint
+ * (`POST /v1/endpoints/{id}/test`: the body is `{"type":"tidings.endpoint.test",...}`,
+ * sent the way real pushes leave) and reports the answer: a check that the
+ * receiver is up, reachable from the server, and verifies.
  */
 async function testEndpoint(ctx: RemoteContext, id: string): Promise<number> {
   const endpoint = await ctx.client.get('/v1/endpoints/{id}', { path: { id } });
-  const revealed = await ctx.client.post('/v1/endpoints/{id}/reveal-secret', { path: { id } });
-  const secret = String(revealed.secret ?? newHmacSecret());
-  const msgId = `msg_test_${Date.now()}`;
-  const timestamp = Math.floor(Date.now() / 1000);
-  const body = JSON.stringify({ type: 'tidings.endpoint.test', endpointId: id, time: new Date().toISOString() });
-  const started = performance.now();
-  let status: number | null = null;
-  let error: string | undefined;
-  try {
-    const res = await fetch(endpoint.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Tidings-Webhooks/1 (tidings endpoints test)',
-        'webhook-id': msgId,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': webhookSignature([secret], msgId, timestamp, body),
-      },
-      body,
-      signal: AbortSignal.timeout(30_000),
-    });
-    status = res.status;
-    await res.arrayBuffer().catch(() => undefined);
-  } catch (e) {
-    error = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-  }
-  const latencyMs = Math.round(performance.now() - started);
-  const ok = status !== null && status >= 200 && status < 300;
+  const answer = await ctx.client.post('/v1/endpoints/{id}/test', { path: { id } });
+  const { ok, status, latencyMs } = answer;
+  const error = answer.errorClass ? `${answer.errorClass}: ${answer.message ?? ''}` : undefined;
   if (ctx.json)
     ctx.io.out(
       JSON.stringify({ endpointId: id, url: endpoint.url, status, latencyMs, ok, ...(error ? { error } : {}) }),
     );
   else {
-    ctx.io.out(
-      `${endpoint.url} answered ${status ?? `nothing (${error})`} in ${latencyMs} ms: ${ok ? 'OK' : 'FAILED'}`,
-    );
+    const answered = status ?? (answer.receipt ? `published (${answer.receipt})` : `nothing (${error})`);
+    ctx.io.out(`${endpoint.url} answered ${answered} in ${latencyMs} ms: ${ok ? 'OK' : 'FAILED'}`);
     if (!ok)
       ctx.io.out("a 2xx answer is a success; check the receiver is running and verifies with this endpoint's secret");
   }

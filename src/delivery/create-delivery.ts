@@ -84,6 +84,7 @@ export function createDelivery(input: DeliveryDeps) {
     endpoints,
     deliveries: deps.deliveries,
     clock: deps.clock,
+    sendTest: (endpoint) => dispatcher.sendTest(endpoint),
     nudge: () => {
       dispatcher.nudge();
       deps.notifyWorkers?.();

@@ -16,6 +16,7 @@ import type { Sender } from './senders/sender.js';
 import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
 import type { ResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
+import { sendTestPush, type TestPushResult } from './test-push.js';
 
 export interface DispatcherOptions {
   /** Idle wait between polls; a commit nudges the dispatcher sooner. */
@@ -215,6 +216,11 @@ export class Dispatcher {
         this.ticking = false;
         this.nudge();
       });
+  }
+
+  /** One signed test push to `endpoint` through this process's sender; nothing is recorded. */
+  sendTest(endpoint: EndpointRecord): Promise<TestPushResult> {
+    return sendTestPush(this.deliverDeps.sender, endpoint, this.deps.clock().getTime());
   }
 
   /** Asks for a tick soon (new events committed, a push finished). */

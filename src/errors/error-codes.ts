@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   invalid_transition: 409,
   version_conflict: 409,
   conflict: 409,
+  portal_link_used: 409,
   idempotency_conflict: 422,
   payload_too_large: 413,
   uri_too_long: 414,

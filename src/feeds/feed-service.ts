@@ -44,7 +44,38 @@ export class FeedService {
       query.afterEventId === null
         ? await this.deps.storage.listFeedEvents(tenantId, { ...filter, afterSequence: 0 })
         : await this.pageAfter(tenantId, query.afterEventId, filter);
-    const formats = events.map((e) => this.formatOf(e, query.format));
+    return {
+      lastEventId: events.at(-1)?.id ?? query.afterEventId,
+      events: await this.render(tenantId, events, query.format),
+    };
+  }
+
+  /**
+   * The feed read from its end (the console's events page): the newest events
+   * first, before `beforeEventId` when given, and the tenant's newest event id,
+   * from which `page` follows new events forward. An unknown `beforeEventId` is 400.
+   */
+  async newest(
+    tenantId: string,
+    query: Omit<FeedQuery, 'afterEventId'> & { beforeEventId: string | null },
+  ): Promise<{ newestEventId: string | null; nextBeforeEventId: string | null; events: unknown[] }> {
+    const page = await this.deps.storage.listFeedEventsNewest(tenantId, query.beforeEventId, {
+      limit: query.count,
+      ...(query.workflow !== undefined ? { workflow: query.workflow } : {}),
+      ...(query.type !== undefined ? { type: query.type } : {}),
+    });
+    if (!page) throw wrongField('beforeEventId', 'beforeEventId is unknown or past retention');
+    const full = page.events.length === query.count;
+    return {
+      newestEventId: page.newestEventId,
+      nextBeforeEventId: full ? (page.events.at(-1)?.id ?? null) : null,
+      events: await this.render(tenantId, page.events, query.format),
+    };
+  }
+
+  /** Each event in the asked format, its page's render contexts and SETs loaded together. */
+  private async render(tenantId: string, events: StoredEvent[], format: FeedQuery['format']): Promise<unknown[]> {
+    const formats = events.map((e) => this.formatOf(e, format));
     const jws = await this.deps.sets.jwsFor(
       tenantId,
       events.filter((_, i) => formats[i] === 'set'),
@@ -60,7 +91,7 @@ export class FeedService {
       if (!ctx) throw new Error(`no render context for event ${event.id}`);
       return (isFormatName(format) ? FORMATS[format] : FORMATS.native).render(ctx);
     });
-    return { lastEventId: events.at(-1)?.id ?? query.afterEventId, events: rendered };
+    return rendered;
   }
 
   /**

@@ -93,3 +93,23 @@ export function parseLogQuery(raw: Readonly<Record<string, string | undefined>>)
 export function normaliseType(type: string): string {
   return type.startsWith(FIT_EVENT_URI_BASE) ? type.slice(FIT_EVENT_URI_BASE.length) : type;
 }
+
+/**
+ * `GET /v1/events/latest`: the feed's parameters (count, format, workflow,
+ * type) and `beforeEventId` (UUID) instead of `afterEventId`.
+ */
+export function parseNewestQuery(
+  raw: Readonly<Record<string, string | undefined>>,
+): Parsed<Omit<FeedQuery, 'afterEventId'> & { beforeEventId: string | null }> {
+  const { beforeEventId, ...rest } = raw;
+  const feed = parseFeedQuery(rest);
+  const errors = feed.ok ? [] : [...feed.errors];
+  let before: string | null = null;
+  if (present(beforeEventId)) {
+    if (UUID.test(beforeEventId)) before = beforeEventId.toLowerCase();
+    else errors.push({ code: 'WrongFieldValue', message: 'beforeEventId should be a GUID', target: 'beforeEventId' });
+  }
+  if (!feed.ok || errors.length > 0) return { ok: false, errors };
+  const { afterEventId: _none, ...value } = feed.value;
+  return { ok: true, value: { ...value, beforeEventId: before } };
+}

@@ -27,9 +27,14 @@ export interface PortalGrant {
 export class PortalTokens {
   private readonly publicKeys = new Map<string, Promise<CryptoKey | Uint8Array>>();
 
+  /**
+   * @param claimLink marks a link token's `jti` as exchanged; true only the
+   *   first time (the store's `claimPortalLink`), which makes a link single-use.
+   */
   constructor(
     private readonly keys: KeyRing,
     private readonly clock: () => Date,
+    private readonly claimLink: (jti: string, expiresAt: string, now: string) => Promise<boolean>,
   ) {}
 
   /** A link token for `tenantId`, valid `ttlMs` from now. */
@@ -39,12 +44,21 @@ export class PortalTokens {
     return { token, expiresAt: new Date(expiresAt * 1000).toISOString() };
   }
 
-  /** Swaps a valid link token for a session token of the same tenant, access and expiry; null if invalid. */
-  async exchange(linkToken: string) {
+  /**
+   * Swaps a valid link token, once, for a session token of the same tenant,
+   * access and expiry: `invalid` when it is not a live link of ours, `used`
+   * when it was exchanged before.
+   */
+  async exchange(
+    linkToken: string,
+  ): Promise<{ ok: true; sessionToken: string; grant: PortalGrant } | { ok: false; reason: 'invalid' | 'used' }> {
     const grant = await this.verify(linkToken, LINK_TYP);
-    if (!grant) return null;
+    if (!grant) return { ok: false, reason: 'invalid' };
+    const now = this.clock().toISOString();
+    const expiresAt = new Date(grant.expiresAt * 1000).toISOString();
+    if (!(await this.claimLink(grant.jti, expiresAt, now))) return { ok: false, reason: 'used' };
     const sessionToken = await this.sign(SESSION_TYP, { ...grant, jti: randomUUID() });
-    return { sessionToken, grant };
+    return { ok: true, sessionToken, grant };
   }
 
   /** The grant of a session token, or null when it is not one of ours, expired or malformed. */

@@ -125,7 +125,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     clock,
     logger: { warn: (obj, msg) => app.log.warn(obj, msg) },
   });
-  const portalTokens = new PortalTokens(pull.keys, clock);
+  const portalTokens = new PortalTokens(pull.keys, clock, (jti, expiresAt, now) =>
+    store.claimPortalLink(jti, expiresAt, now),
+  );
   const app = await buildApp(
     { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store), portalTokens, tracing },
     {

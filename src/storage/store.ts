@@ -120,4 +120,11 @@ export interface Store {
 
   dueTimers(now: string, limit: number): Promise<DueTimer[]>;
   deleteTimer(tenantId: string, subjectId: string, subjectVersion: number): Promise<void>;
+
+  /**
+   * Marks the console portal link `jti` (valid until `expiresAt`) as exchanged:
+   * true the first time, false ever after, also when two exchanges race.
+   * Records that expired before `now` are dropped on the way.
+   */
+  claimPortalLink(jti: string, expiresAt: string, now: string): Promise<boolean>;
 }

@@ -132,8 +132,13 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
     await page.getByText(/^whsec_/).waitFor();
     await page.getByRole('button', { name: 'Open the endpoint' }).click();
     await page.getByRole('heading', { name: /^Endpoint http/ }).waitFor();
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await page.getByText(/^Test event msg_test_.*HTTP 204 in \d+ ms, OK/).waitFor();
+    const [test] = await (await ok).waitFor(1);
+    assert.equal(JSON.parse(test?.body ?? '{}').type, 'tidings.endpoint.test');
+    await shot(page, '04-endpoint-tested');
     await call('POST', '/v1/subjects', { workflow: 'videoid-request', id: 'req-1' });
-    await (await ok).waitFor(1);
+    await (await ok).waitFor(2);
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.locator('tr.delivery.succeeded').first().waitFor();
     await accessible(page, 'endpoint');
@@ -265,8 +270,30 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
       ['/tenants', 'Tenants', '16-tenants'],
     ];
     for (const [path, heading, name] of pages) await visit(path, heading, name);
+    // Home's charts and queue come from the server's aggregate, not from the browser adding pages up.
+    const statsAnswer = page.waitForResponse((r) => r.url().includes('/v1/stats/deliveries') && r.ok());
+    await page.goto(`${base}/console/`);
+    const stats = await (await statsAnswer).json();
+    assert.ok(stats.totals.attempts.succeeded >= 2 && stats.totals.attempts.failed >= 1, JSON.stringify(stats.totals));
+    await page.getByText('attempts failed, last hour').waitFor();
+    assert.equal(await page.locator('.chart canvas').count(), 2);
+    await page.waitForTimeout(300);
+    await shot(page, '02-home-charts');
+    // The events page opens at the feed's end, then follows with the cursor.
+    const latest = page.waitForRequest((r) => r.url().includes('/v1/events/latest'));
     await page.goto(`${base}/console/events`);
+    await latest;
     await page.getByRole('link', { name: 'img-1' }).first().waitFor();
+    await call('POST', '/v1/subjects', {
+      workflow: 'image-check',
+      id: 'img-live',
+      attributes: { ImageType: 'Custom' },
+    });
+    await page.getByRole('link', { name: 'img-live' }).first().waitFor();
+    await page.getByLabel('Workflow').selectOption('videoid-request');
+    await page.getByRole('link', { name: 'req-1' }).first().waitFor();
+    assert.equal(await page.getByRole('link', { name: 'img-live' }).count(), 0);
+    await shot(page, '10-events-filtered');
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
     await phone.addInitScript(
       ([admin, apiKey]) =>
@@ -347,7 +374,12 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
     await p.goto(`${base}/console/subjects/other-tenant-img`);
     // A reload drops the in-memory session: the portal needs its link again.
     await p.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // A link opens the console once: the same link again is refused, a new one works.
     await p.goto(link.url.replace(/^http:\/\/[^/]+/, base));
+    await p.getByText('the portal link was already opened; ask for a new one').waitFor();
+    await shot(p, '18-portal-link-used');
+    const second = await call('POST', '/v1/portal-links', { access: 'read', ttlSeconds: 60 });
+    await p.goto(second.url.replace(/^http:\/\/[^/]+/, base));
     await p.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
     await p.clock.fastForward('01:01');
     await p.getByRole('heading', { name: 'Sign in' }).waitFor();

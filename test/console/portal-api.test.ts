@@ -146,6 +146,32 @@ for (const backend of backends) {
       assert.equal(again.statusCode, 401);
     });
 
+    test('a link is exchanged once: a second exchange is 409 portal_link_used, also when two race', async () => {
+      const token = (await inject('POST', '/v1/portal-links', a.auth, {})).json().token;
+      const first = await inject('POST', '/v1/portal-sessions', {}, { token });
+      assert.equal(first.statusCode, 200, first.body);
+      const again = await inject('POST', '/v1/portal-sessions', {}, { token });
+      assert.equal(again.statusCode, 409, again.body);
+      assert.equal(again.json().code, 'portal_link_used');
+      assert.equal(again.json().target, 'token');
+      const other = (await inject('POST', '/v1/portal-links', a.auth, {})).json().token;
+      const raced = await Promise.all([1, 2, 3].map(() => inject('POST', '/v1/portal-sessions', {}, { token: other })));
+      assert.deepEqual(raced.map((r) => r.statusCode).sort(), [200, 409, 409]);
+      // The session of the first exchange still works: only the link is spent.
+      const sessionToken = first.json().sessionToken;
+      assert.equal((await inject('GET', '/v1/subjects', bearer(sessionToken))).statusCode, 200);
+    });
+
+    test("a session stays short-lived and single-tenant: its expiry is the link's and its claims name one tenant", async () => {
+      const link = (await inject('POST', '/v1/portal-links', a.auth, { ttlSeconds: 120 })).json();
+      const exchanged = (await inject('POST', '/v1/portal-sessions', {}, { token: link.token })).json();
+      assert.equal(exchanged.expiresAt, link.expiresAt);
+      assert.equal(exchanged.tenantId, a.id);
+      const claims = JSON.parse(Buffer.from(exchanged.sessionToken.split('.')[1], 'base64url').toString());
+      assert.equal(claims.sub, a.id);
+      assert.ok(claims.exp - claims.iat <= 120, JSON.stringify(claims));
+    });
+
     test('a forged or altered token is refused', async () => {
       const token = sessions.read ?? '';
       const [h, p, s] = token.split('.');
@@ -220,6 +246,13 @@ for (const backend of backends) {
         headers: a.auth,
       });
       assert.equal(page.json().events[0].type, 'VIDEOID_UPDATED');
+      // The path is the whole subject's, whatever page of the timeline was asked for.
+      const firstOnly = await app.inject({ method: 'GET', url: '/v1/subjects/r1/history?limit=1', headers: a.auth });
+      assert.equal(firstOnly.json().events.length, 1);
+      assert.deepEqual(firstOnly.json().path, [
+        { from: null, to: 'VIDEOPENDING', type: 'REQUEST_CREATED', count: 1 },
+        { from: 'VIDEOPENDING', to: 'VIDEOREVIEW', type: 'VIDEOID_UPDATED', count: 1 },
+      ]);
     });
 
     test('history of an unknown subject is 404; a bad limit is 400', async () => {

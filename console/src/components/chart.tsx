@@ -28,7 +28,6 @@ export function Chart(props: { title: string; series: Array<{ label: string; str
   return (
     <figure class="chart">
       <figcaption>{props.title}</figcaption>
-      {(props.data[0]?.length ?? 0) < 2 && <p class="muted">Collecting samples (one every 5 s)…</p>}
       <div ref={box} />
     </figure>
   );

@@ -67,13 +67,3 @@ export function healthFigures(samples: readonly MetricSample[]): HealthFigures {
     attemptCount: sumOf(samples, 'tidings_delivery_attempt_duration_seconds_count'),
   };
 }
-
-/** Between two scrapes: attempts per outcome and mean latency (ms) in that interval. */
-export function delta(before: HealthFigures, after: HealthFigures) {
-  const outcomes = new Set([...Object.keys(before.attempts), ...Object.keys(after.attempts)]);
-  const attempts: Record<string, number> = {};
-  for (const o of outcomes) attempts[o] = Math.max(0, (after.attempts[o] ?? 0) - (before.attempts[o] ?? 0));
-  const count = after.attemptCount - before.attemptCount;
-  const meanLatencyMs = count > 0 ? ((after.attemptSeconds - before.attemptSeconds) / count) * 1000 : null;
-  return { attempts, meanLatencyMs };
-}

@@ -2,6 +2,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
 import { api, query, useApi } from '../api';
+import type { Attempt, Delivery, TestAnswer } from '../api-types';
 import { Badge, ErrorNote, Field, Json, Loading, Page } from '../components/ui';
 import { endpointBody, formOf } from '../lib/endpoint-form';
 import { ago, isoFromLocal } from '../lib/format-time';
@@ -9,34 +10,17 @@ import { canManageEndpoints } from '../session';
 import { type Endpoint, EndpointForm } from './endpoints';
 import { EndpointHealth } from './home';
 
-interface Delivery {
-  id: string;
-  eventId: string;
-  subjectId: string;
-  status: string;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  updatedAt: string;
-}
-
-interface Attempt {
-  id: string;
-  deliveryId: string;
-  attempt: number;
-  startedAt: string;
-  outcome: string;
-  httpStatus: number | null;
-  latencyMs: number;
-  responseExcerpt: string | null;
-  errorClass: string | null;
-  errorMessage: string | null;
+function testOutcome(t: TestAnswer): string {
+  if (t.status !== null) return `HTTP ${t.status}`;
+  if (t.receipt !== null) return `published as ${t.receipt}`;
+  return `no answer (${t.errorClass}: ${t.message})`;
 }
 
 export function EndpointPage(props: { id: string }) {
   const endpoint = useApi<Endpoint>(`/v1/endpoints/${encodeURIComponent(props.id)}`);
   const [editing, setEditing] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
+  const [tested, setTested] = useState<TestAnswer | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [, navigate] = useLocation();
   const manage = canManageEndpoints();
@@ -80,6 +64,17 @@ export function EndpointPage(props: { id: string }) {
                 <button
                   type="button"
                   onClick={() =>
+                    act(async () => {
+                      setTested(null);
+                      setTested(await api<TestAnswer>(`${path}/test`, { method: 'POST' }));
+                    })
+                  }
+                >
+                  Send a test event
+                </button>
+                <button
+                  type="button"
+                  onClick={() =>
                     act(async () =>
                       setSecret((await api<{ secret: string }>(`${path}/reveal-secret`, { method: 'POST' })).secret),
                     )
@@ -113,6 +108,13 @@ export function EndpointPage(props: { id: string }) {
                   Delete
                 </button>
               </div>
+            )}
+            {tested && (
+              <p class={`test-result ${tested.ok ? 'ok' : 'bad'}`} aria-live="polite">
+                Test event {tested.webhookId}: {testOutcome(tested)} in {tested.latencyMs} ms,{' '}
+                {tested.ok ? 'OK' : 'FAILED'}
+                {tested.excerpt ? ` · ${tested.excerpt.slice(0, 200)}` : ''}
+              </p>
             )}
             {secret && <Json value={secret} label="Signing secret" />}
           </div>

@@ -1,31 +1,13 @@
 import { useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
 import { api, query, useApi } from '../api';
+import type { Endpoint } from '../api-types';
 import { ErrorNote, Field, Json, Loading, Page } from '../components/ui';
 import { EMPTY_ENDPOINT_FORM, type EndpointFormValues, endpointBody } from '../lib/endpoint-form';
 import { canManageEndpoints } from '../session';
 import { EndpointHealth } from './home';
 
-export interface Endpoint {
-  id: string;
-  url: string;
-  description: string | null;
-  eventTypes: string[] | null;
-  workflows: string[] | null;
-  format: string;
-  auth: { type: string; algorithm?: string; name?: string; cert?: string };
-  tls: { ca: string } | null;
-  headers: Record<string, string>;
-  ordering: string;
-  rateLimit: number | null;
-  enabled: boolean;
-  disabledReason: string | null;
-  failingSince: string | null;
-  pausedUntil: string | null;
-  secretRotation: { previousSecretExpiresAt: string } | null;
-  createdAt: string;
-  secret?: string;
-}
+export type { Endpoint };
 
 export function Endpoints() {
   const [cursor, setCursor] = useState<string | null>(null);

@@ -1,61 +1,86 @@
+import type { CloudEvent } from '@tidings/sdk/formats';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api, query, useApi } from '../api';
 import { ErrorNote, Field, Page } from '../components/ui';
 
-interface NativeEvent {
-  id: string;
-  subject: string;
-  time: string;
-  eventtype: string;
-  workflow: string;
-  status: string;
-}
+/** `format=native`: the SDK's CloudEvent type (the feed's schema is per format, so openapi.json says `unknown`). */
+type NativeEvent = CloudEvent;
 
 const POLL_MS = 2000;
-const KEEP = 300;
+const PAGE = 50;
+const KEEP = 1000;
 
 /**
- * The tenant's feed, followed live with its cursor: each poll asks for the
- * events after the last one seen, so new events appear without a reload.
+ * The tenant's feed from its end: the newest events first
+ * (`GET /v1/events/latest`, so a store of a million events opens as fast as an
+ * empty one), older ones a page at a time with its `nextBeforeEventId`, and
+ * new ones followed live with the feed's cursor (`GET /v1/events?afterEventId=`).
  */
 export function Events() {
   const workflows = useApi<{ workflows: Array<{ name: string; eventTypes: string[] }> }>('/v1/workflows');
   const [workflow, setWorkflow] = useState('');
   const [type, setType] = useState('');
   const [events, setEvents] = useState<NativeEvent[]>([]);
+  const [older, setOlder] = useState<string | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [live, setLive] = useState(true);
   const cursor = useRef<string | null>(null);
   useEffect(() => {
-    cursor.current = null;
     setEvents([]);
+    setOlder(null);
+    cursor.current = null;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
+    const follow = async () => {
       try {
-        // Catch up in pages of 100, then wait for new ones.
-        for (;;) {
-          const page = await api<{ lastEventId: string | null; events: NativeEvent[] }>(
-            `/v1/events${query({ format: 'native', count: 100, afterEventId: cursor.current, workflow, type })}`,
-          );
+        if (cursor.current === null) {
+          const first = await api<{
+            newestEventId: string | null;
+            nextBeforeEventId: string | null;
+            events: NativeEvent[];
+          }>(`/v1/events/latest${query({ format: 'native', count: PAGE, workflow, type })}`);
           if (stopped) return;
-          cursor.current = page.lastEventId;
-          if (page.events.length > 0) setEvents((old) => [...page.events.reverse(), ...old].slice(0, KEEP));
-          if (page.events.length < 100) break;
+          cursor.current = first.newestEventId ?? '';
+          setEvents(first.events);
+          setOlder(first.nextBeforeEventId);
+        } else {
+          // Catch up in pages of 100, then wait for new ones.
+          for (;;) {
+            const after: string | null = cursor.current || null;
+            const page: { lastEventId: string | null; events: NativeEvent[] } = await api(
+              `/v1/events${query({ format: 'native', count: 100, afterEventId: after, workflow, type })}`,
+            );
+            if (stopped) return;
+            cursor.current = page.lastEventId ?? cursor.current;
+            if (page.events.length > 0) setEvents((old) => [...page.events.reverse(), ...old].slice(0, KEEP));
+            if (page.events.length < 100) break;
+          }
         }
         setError(null);
       } catch (e) {
         setError(e as Error);
       }
-      if (!stopped && live) timer = setTimeout(poll, POLL_MS);
+      if (!stopped && live) timer = setTimeout(follow, POLL_MS);
     };
-    void poll();
+    void follow();
     return () => {
       stopped = true;
       clearTimeout(timer);
     };
   }, [workflow, type, live]);
+  const loadOlder = async () => {
+    if (!older) return;
+    try {
+      const page = await api<{ nextBeforeEventId: string | null; events: NativeEvent[] }>(
+        `/v1/events/latest${query({ format: 'native', count: PAGE, workflow, type, beforeEventId: older })}`,
+      );
+      setEvents((old) => [...old, ...page.events]);
+      setOlder(page.nextBeforeEventId);
+    } catch (e) {
+      setError(e as Error);
+    }
+  };
   const types = workflows.data?.workflows.find((w) => w.name === workflow)?.eventTypes ?? [];
   return (
     <Page title="Events">
@@ -118,6 +143,11 @@ export function Events() {
           ))}
         </tbody>
       </table>
+      {older && (
+        <button type="button" onClick={loadOlder}>
+          Older events
+        </button>
+      )}
     </Page>
   );
 }

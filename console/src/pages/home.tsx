@@ -1,54 +1,58 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api, useApi } from '../api';
+import type { DeliveryStats } from '../api-types';
 import { Chart } from '../components/chart';
 import { Badge, ErrorNote, Figure, Page } from '../components/ui';
 import { ago, duration } from '../lib/format-time';
-import { delta, type HealthFigures, healthFigures, parseMetrics } from '../lib/metrics-text';
+import { healthFigures, parseMetrics } from '../lib/metrics-text';
 import { session, tenantBearer } from '../session';
 import type { Endpoint } from './endpoints';
 
-const SAMPLE_MS = 5000;
-const KEEP = 720; // one hour of 5 s samples
+const REFRESH_MS = 10_000;
 
-/** Health first: readiness, queue, and the tenant's failing or disabled endpoints at the top. */
+/** Calls `load` now and every `ms` while the page is open. */
+function usePolled<T>(load: (() => Promise<T>) | null, ms: number) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  useEffect(() => {
+    if (!load) return;
+    let live = true;
+    const run = () =>
+      load().then(
+        (d) => live && (setData(d), setError(null)),
+        (e: Error) => live && setError(e),
+      );
+    void run();
+    const timer = setInterval(run, ms);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [load === null]);
+  return { data, error };
+}
+
+/**
+ * Health first: readiness, the queue, the last hour of pushes as charts
+ * (aggregated by the server: `GET /v1/stats/deliveries`), and the tenant's
+ * failing or disabled endpoints at the top. Operators also see the whole
+ * server's queue from `/metrics`.
+ */
 export function Home() {
   const ready = useApi<{ status: string; storage: string }>('/readyz', 'public');
-  const endpoints = useApi<{ endpoints: Endpoint[] }>(tenantBearer() ? '/v1/endpoints?limit=200' : null);
-  const [figures, setFigures] = useState<HealthFigures | null>(null);
-  const [series, setSeries] = useState<number[][]>([[], [], [], []]);
-  const [metricsError, setMetricsError] = useState<Error | null>(null);
-  useEffect(() => {
-    let last: HealthFigures | null = null;
-    const scrape = async () => {
-      try {
-        const text = await api<string>('/metrics', { as: 'public' });
-        const now = healthFigures(parseMetrics(text));
-        setFigures(now);
-        if (last) {
-          const d = delta(last, now);
-          const t = Date.now() / 1000;
-          setSeries((s) => {
-            const push = (a: number[] | undefined, v: number) => [...(a ?? []), v].slice(-KEEP);
-            return [
-              push(s[0], t),
-              push(s[1], d.attempts.succeeded ?? 0),
-              push(s[2], d.attempts.failed ?? 0),
-              push(s[3], d.meanLatencyMs ?? 0),
-            ];
-          });
-        }
-        last = now;
-      } catch (e) {
-        setMetricsError(e as Error);
-      }
-    };
-    void scrape();
-    const timer = setInterval(scrape, SAMPLE_MS);
-    return () => clearInterval(timer);
-  }, []);
+  const tenant = tenantBearer() !== null;
+  const endpoints = useApi<{ endpoints: Endpoint[] }>(tenant ? '/v1/endpoints?limit=200' : null);
+  const stats = usePolled(tenant ? () => api<DeliveryStats>('/v1/stats/deliveries') : null, REFRESH_MS);
+  const server = usePolled(
+    session().admin ? async () => healthFigures(parseMetrics(await api<string>('/metrics', { as: 'public' }))) : null,
+    REFRESH_MS,
+  );
   const list = [...(endpoints.data?.endpoints ?? [])].sort((a, b) => rank(a) - rank(b));
-  const oldest = figures?.oldestPendingSeconds ?? 0;
+  const s = stats.data;
+  const oldest = s?.queue.oldestPendingAgeSeconds ?? null;
+  const x = s?.buckets.map((b) => Date.parse(b.start) / 1000) ?? [];
+  const nulls = (v: number | null) => v as number;
   return (
     <Page title="Home">
       <div class="figures">
@@ -57,36 +61,63 @@ export function Home() {
           value={ready.data ? 'ready' : ready.error ? 'not ready' : '…'}
           tone={ready.data ? 'ok' : 'bad'}
         />
-        <Figure label="deliveries queued" value={figures ? figures.queueDepth : '…'} />
-        <Figure
-          label="oldest pending"
-          value={figures ? (oldest > 0 ? duration(oldest) : 'none') : '…'}
-          tone={oldest > 300 ? 'warn' : 'ok'}
-        />
-        <Figure label="attempts succeeded" value={figures?.attempts.succeeded ?? 0} />
-        <Figure
-          label="attempts failed"
-          value={figures?.attempts.failed ?? 0}
-          tone={(figures?.attempts.failed ?? 0) > 0 ? 'warn' : 'ok'}
-        />
+        {tenant && (
+          <>
+            <Figure label="deliveries queued" value={s ? s.queue.pending : '…'} />
+            <Figure
+              label="oldest pending"
+              value={s ? (oldest !== null ? duration(oldest) : 'none') : '…'}
+              tone={(oldest ?? 0) > 300 ? 'warn' : 'ok'}
+            />
+            <Figure label="attempts succeeded, last hour" value={s?.totals.attempts.succeeded ?? '…'} />
+            <Figure
+              label="attempts failed, last hour"
+              value={s?.totals.attempts.failed ?? '…'}
+              tone={(s?.totals.attempts.failed ?? 0) > 0 ? 'warn' : 'ok'}
+            />
+          </>
+        )}
+        {server.data && (
+          <>
+            <Figure label="server queue (all tenants)" value={server.data.queueDepth} />
+            <Figure
+              label="server oldest pending"
+              value={server.data.oldestPendingSeconds > 0 ? duration(server.data.oldestPendingSeconds) : 'none'}
+              tone={server.data.oldestPendingSeconds > 300 ? 'warn' : 'ok'}
+            />
+          </>
+        )}
       </div>
-      <ErrorNote error={ready.error ?? metricsError} />
-      <div class="charts">
-        <Chart
-          title="Attempts per 5 s by outcome (this server, since this page opened)"
-          series={[
-            { label: 'succeeded', stroke: '#2e8540' },
-            { label: 'failed', stroke: '#c0392b' },
-          ]}
-          data={[series[0] ?? [], series[1] ?? [], series[2] ?? []]}
-        />
-        <Chart
-          title="Mean attempt latency, ms"
-          series={[{ label: 'latency', stroke: '#2f6fb3' }]}
-          data={[series[0] ?? [], series[3] ?? []]}
-        />
-      </div>
-      {tenantBearer() && (
+      <ErrorNote error={ready.error ?? stats.error ?? server.error} />
+      {tenant && (
+        <div class="charts">
+          <Chart
+            title={`Attempts per ${s ? s.bucketSeconds : 60} s by outcome, last hour`}
+            series={[
+              { label: 'succeeded', stroke: '#2e8540' },
+              { label: 'failed', stroke: '#c0392b' },
+            ]}
+            data={[
+              x,
+              s?.buckets.map((b) => b.attempts.succeeded) ?? [],
+              s?.buckets.map((b) => b.attempts.failed) ?? [],
+            ]}
+          />
+          <Chart
+            title="Attempt latency, ms, last hour"
+            series={[
+              { label: 'mean', stroke: '#2f6fb3' },
+              { label: 'max', stroke: '#8e44ad' },
+            ]}
+            data={[
+              x,
+              s?.buckets.map((b) => nulls(b.meanLatencyMs)) ?? [],
+              s?.buckets.map((b) => nulls(b.maxLatencyMs)) ?? [],
+            ]}
+          />
+        </div>
+      )}
+      {tenant && (
         <section>
           <h2>Endpoints, failing and disabled first</h2>
           <ErrorNote error={endpoints.error} />
@@ -100,9 +131,9 @@ export function Home() {
           </ul>
         </section>
       )}
-      {!tenantBearer() && session().admin && (
+      {!tenant && session().admin && (
         <p class="muted">
-          Signed in as operator only: sign in with an API key too to see a tenant's endpoints and subjects.
+          Signed in as operator only: sign in with an API key too to see a tenant's endpoints, subjects and charts.
         </p>
       )}
     </Page>

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, useApi } from '../api';
+import type { ApiKey, SigningKey } from '../api-types';
 import { Badge, ErrorNote, Field, Json, Page } from '../components/ui';
 import { ago } from '../lib/format-time';
 import { session } from '../session';
@@ -59,14 +60,6 @@ export function Tenants() {
       </table>
     </Page>
   );
-}
-
-interface ApiKey {
-  id: string;
-  name: string;
-  scopes: string[];
-  createdAt: string;
-  revokedAt: string | null;
 }
 
 /** A tenant's API keys (manage scope) and its portal links. */
@@ -200,15 +193,6 @@ function PortalLinks() {
       )}
     </form>
   );
-}
-
-interface SigningKey {
-  kid: string;
-  purpose: string;
-  alg: string;
-  createdAt: string;
-  rotatedAt: string | null;
-  published: boolean;
 }
 
 /** The JWKS (public) and, for operators, the signing keys' ages and rotation. */

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'wouter-preact';
 import { api } from '../api';
+import type { PortalSession } from '../api-types';
 import { ErrorNote, Page } from '../components/ui';
 import { setSession } from '../session';
 
@@ -12,14 +13,22 @@ import { setSession } from '../session';
 export function PortalEntry() {
   const [, navigate] = useLocation();
   const [error, setError] = useState<Error | null>(null);
+  // A new link on the same page (an iframe's src changed to another fragment) is not a reload: follow it.
+  const [hash, setHash] = useState(location.hash);
   useEffect(() => {
-    const token = new URLSearchParams(location.hash.slice(1)).get('token');
+    const changed = () => setHash(location.hash);
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
+  useEffect(() => {
+    setError(null);
+    const token = new URLSearchParams(hash.slice(1)).get('token');
     history.replaceState(null, '', location.pathname);
     if (!token) {
       setError(new Error('This portal link has no token.'));
       return;
     }
-    api<{ sessionToken: string; tenantId: string; access: string; expiresAt: string }>('/v1/portal-sessions', {
+    api<PortalSession>('/v1/portal-sessions', {
       method: 'POST',
       as: 'public',
       body: { token },
@@ -34,7 +43,7 @@ export function PortalEntry() {
       },
       (e: Error) => setError(e),
     );
-  }, []);
+  }, [hash]);
   return (
     <Page title="Opening the portal">
       <ErrorNote error={error} />

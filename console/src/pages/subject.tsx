@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import { useMemo, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { ApiError, api, query, useApi } from '../api';
+import type { HistoryEvent, SubjectHistory } from '../api-types';
 import { SetView } from '../components/set-view';
 import { StateDiagram } from '../components/state-diagram';
 import { Badge, ErrorNote, Field, Json, Loading, Page } from '../components/ui';
@@ -9,17 +10,6 @@ import { ago } from '../lib/format-time';
 import { allowedFrom, type WorkflowShape } from '../lib/workflow-graph';
 import { session } from '../session';
 import type { Subject } from './subjects';
-
-interface HistoryEvent {
-  id: string;
-  sequence: number;
-  type: string;
-  from: string | null;
-  to: string;
-  occurredAt: string;
-  data: unknown;
-  renderings: { native: unknown; vendor: unknown; set: string };
-}
 
 const PAGE = 200;
 
@@ -31,12 +21,13 @@ export function SubjectPage(props: { id: string }) {
     subject.data ? `/v1/workflows/${encodeURIComponent(subject.data.workflow)}` : null,
   );
   const [offset, setOffset] = useState(0);
-  const history = useApi<{ events: HistoryEvent[]; totalCount: number }>(
+  const history = useApi<SubjectHistory>(
     subject.data ? `/v1/subjects/${id}/history${query({ offset, limit: PAGE })}` : null,
   );
   // After the history: reading it signs any SET not signed yet, which creates the first key.
   const jwks = useApi<JSONWebKeySet>(history.data ? '/.well-known/jwks.json' : null, 'public');
-  const steps = useMemo(() => history.data?.events ?? [], [history.data]);
+  // The whole path (every transition of every event), not only the loaded page of the timeline.
+  const steps = useMemo(() => history.data?.path ?? [], [history.data]);
   const reload = () => {
     subject.reload();
     history.reload();

@@ -1,20 +1,12 @@
 import { useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
 import { query, useApi } from '../api';
+import type { Subject } from '../api-types';
+
+export type { Subject };
+
 import { ErrorNote, Field, Loading, Page } from '../components/ui';
 import { ago } from '../lib/format-time';
-
-export interface Subject {
-  id: string;
-  workflow: string;
-  status: string;
-  version: number;
-  parentId: string | null;
-  attributes: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-  statusChangedAt: string;
-}
 
 /** Search by id, or list by workflow and status (oldest first, cursor paging). */
 export function Subjects() {

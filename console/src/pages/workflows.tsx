@@ -4,6 +4,7 @@ import { StateDiagram } from '../components/state-diagram';
 import { ErrorNote, Json, Loading, Page } from '../components/ui';
 import type { WorkflowShape } from '../lib/workflow-graph';
 
+/** `GET /v1/workflows` has no response schema in openapi.json yet, so this one shape stays hand-written. */
 interface Summary {
   name: string;
   title?: string;

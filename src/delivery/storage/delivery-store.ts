@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../../events/event.js';
 import { describeDuration } from '../circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
+import type { AttemptGroup } from '../delivery-stats.js';
 import type { EndpointRecord } from '../endpoint.js';
 import type { TokenStore } from '../senders/oauth2/token-store.js';
 
@@ -132,9 +133,17 @@ export interface DeliveryStore extends TokenStore {
   requeue(tenantId: string, target: RequeueTarget, nowMs: number): Promise<number>;
   /** Pending deliveries and the creation time of the oldest, for the queue metrics. */
   queueStats(): Promise<{ pending: number; oldestCreatedAt: number | null }>;
+  /** The same for one tenant's endpoints (`GET /v1/stats/deliveries`). */
+  tenantQueueStats(tenantId: string): Promise<{ pending: number; oldestCreatedAt: number | null }>;
+  /**
+   * The tenant's attempts started in `[fromMs, toMs)`, counted and timed per
+   * bucket of `bucketMs` (bucket 0 starts at `fromMs`) and outcome; the
+   * aggregation runs in the database, over the window's rows only.
+   */
+  attemptStats(tenantId: string, fromMs: number, toMs: number, bucketMs: number): Promise<AttemptGroup[]>;
 }
 
-export type { DeliveryStatus };
+export type { AttemptGroup, DeliveryStatus };
 
 /** The reason recorded on an endpoint disabled for failing too long. */
 export function failingTooLong(disableAfterMs: number): string {

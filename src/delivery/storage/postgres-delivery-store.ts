@@ -5,6 +5,7 @@ import { EVENT_COLUMNS } from '../../storage/postgres/sql/columns.js';
 import { transaction } from '../../storage/postgres/transaction.js';
 import { type EventRow, eventFromRow } from '../../storage/rows.js';
 import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
+import { ATTEMPT_ORDER_SLACK_MS, type AttemptGroup, firstAttemptIdSince } from '../delivery-stats.js';
 import type { EndpointRecord } from '../endpoint.js';
 import type { StoredToken } from '../senders/oauth2/token-store.js';
 import {
@@ -522,5 +523,57 @@ export class PostgresDeliveryStore implements DeliveryStore {
     );
     const row = rows[0];
     return { pending: Number(row?.n ?? 0), oldestCreatedAt: row?.oldest == null ? null : Number(row.oldest) };
+  }
+
+  async tenantQueueStats(tenantId: string): Promise<{ pending: number; oldestCreatedAt: number | null }> {
+    const { rows } = await this.pool.query<{ n: string; oldest: string | null }>({
+      text: `SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries
+              WHERE status = 'pending' AND endpoint_id IN (SELECT id FROM endpoints WHERE tenant_id = $1)`,
+      values: [tenantId],
+    });
+    const row = rows[0];
+    return { pending: Number(row?.n ?? 0), oldestCreatedAt: row?.oldest == null ? null : Number(row.oldest) };
+  }
+
+  async attemptStats(tenantId: string, fromMs: number, toMs: number, bucketMs: number): Promise<AttemptGroup[]> {
+    const { rows: bounds } = await this.pool.query<{ min: string | null; max: string | null }>(
+      'SELECT min(id) AS min, max(id) AS max FROM delivery_attempts',
+    );
+    const b = bounds[0];
+    const first = await firstAttemptIdSince(
+      fromMs - ATTEMPT_ORDER_SLACK_MS,
+      b?.min == null || b.max == null ? null : { min: Number(b.min), max: Number(b.max) },
+      async (id) => {
+        const { rows } = await this.pool.query<{ id: string; started_at: string }>({
+          name: 'tidings_attempt_probe',
+          text: 'SELECT id, started_at FROM delivery_attempts WHERE id >= $1 ORDER BY id LIMIT 1',
+          values: [id],
+        });
+        const row = rows[0];
+        return row ? { id: Number(row.id), startedAt: Number(row.started_at) } : null;
+      },
+    );
+    if (first === null) return [];
+    const { rows } = await this.pool.query<{
+      bucket: string;
+      outcome: string;
+      count: string;
+      total: string;
+      max: number;
+    }>({
+      text: `SELECT (started_at - $1) / $2 AS bucket, outcome, count(*) AS count,
+                    sum(latency_ms) AS total, max(latency_ms) AS max
+               FROM delivery_attempts
+              WHERE id >= $3 AND tenant_id = $4 AND started_at >= $1 AND started_at < $5
+              GROUP BY 1, 2`,
+      values: [fromMs, bucketMs, first, tenantId, toMs],
+    });
+    return rows.map((r) => ({
+      bucket: Number(r.bucket),
+      outcome: r.outcome,
+      count: Number(r.count),
+      totalLatencyMs: Number(r.total),
+      maxLatencyMs: Number(r.max),
+    }));
   }
 }

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { newEventId } from '../../events/event-id.js';
 import { preparedStatements } from '../../storage/sqlite/prepared-statements.js';
 import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
+import { ATTEMPT_ORDER_SLACK_MS, type AttemptGroup, firstAttemptIdSince } from '../delivery-stats.js';
 import type { EndpointRecord } from '../endpoint.js';
 import type { StoredToken } from '../senders/oauth2/token-store.js';
 import {
@@ -595,5 +596,36 @@ export class SqliteDeliveryStore implements DeliveryStore {
       "SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries WHERE status = 'pending'",
     ).get() as { n: number; oldest: number | null };
     return { pending: row.n, oldestCreatedAt: row.oldest };
+  }
+
+  async tenantQueueStats(tenantId: string): Promise<{ pending: number; oldestCreatedAt: number | null }> {
+    const row = this.stmt(
+      `SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries
+        WHERE status = 'pending' AND endpoint_id IN (SELECT id FROM endpoints WHERE tenant_id = ?)`,
+    ).get(tenantId) as { n: number; oldest: number | null };
+    return { pending: row.n, oldestCreatedAt: row.oldest };
+  }
+
+  async attemptStats(tenantId: string, fromMs: number, toMs: number, bucketMs: number): Promise<AttemptGroup[]> {
+    const bounds = this.stmt('SELECT min(id) AS min, max(id) AS max FROM delivery_attempts').get() as {
+      min: number | null;
+      max: number | null;
+    };
+    const probe = this.stmt(
+      'SELECT id, started_at AS startedAt FROM delivery_attempts WHERE id >= ? ORDER BY id LIMIT 1',
+    );
+    const first = await firstAttemptIdSince(
+      fromMs - ATTEMPT_ORDER_SLACK_MS,
+      bounds.min === null || bounds.max === null ? null : { min: bounds.min, max: bounds.max },
+      async (id) => (probe.get(id) as { id: number; startedAt: number } | undefined) ?? null,
+    );
+    if (first === null) return [];
+    return this.stmt(
+      `SELECT CAST((started_at - ?) / ? AS INTEGER) AS bucket, outcome, count(*) AS count,
+              sum(latency_ms) AS totalLatencyMs, max(latency_ms) AS maxLatencyMs
+         FROM delivery_attempts
+        WHERE id >= ? AND tenant_id = ? AND started_at >= ? AND started_at < ?
+        GROUP BY bucket, outcome`,
+    ).all(fromMs, bucketMs, first, tenantId, fromMs, toMs) as AttemptGroup[];
   }
 }

@@ -37,8 +37,24 @@ export interface FeedStorage {
     afterEventId: string,
     filter: Omit<FeedFilter, 'afterSequence'>,
   ): Promise<{ cursorOccurredAt: string; events: StoredEvent[] } | null>;
+  /**
+   * The newest events first, before the event `beforeEventId` when given (null
+   * when the tenant has no such event), with the tenant's newest event id for
+   * following the feed forward from there: a backward range scan of the
+   * (tenant_id, sequence) key, so the feed's end is as cheap as its start.
+   */
+  listFeedEventsNewest(
+    tenantId: string,
+    beforeEventId: string | null,
+    filter: Omit<FeedFilter, 'afterSequence'>,
+  ): Promise<{ newestEventId: string | null; events: StoredEvent[] } | null>;
   listLogEvents(tenantId: string, scope: LogScope, offset: number, limit: number): Promise<StoredEvent[]>;
   countLogEvents(tenantId: string, scope: LogScope): Promise<number>;
+  /** Every distinct transition (from, to, type) the subject's events took, with how often: its whole path. */
+  listSubjectTransitions(
+    tenantId: string,
+    subjectId: string,
+  ): Promise<Array<{ from: string | null; to: string; type: string; count: number }>>;
   /**
    * The stored SET of each event of a log page (same order and paging as
    * `listLogEvents`), `null` where none is stored yet: a warm log is served

@@ -42,6 +42,38 @@ export class PostgresFeedStorage implements FeedStorage {
     return rows.map(eventFromRow);
   }
 
+  async listFeedEventsNewest(
+    tenantId: string,
+    beforeEventId: string | null,
+    filter: Omit<FeedFilter, 'afterSequence'>,
+  ): Promise<{ newestEventId: string | null; events: StoredEvent[] } | null> {
+    let before = Number.MAX_SAFE_INTEGER;
+    if (beforeEventId !== null) {
+      const { rows } = await this.pool.query<{ sequence: string }>({
+        text: 'SELECT sequence FROM events WHERE tenant_id = $1 AND id = $2',
+        values: [tenantId, beforeEventId],
+      });
+      if (!rows[0]) return null;
+      before = Number(rows[0].sequence);
+    }
+    const [page, newest] = await Promise.all([
+      this.pool.query<EventRow>({
+        name: 'tidings_feed_events_newest',
+        text: `SELECT ${RENDER_EVENT_COLUMNS} FROM events
+               WHERE tenant_id = $1 AND sequence < $2
+                 AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
+               ORDER BY sequence DESC LIMIT $3`,
+        values: [tenantId, before, filter.limit, filter.workflow ?? null, filter.type ?? null],
+      }),
+      this.pool.query<{ id: string }>({
+        name: 'tidings_feed_newest_id',
+        text: 'SELECT id FROM events WHERE tenant_id = $1 ORDER BY sequence DESC LIMIT 1',
+        values: [tenantId],
+      }),
+    ]);
+    return { newestEventId: newest.rows[0]?.id ?? null, events: page.rows.map(eventFromRow) };
+  }
+
   async listFeedEventsAfterId(
     tenantId: string,
     afterEventId: string,
@@ -76,6 +108,16 @@ export class PostgresFeedStorage implements FeedStorage {
       values: [tenantId, scope.subjectId, scope.withChildren, limit, offset],
     });
     return rows.map(eventFromRow);
+  }
+
+  async listSubjectTransitions(tenantId: string, subjectId: string) {
+    const { rows } = await this.pool.query<{ from: string | null; to: string; type: string; count: string }>({
+      name: 'tidings_subject_transitions',
+      text: `SELECT from_status AS "from", to_status AS "to", type, count(*) AS count FROM events
+              WHERE tenant_id = $1 AND subject_id = $2 GROUP BY from_status, to_status, type ORDER BY min(sequence)`,
+      values: [tenantId, subjectId],
+    });
+    return rows.map((r) => ({ from: r.from, to: r.to, type: r.type, count: Number(r.count) }));
   }
 
   async countLogEvents(tenantId: string, scope: LogScope): Promise<number> {

@@ -53,6 +53,32 @@ export class SqliteFeedStorage implements FeedStorage {
     return { cursorOccurredAt: cursor.occurred_at, events };
   }
 
+  async listFeedEventsNewest(
+    tenantId: string,
+    beforeEventId: string | null,
+    filter: Omit<FeedFilter, 'afterSequence'>,
+  ): Promise<{ newestEventId: string | null; events: StoredEvent[] } | null> {
+    let before = Number.MAX_SAFE_INTEGER;
+    if (beforeEventId !== null) {
+      const cursor = this.stmt('SELECT sequence FROM events WHERE tenant_id = ? AND id = ?').get(
+        tenantId,
+        beforeEventId,
+      ) as { sequence: number } | undefined;
+      if (!cursor) return null;
+      before = cursor.sequence;
+    }
+    const where = ['tenant_id = @tenantId', 'sequence < @before'];
+    if (filter.workflow !== undefined) where.push('workflow = @workflow');
+    if (filter.type !== undefined) where.push('type = @type');
+    const rows = this.stmt(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY sequence DESC LIMIT @limit`).all(
+      { tenantId, before, workflow: filter.workflow, type: filter.type, limit: filter.limit },
+    ) as EventRow[];
+    const newest = this.stmt('SELECT id FROM events WHERE tenant_id = ? ORDER BY sequence DESC LIMIT 1').get(
+      tenantId,
+    ) as { id: string } | undefined;
+    return { newestEventId: newest?.id ?? null, events: rows.map(eventFromRow) };
+  }
+
   async listLogEvents(tenantId: string, scope: LogScope, offset: number, limit: number): Promise<StoredEvent[]> {
     // The page's sequence numbers from the indexes, then those rows by primary key:
     // over a UNION of whole rows the planner walked every event of the tenant.
@@ -68,6 +94,13 @@ export class SqliteFeedStorage implements FeedStorage {
       offset,
     }) as EventRow[];
     return rows.map(eventFromRow);
+  }
+
+  async listSubjectTransitions(tenantId: string, subjectId: string) {
+    return this.stmt(
+      `SELECT from_status AS "from", to_status AS "to", type, count(*) AS count FROM events
+        WHERE tenant_id = ? AND subject_id = ? GROUP BY from_status, to_status, type ORDER BY min(sequence)`,
+    ).all(tenantId, subjectId) as Array<{ from: string | null; to: string; type: string; count: number }>;
   }
 
   async countLogEvents(tenantId: string, scope: LogScope): Promise<number> {

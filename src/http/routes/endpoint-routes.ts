@@ -2,7 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ATTEMPT_OUTCOMES, DELIVERY_STATUSES, publicAttempt, publicDelivery } from '../../delivery/delivery.js';
-import { publicEndpoint } from '../../delivery/endpoint.js';
+import { statsSeries, statsTotals } from '../../delivery/delivery-stats.js';
+import { type EndpointRecord, publicEndpoint } from '../../delivery/endpoint.js';
 import {
   AttemptSchema,
   CreateEndpointBody,
@@ -12,6 +13,7 @@ import {
 } from '../../delivery/endpoint-schemas.js';
 import { type EndpointService, secretFields } from '../../delivery/endpoint-service.js';
 import type { DeliveryStore } from '../../delivery/storage/delivery-store.js';
+import { TEST_EVENT_TYPE, type TestPushResult } from '../../delivery/test-push.js';
 import { notFound, TidingsError, wrongField } from '../../errors/tidings-error.js';
 import { instantOf } from '../date-time.js';
 import { callerOf } from '../plugins/auth.js';
@@ -23,6 +25,8 @@ export interface EndpointRouteDeps {
   clock: () => Date;
   /** Wakes the dispatcher after a replay or retry so it does not wait for its next poll. */
   nudge: () => void;
+  /** One signed test push to the endpoint, recorded nowhere (`src/delivery/test-push.ts`). */
+  sendTest: (endpoint: EndpointRecord) => Promise<TestPushResult>;
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -226,6 +230,119 @@ export function endpointRoutes(deps: EndpointRouteDeps) {
           request.body?.gracePeriodSeconds,
         );
         return secretAnswer(endpoint);
+      },
+    );
+
+    const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+    app.post(
+      '/v1/endpoints/:id/test',
+      {
+        config: tenantRoute('manage'),
+        schema: {
+          tags,
+          summary: 'Send a signed test event to the endpoint now and show the answer',
+          description:
+            `The body is \`{"type":"${TEST_EVENT_TYPE}","endpointId":...,"time":...}\` (JSON, whatever the endpoint's format), ` +
+            "sent with the endpoint's headers, auth, TLS CA, proxy and transport, and signed with its current " +
+            'secrets like any push. It waits for the answer (up to the push timeout). Nothing is recorded: no ' +
+            "delivery, no attempt, and the endpoint's health and circuit do not change. A disabled endpoint is tested too.",
+          params: IdParams,
+          response: {
+            200: Type.Object({
+              webhookId: Type.String({ description: 'The `webhook-id` header sent: `msg_test_<uuid>`' }),
+              ok: Type.Boolean({ description: 'A 2xx answer, or a broker confirmed the publish' }),
+              status: Nullable(Type.Integer({ description: 'HTTP status of the answer' })),
+              latencyMs: Type.Integer(),
+              excerpt: Nullable(Type.String({ description: 'The first KiB of the answer body' })),
+              receipt: Nullable(Type.String({ description: "The broker's receipt of the publish" })),
+              errorClass: Nullable(Type.String({ description: 'timeout, connection, tls, broker, token, ...' })),
+              message: Nullable(Type.String()),
+            }),
+            ...errorResponses(401, 403, 404),
+          },
+        },
+      },
+      async (request) => deps.sendTest(await owned(callerOf(request).tenantId, request.params.id)),
+    );
+
+    const OutcomeCounts = Type.Object(
+      Object.fromEntries(ATTEMPT_OUTCOMES.map((o) => [o, Type.Integer()])) as Record<
+        (typeof ATTEMPT_OUTCOMES)[number],
+        ReturnType<typeof Type.Integer>
+      >,
+    );
+    app.get(
+      '/v1/stats/deliveries',
+      {
+        config: tenantRoute('read'),
+        schema: {
+          tags,
+          summary: "The tenant's push attempts over a recent window, by outcome and latency, and its queue now",
+          description:
+            'Aggregated in the database over the window only (attempts are found by id order, no scan of older ' +
+            'ones). `buckets` covers the whole window oldest first, zero-filled. `queue` counts the pending ' +
+            "deliveries of the tenant's endpoints and the creation time of the oldest.",
+          querystring: Type.Object(
+            {
+              windowMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, default: 60 })),
+              bucketSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 3600, default: 60 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              from: Type.String({ format: 'date-time' }),
+              to: Type.String({ format: 'date-time' }),
+              bucketSeconds: Type.Integer(),
+              buckets: Type.Array(
+                Type.Object({
+                  start: Type.String({ format: 'date-time' }),
+                  attempts: OutcomeCounts,
+                  meanLatencyMs: Nullable(Type.Integer()),
+                  maxLatencyMs: Nullable(Type.Integer()),
+                }),
+              ),
+              totals: Type.Object({
+                attempts: OutcomeCounts,
+                meanLatencyMs: Nullable(Type.Integer()),
+                maxLatencyMs: Nullable(Type.Integer()),
+              }),
+              queue: Type.Object({
+                pending: Type.Integer({ description: "Pending deliveries of the tenant's endpoints" }),
+                oldestPendingAt: Nullable(Type.String({ format: 'date-time' })),
+                oldestPendingAgeSeconds: Nullable(Type.Integer()),
+              }),
+            }),
+            ...errorResponses(400, 401, 403),
+          },
+        },
+      },
+      async (request) => {
+        const tenantId = callerOf(request).tenantId;
+        const bucketMs = (request.query.bucketSeconds ?? 60) * 1000;
+        const windowMs = (request.query.windowMinutes ?? 60) * 60_000;
+        const count = Math.ceil(windowMs / bucketMs);
+        const nowMs = deps.clock().getTime();
+        // Whole buckets ending with the one that holds now.
+        const toMs = (Math.floor(nowMs / bucketMs) + 1) * bucketMs;
+        const fromMs = toMs - count * bucketMs;
+        const [groups, queue] = await Promise.all([
+          deps.deliveries.attemptStats(tenantId, fromMs, toMs, bucketMs),
+          deps.deliveries.tenantQueueStats(tenantId),
+        ]);
+        const oldest = queue.oldestCreatedAt;
+        return {
+          from: new Date(fromMs).toISOString(),
+          to: new Date(toMs).toISOString(),
+          bucketSeconds: bucketMs / 1000,
+          buckets: statsSeries(groups, fromMs, bucketMs, count),
+          totals: statsTotals(groups),
+          queue: {
+            pending: queue.pending,
+            oldestPendingAt: oldest === null ? null : new Date(oldest).toISOString(),
+            oldestPendingAgeSeconds: oldest === null ? null : Math.max(0, Math.floor((nowMs - oldest) / 1000)),
+          },
+        };
       },
     );
 

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { notFound, validationError } from '../../errors/tidings-error.js';
 import type { PullDelivery } from '../../feeds/create-pull-delivery.js';
 import { LOG_KINDS, type LogKind } from '../../feeds/log-service.js';
-import { type Parsed, parseFeedQuery, parseLogQuery } from '../../feeds/query-params.js';
+import { type Parsed, parseFeedQuery, parseLogQuery, parseNewestQuery } from '../../feeds/query-params.js';
 import type { StreamRecord } from '../../feeds/storage/stream-storage.js';
 import { callerOf } from '../plugins/auth.js';
 import { errorResponses, SubjectId } from '../schemas.js';
@@ -120,6 +120,46 @@ export function feedRoutes(pull: PullDelivery) {
       },
       async (request, reply) =>
         sendJson(reply, await pull.feed.page(callerOf(request).tenantId, parsedOrThrow(parseFeedQuery(request.query)))),
+    );
+
+    app.get(
+      '/v1/events/latest',
+      {
+        config: read,
+        schema: {
+          tags: ['feed'],
+          summary: "The tenant's feed from its end, newest first, to page back through and to follow from",
+          description:
+            'Newest events first (`count`, `format`, `workflow`, `type` as in `GET /v1/events`); ' +
+            '`nextBeforeEventId` pages further back (null at the start of the feed). `newestEventId` is the ' +
+            "tenant's newest event whatever the filter: pass it as `afterEventId` to `GET /v1/events` to follow new ones.",
+          querystring: Type.Object(
+            {
+              beforeEventId: Type.Optional(
+                Type.String({ maxLength: 1000, description: 'Continue before this event id (a GUID)' }),
+              ),
+              count: FeedQuery.properties.count,
+              format: FeedQuery.properties.format,
+              workflow: Text,
+              type: Text,
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              newestEventId: Type.Union([Type.String(), Type.Null()]),
+              nextBeforeEventId: Type.Union([Type.String(), Type.Null()]),
+              events: Type.Array(Type.Unknown()),
+            }),
+            ...errorResponses(400, 401, 403),
+          },
+        },
+      },
+      async (request, reply) =>
+        sendJson(
+          reply,
+          await pull.feed.newest(callerOf(request).tenantId, parsedOrThrow(parseNewestQuery(request.query))),
+        ),
     );
 
     for (const kind of Object.keys(LOG_KINDS) as LogKind[]) {

@@ -68,7 +68,11 @@ export function portalRoutes(tokens: PortalTokens) {
         config: { auth: 'public' },
         schema: {
           tags: ['console'],
-          summary: "Exchange a portal link's token for a session token (Bearer) of the same tenant and expiry",
+          summary: "Exchange a portal link's token, once, for a session token (Bearer) of the same tenant and expiry",
+          description:
+            'A link opens the console once: a second exchange of the same token is 409 `portal_link_used`. ' +
+            "The session token authenticates as the link's tenant only, read-only or with endpoint management, " +
+            "until the link's expiry (at most 24 h, default 1 h); it is never an API key.",
           security: [],
           body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
           response: {
@@ -78,13 +82,18 @@ export function portalRoutes(tokens: PortalTokens) {
               access: Type.String(),
               expiresAt: Type.String({ format: 'date-time' }),
             }),
-            ...errorResponses(400, 401),
+            ...errorResponses(400, 401, 409),
           },
         },
       },
       async (request) => {
         const exchanged = await tokens.exchange(request.body.token);
-        if (!exchanged) {
+        if (!exchanged.ok && exchanged.reason === 'used') {
+          throw new TidingsError('portal_link_used', 'the portal link was already opened; ask for a new one', {
+            target: 'token',
+          });
+        }
+        if (!exchanged.ok) {
           throw new TidingsError('unauthorized', 'the portal link is invalid or has expired', { target: 'token' });
         }
         const { sessionToken, grant } = exchanged;

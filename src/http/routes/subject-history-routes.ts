@@ -62,6 +62,17 @@ export function subjectHistoryRoutes(pull: PullDelivery, store: Store, registry:
               offset: Type.Integer(),
               limit: Type.Integer(),
               totalCount: Type.Integer(),
+              path: Type.Array(
+                Type.Object({
+                  from: Type.Union([Type.String(), Type.Null()]),
+                  to: Type.String(),
+                  type: Type.String(),
+                  count: Type.Integer({ description: 'How many of its events took this transition' }),
+                }),
+                {
+                  description: 'Every distinct transition of all its events, not only this page: the whole path taken',
+                },
+              ),
             }),
             ...errorResponses(400, 401, 403, 404),
           },
@@ -75,9 +86,10 @@ export function subjectHistoryRoutes(pull: PullDelivery, store: Store, registry:
         const subject = await store.getSubject(tenantId, id);
         if (!subject) throw notFound(`subject ${id}`);
         const scope = { subjectId: id, withChildren: false };
-        const [events, totalCount] = await Promise.all([
+        const [events, totalCount, path] = await Promise.all([
           pull.storage.feed.listLogEvents(tenantId, scope, offset, limit),
           pull.storage.feed.countLogEvents(tenantId, scope),
+          pull.storage.feed.listSubjectTransitions(tenantId, id),
         ]);
         const [contexts, sets] = await Promise.all([
           loadRenderContexts(pull.storage.feed, tenantId, events, issuer),
@@ -101,6 +113,7 @@ export function subjectHistoryRoutes(pull: PullDelivery, store: Store, registry:
           offset,
           limit,
           totalCount,
+          path,
         };
       },
     );

@@ -155,4 +155,11 @@ CREATE TABLE idempotency_keys (
   { version: 14, name: 'endpoint-tokens', sql: POSTGRES_ENDPOINT_TOKENS_MIGRATION },
   // Tracing (src/observability) and OpenID Shared Signals streams (src/signals).
   { version: 17, name: 'trace-context-and-ssf-streams', sql: POSTGRES_SIGNALS_MIGRATION },
+  // A console portal link is exchanged once (src/portal/portal-tokens.ts); kept until it expires.
+  {
+    version: 12,
+    name: 'portal-link-uses',
+    sql: `CREATE TABLE portal_link_uses (jti text COLLATE "C" PRIMARY KEY, expires_at timestamptz NOT NULL);
+CREATE INDEX portal_link_uses_by_expiry ON portal_link_uses (expires_at);`,
+  },
 ];

@@ -275,6 +275,15 @@ export class PostgresStore implements Store {
     return Number(rows[0]?.n ?? 0);
   }
 
+  async claimPortalLink(jti: string, expiresAt: string, now: string): Promise<boolean> {
+    await this.pool.query({ text: 'DELETE FROM portal_link_uses WHERE expires_at < $1', values: [now] });
+    const result = await this.pool.query({
+      text: 'INSERT INTO portal_link_uses (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING',
+      values: [jti, expiresAt],
+    });
+    return result.rowCount === 1;
+  }
+
   async dueTimers(now: string, limit: number): Promise<DueTimer[]> {
     const { rows } = await this.pool.query<TimerRow>({
       name: 'tidings_due_timers',

@@ -424,6 +424,15 @@ export class SqliteStore implements Store {
     return (this.stmt('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
   }
 
+  async claimPortalLink(jti: string, expiresAt: string, now: string): Promise<boolean> {
+    this.stmt('DELETE FROM portal_link_uses WHERE expires_at < ?').run(now);
+    const info = this.stmt('INSERT OR IGNORE INTO portal_link_uses (jti, expires_at) VALUES (?, ?)').run(
+      jti,
+      expiresAt,
+    );
+    return info.changes === 1;
+  }
+
   async dueTimers(now: string, limit: number) {
     const rows = this.stmt('SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at LIMIT ?').all(
       now,

@@ -90,6 +90,18 @@ export function tenantsContract(ctx: ContractContext): void {
       await assert.rejects(ctx.store.ping());
     });
 
+    test('claimPortalLink claims a link once, also when claims race, and forgets expired ones', async () => {
+      const jti = `link-${Math.random()}`;
+      const at = '2026-03-01T10:00:00.000Z';
+      const until = '2026-03-01T11:00:00.000Z';
+      const raced = await Promise.all([1, 2, 3].map(() => ctx.store.claimPortalLink(jti, until, at)));
+      assert.deepEqual(raced.sort(), [false, false, true]);
+      assert.equal(await ctx.store.claimPortalLink(jti, until, at), false);
+      // Once expired the record is dropped (the link itself no longer verifies by then).
+      assert.equal(await ctx.store.claimPortalLink(`other-${jti}`, until, '2026-03-01T11:00:00.001Z'), true);
+      assert.equal(await ctx.store.claimPortalLink(jti, '2026-03-01T13:00:00.000Z', '2026-03-01T12:00:00.000Z'), true);
+    });
+
     test('ping answers and migrate can run again', async () => {
       await ctx.store.ping();
       await ctx.store.migrate();

@@ -1240,6 +1240,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's feed from its end, newest first, to page back through and to follow from
+         * @description Newest events first (`count`, `format`, `workflow`, `type` as in `GET /v1/events`); `nextBeforeEventId` pages further back (null at the start of the feed). `newestEventId` is the tenant's newest event whatever the filter: pass it as `afterEventId` to `GET /v1/events` to follow new ones.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Continue before this event id (a GUID) */
+                    beforeEventId?: string;
+                    /** @description 1..100, default 30 */
+                    count?: string;
+                    /** @description vendor (default), native or set */
+                    format?: string;
+                    workflow?: string;
+                    type?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            newestEventId: string | null;
+                            nextBeforeEventId: string | null;
+                            events: unknown[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cases/{id}/events": {
         parameters: {
             query?: never;
@@ -3000,6 +3079,184 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/endpoints/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed test event to the endpoint now and show the answer
+         * @description The body is `{"type":"tidings.endpoint.test","endpointId":...,"time":...}` (JSON, whatever the endpoint's format), sent with the endpoint's headers, auth, TLS CA, proxy and transport, and signed with its current secrets like any push. It waits for the answer (up to the push timeout). Nothing is recorded: no delivery, no attempt, and the endpoint's health and circuit do not change. A disabled endpoint is tested too.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The `webhook-id` header sent: `msg_test_<uuid>` */
+                            webhookId: string;
+                            /** @description A 2xx answer, or a broker confirmed the publish */
+                            ok: boolean;
+                            status: number | null;
+                            latencyMs: number;
+                            excerpt: string | null;
+                            receipt: string | null;
+                            errorClass: string | null;
+                            message: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's push attempts over a recent window, by outcome and latency, and its queue now
+         * @description Aggregated in the database over the window only (attempts are found by id order, no scan of older ones). `buckets` covers the whole window oldest first, zero-filled. `queue` counts the pending deliveries of the tenant's endpoints and the creation time of the oldest.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    windowMinutes?: number;
+                    bucketSeconds?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            bucketSeconds: number;
+                            buckets: {
+                                /** Format: date-time */
+                                start: string;
+                                attempts: {
+                                    succeeded: number;
+                                    failed: number;
+                                };
+                                meanLatencyMs: number | null;
+                                maxLatencyMs: number | null;
+                            }[];
+                            totals: {
+                                attempts: {
+                                    succeeded: number;
+                                    failed: number;
+                                };
+                                meanLatencyMs: number | null;
+                                maxLatencyMs: number | null;
+                            };
+                            queue: {
+                                /** @description Pending deliveries of the tenant's endpoints */
+                                pending: number;
+                                oldestPendingAt: string | null;
+                                oldestPendingAgeSeconds: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/endpoints/{id}/deliveries": {
         parameters: {
             query?: never;
@@ -3536,7 +3793,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a portal link's token for a session token (Bearer) of the same tenant and expiry */
+        /**
+         * Exchange a portal link's token, once, for a session token (Bearer) of the same tenant and expiry
+         * @description A link opens the console once: a second exchange of the same token is 409 `portal_link_used`. The session token authenticates as the link's tenant only, read-only or with endpoint management, until the link's expiry (at most 24 h, default 1 h); it is never an API key.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3578,6 +3838,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3795,6 +4064,14 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Every distinct transition of all its events, not only this page: the whole path taken */
+                            path: {
+                                from: string | null;
+                                to: string;
+                                type: string;
+                                /** @description How many of its events took this transition */
+                                count: number;
+                            }[];
                         };
                     };
                 };

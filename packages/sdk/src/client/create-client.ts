@@ -30,6 +30,13 @@ type SuccessBody<O> = {
     : never;
 }[keyof Responses<O>];
 
+/**
+ * The success body of an operation, e.g. `ResponseOf<'/v1/endpoints/{id}', 'get'>`:
+ * the types of the API's answers, generated from openapi.json, for any code
+ * that reads them without this client (the console does).
+ */
+export type ResponseOf<P extends keyof paths, M extends Method> = SuccessBody<Operation<P, M>>;
+
 type Optional<K extends string, V> = [V] extends [never] ? { [P in K]?: never } : { [P in K]: V };
 /** Path parameters, query and body of one operation, each required when the document says so. */
 export type RequestOf<P extends keyof paths, M extends Method> = Optional<'path', PathParams<Operation<P, M>>> & {
