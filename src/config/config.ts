@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
+import { parseRetrySchedule } from '../delivery/retry-policy.js';
 import { parseDuration } from '../workflows/duration.js';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -217,12 +218,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   }
   const logFormat = text('logFormat') as Config['logFormat'];
   if (!['auto', 'json', 'pretty'].includes(logFormat)) problems.push('logFormat must be auto, json or pretty');
-  const retrySchedule = list('retrySchedule').map((step) => {
-    const delay = parseDuration(step);
-    if (delay === null)
-      problems.push(`retrySchedule has a malformed delay ${JSON.stringify(step)} (units ms, s, m, h, d)`);
-    return delay ?? 0;
-  });
+  const schedule = parseRetrySchedule(list('retrySchedule'));
+  if (!schedule.ok) problems.push(...schedule.problems.map((p) => `retrySchedule has ${p}`));
+  const retrySchedule = schedule.ok ? schedule.delays : [];
   const allowedEndpointRanges = list('allowedEndpointRanges');
   for (const range of allowedEndpointRanges) {
     try {

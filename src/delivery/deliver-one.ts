@@ -5,9 +5,11 @@ import { probeAfter } from './circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
 import { type PrepareDeps, PrepareError, preparePush, type RenderContexts } from './prepare-push.js';
+import { scheduleOf } from './retry-policy.js';
 import type { Sender } from './senders/sender.js';
 import { setRefusal } from './set-refusal.js';
 import type { DeliveryStore, DeliveryUpdate } from './storage/delivery-store.js';
+import { TransformError } from './transform/transform-runner.js';
 
 export interface DeliverDeps extends PrepareDeps {
   deliveries: DeliveryStore;
@@ -41,7 +43,8 @@ async function prepareAndSend(
   } catch (error) {
     const permanent = error instanceof PrepareError && error.permanent;
     const message = error instanceof Error ? error.message : String(error);
-    return { kind: 'error', errorClass: 'prepare', message, latencyMs: 0, permanent };
+    const errorClass = error instanceof TransformError ? 'transform' : 'prepare';
+    return { kind: 'error', errorClass, message, latencyMs: 0, permanent };
   }
   const result = await deps.sender.send(push, endpoint);
   // A SET recipient refuses with 400 and an RFC 8935 error body (`format: set`, or `vendor` of a FIT workflow).
@@ -93,7 +96,13 @@ async function record(
   const attemptNo = delivery.attempts + 1;
   const decision: Decision = result.permanent
     ? { kind: 'dead', reason: 'cannot be delivered' }
-    : decideOutcome({ result, attempt: attemptNo, schedule: deps.retrySchedule, random: deps.random, nowMs });
+    : decideOutcome({
+        result,
+        attempt: attemptNo,
+        schedule: scheduleOf(endpoint, deps.retrySchedule),
+        random: deps.random,
+        nowMs,
+      });
   const refusal = result.refusal ?? null;
   const attempt: AttemptRecord = {
     tenantId: delivery.tenantId,
@@ -113,7 +122,7 @@ async function record(
   await deps.deliveries.recordAttempt(attempt, delivery.leaseToken ?? '', update, nowMs);
   if (decision.kind === 'gone') {
     await deps.deliveries.disableEndpoint(delivery.tenantId, delivery.endpointId, decision.reason, nowMs);
-  } else if (!(result.kind === 'error' && result.errorClass === 'prepare')) {
+  } else if (!(result.kind === 'error' && (result.errorClass === 'prepare' || result.errorClass === 'transform'))) {
     // A push we could not even build says nothing about the endpoint's health.
     const ok = decision.kind === 'succeeded';
     if (healthChanges(endpoint, ok)) {

@@ -15,6 +15,7 @@ import type { Sender } from './senders/sender.js';
 import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
 import type { ResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
+import { TransformRunner } from './transform/transform-runner.js';
 
 export interface DispatcherOptions {
   /** Idle wait between polls; a commit nudges the dispatcher sooner. */
@@ -98,6 +99,8 @@ export interface DispatcherDeps {
   setSigner?: SetSigner;
   /** The send step; by default one for every endpoint type with the options' timeouts (`defaultSender`). */
   sender?: Sender;
+  /** Runs endpoints' transformations; by default two worker threads started on first use. */
+  transforms?: TransformRunner;
   /** `TIDINGS_PUSH_PROXY`: HTTP pushes leave through this CONNECT proxy unless their endpoint names another. */
   pushProxy?: string | null;
   /**
@@ -154,6 +157,7 @@ export class Dispatcher {
       registry: deps.registry,
       issuer: deps.issuer,
       setSigner: deps.setSigner,
+      transforms: deps.transforms ?? new TransformRunner(),
       deliveries: deps.deliveries,
       sender: deps.sender ?? this.defaultSender(),
       retrySchedule: deps.retrySchedule,
@@ -227,6 +231,7 @@ export class Dispatcher {
       if (this.ticking) await new Promise((r) => setTimeout(r, 5));
     }
     await this.deliverDeps.sender.close();
+    await this.deliverDeps.transforms?.close();
     this.state = 'stopped';
   }
 

@@ -4,6 +4,7 @@ import { notFound, validationError } from '../errors/tidings-error.js';
 import { newEventId } from '../events/event-id.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { EndpointAuth, EndpointRecord, EndpointSpec } from './endpoint.js';
+import { filterProblems, retryScheduleProblems, transformProblems } from './endpoint-rules.js';
 import type { CreateEndpointBody, UpdateEndpointBody } from './endpoint-schemas.js';
 import type { AllowedRange } from './ip-classification.js';
 import { destinationProblems, refuseBrokerUrl } from './senders/broker-url.js';
@@ -147,6 +148,11 @@ export class EndpointService {
       problems.push({ field: 'format', message: 'format set needs a SET signing key and none is configured yet' });
     }
     problems.push(...pemProblems(spec.auth, spec.tls));
+    problems.push(
+      ...filterProblems(spec.filter),
+      ...transformProblems(spec),
+      ...retryScheduleProblems(spec.retrySchedule),
+    );
     if (problems.length > 0) throw validationError(problems);
   }
 
@@ -165,6 +171,9 @@ export class EndpointService {
       ordering: body.ordering ?? 'none',
       rateLimit: body.rateLimit ?? null,
       proxy: body.proxy ?? null,
+      filter: body.filter ?? null,
+      transform: body.transform ?? null,
+      retrySchedule: body.retrySchedule ?? null,
     };
     await this.check(spec);
     const now = this.deps.clock().getTime();

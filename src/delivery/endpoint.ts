@@ -57,6 +57,21 @@ export interface EndpointSpec {
   rateLimit: number | null;
   /** HTTP CONNECT proxy for this endpoint's pushes; `null` uses `TIDINGS_PUSH_PROXY` (or none). */
   proxy: string | null;
+  /** A filter expression over the event (`filter/`); only events it accepts are queued. `null` passes all. */
+  filter: string | null;
+  /** Reshapes each push at send time (`transform/`); `null` sends the rendering as it is. */
+  transform: EndpointTransform | null;
+  /** Delays between tries (`5s`, `1h`, ...) replacing `TIDINGS_RETRY_SCHEDULE` for this endpoint; `null` uses it. */
+  retrySchedule: string[] | null;
+}
+
+/**
+ * JSONata expressions over the rendered body: `body` gives the body sent,
+ * each of `headers` a header value. The rendering itself never changes.
+ */
+export interface EndpointTransform {
+  body?: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -125,6 +140,9 @@ export function publicEndpoint(e: EndpointRecord) {
     ordering: e.ordering,
     rateLimit: e.rateLimit,
     proxy: e.proxy,
+    filter: e.filter,
+    transform: e.transform,
+    retrySchedule: e.retrySchedule,
     enabled: e.enabled,
     disabledReason: e.disabledReason,
     failingSince: e.failingSince === null ? null : iso(e.failingSince),
