@@ -30,6 +30,8 @@ export interface Config {
   pushProxy: string | null;
   /** An endpoint whose every attempt failed for this long is disabled. */
   disableAfterFailingMs: number;
+  /** An endpoint failing this long gets an `endpoint.failing` operational event. */
+  endpointFailingAfterMs: number;
   role: Role;
   issuer: string;
   workflowFiles: string[];
@@ -72,6 +74,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_PUSH_CONCURRENCY: 'pushConcurrency',
   TIDINGS_PUSH_PROXY: 'pushProxy',
   TIDINGS_DISABLE_AFTER: 'disableAfterFailingMs',
+  TIDINGS_ENDPOINT_FAILING_AFTER: 'endpointFailingAfterMs',
   TIDINGS_ROLE: 'role',
   TIDINGS_ISSUER: 'issuer',
   TIDINGS_WORKFLOW_FILES: 'workflowFiles',
@@ -107,6 +110,7 @@ export const DEFAULTS = {
   pushConcurrency: 64,
   pushProxy: null,
   disableAfterFailingMs: '5d',
+  endpointFailingAfterMs: '1h',
   role: 'all',
   issuer: null,
   workflowFiles: [],
@@ -268,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     pushConcurrency: int('pushConcurrency', 1, 1024),
     pushProxy,
     disableAfterFailingMs: ms('disableAfterFailingMs', [60_000, 365 * 86_400_000, '1m to 365d']),
+    endpointFailingAfterMs: ms('endpointFailingAfterMs', [0, 365 * 86_400_000, '0s to 365d']),
     role,
     issuer,
     workflowFiles: list('workflowFiles'),

@@ -7,6 +7,7 @@ import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import { Dispatcher, type DispatcherDeps, type DispatcherOptions } from './dispatcher.js';
 import { EndpointService } from './endpoint-service.js';
 import { parseAllowedRanges } from './ip-classification.js';
+import { OperationalEvents } from './operational-events.js';
 import type { SetSigner } from './prepare-push.js';
 import { type ResolveAll, systemResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
@@ -50,7 +51,20 @@ export function createDelivery(input: DeliveryDeps) {
   };
   const resolveAll = deps.resolveAll ?? systemResolveAll;
   const allowedRanges = parseAllowedRanges(deps.config.allowedEndpointRanges);
+  const operational = new OperationalEvents({
+    store: deps.store,
+    registry: deps.registry,
+    clock: deps.clock,
+    failingAfterMs: deps.config.endpointFailingAfterMs,
+    onCommitted: (events) => {
+      deps.metrics.recordTransitions(events);
+      dispatcher.nudge();
+      deps.notifyWorkers?.();
+    },
+    ...(deps.onError ? { onError: deps.onError } : {}),
+  });
   const dispatcher = new Dispatcher({
+    operational,
     store: deps.store,
     deliveries: deps.deliveries,
     registry: deps.registry,
@@ -76,6 +90,7 @@ export function createDelivery(input: DeliveryDeps) {
     allowedRanges,
     resolveAll,
     canSignSets: () => deps.setSigner !== undefined,
+    operational,
   });
   const routes = endpointRoutes({
     endpoints,
@@ -86,5 +101,5 @@ export function createDelivery(input: DeliveryDeps) {
       deps.notifyWorkers?.();
     },
   });
-  return { deliveries: deps.deliveries, endpoints, dispatcher, routes };
+  return { deliveries: deps.deliveries, endpoints, dispatcher, routes, operational };
 }

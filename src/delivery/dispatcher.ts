@@ -7,6 +7,7 @@ import type { DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
 import type { AllowedRange } from './ip-classification.js';
 import { matchEndpoints } from './match-endpoints.js';
+import type { OperationalEvents } from './operational-events.js';
 import { contextKey, type RenderContexts, type SetSigner } from './prepare-push.js';
 import { PushClient } from './push-client.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -99,6 +100,8 @@ export interface DispatcherDeps {
   setSigner?: SetSigner;
   /** The send step; by default one for every endpoint type with the options' timeouts (`defaultSender`). */
   sender?: Sender;
+  /** Records the `operational` workflow's events about endpoints and deliveries. */
+  operational?: OperationalEvents;
   /** Runs endpoints' transformations; by default two worker threads started on first use. */
   transforms?: TransformRunner;
   /** `TIDINGS_PUSH_PROXY`: HTTP pushes leave through this CONNECT proxy unless their endpoint names another. */
@@ -158,6 +161,7 @@ export class Dispatcher {
       issuer: deps.issuer,
       setSigner: deps.setSigner,
       transforms: deps.transforms ?? new TransformRunner(),
+      ...(deps.operational ? { operational: deps.operational } : {}),
       deliveries: deps.deliveries,
       sender: deps.sender ?? this.defaultSender(),
       retrySchedule: deps.retrySchedule,

@@ -7,6 +7,7 @@ import type { EndpointAuth, EndpointRecord, EndpointSpec } from './endpoint.js';
 import { filterProblems, retryScheduleProblems, transformProblems } from './endpoint-rules.js';
 import type { CreateEndpointBody, UpdateEndpointBody } from './endpoint-schemas.js';
 import type { AllowedRange } from './ip-classification.js';
+import type { OperationalEvents } from './operational-events.js';
 import { destinationProblems, refuseBrokerUrl } from './senders/broker-url.js';
 import { type ResolveAll, refuseEndpointUrl } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
@@ -22,6 +23,8 @@ export interface EndpointServiceDeps {
   resolveAll: ResolveAll;
   /** Whether SETs can be signed now; `format: set` endpoints are refused without it. */
   canSignSets: () => boolean;
+  /** Records `endpoint.recovered` when a disabled endpoint is enabled again. */
+  operational?: OperationalEvents;
 }
 
 /** Headers Tidings sets itself; an endpoint's static headers may not replace them. */
@@ -224,6 +227,7 @@ export class EndpointService {
       if (enabled && !current.enabled) next.failingSince = null;
     }
     if (!(await this.deps.deliveries.updateEndpoint(next))) throw notFound(`endpoint ${id}`);
+    if (enabled && !current.enabled) await this.deps.operational?.recovered(next, 'enabled');
     return { endpoint: next, newSecret: algorithmChanged ? next.secret : null };
   }
 

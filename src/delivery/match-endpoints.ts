@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../events/event.js';
 import { FIT_EVENT_URI_BASE } from '../formats/set.js';
+import { OPERATIONAL_WORKFLOW } from '../workflows/builtin/operational.js';
 import type { EndpointRecord } from './endpoint.js';
 import { compiledFilter } from './filter/compiled-filter.js';
 import { evaluateFilter, type FilterInput } from './filter/evaluate-filter.js';
@@ -72,8 +73,11 @@ export function matchEndpoints(
 ): EndpointRecord[] {
   if (notificationsDisabled(event, subjectAttributes)) return [];
   const type = shortType(event.type);
+  // Tidings' own events go only to endpoints that name their workflow or types.
+  const askedOnly = event.workflow === OPERATIONAL_WORKFLOW;
   let input: FilterInput | null = null;
   return endpoints.filter((e) => {
+    if (askedOnly && e.eventTypes === null && e.workflows === null) return false;
     if (e.eventTypes !== null && !e.eventTypes.some((t) => shortType(t) === type)) return false;
     if (e.workflows !== null && !e.workflows.includes(event.workflow)) return false;
     if (e.filter === null || e.filter === undefined) return true;
