@@ -1939,6 +1939,14 @@ export interface paths {
                                 ordering: string;
                                 rateLimit: number | null;
                                 proxy: string | null;
+                                filter: string | null;
+                                transform: {
+                                    body?: string;
+                                    headers?: {
+                                        [key: string]: string;
+                                    };
+                                } | null;
+                                retrySchedule: string[] | null;
                                 enabled: boolean;
                                 disabledReason: string | null;
                                 /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
@@ -2065,6 +2073,16 @@ export interface paths {
                         ordering?: "subject" | "none";
                         rateLimit?: number | null;
                         proxy?: string | null;
+                        filter?: string | null;
+                        transform?: {
+                            /** @description JSONata over the rendered body; its result is the body sent */
+                            body?: string;
+                            /** @description Header name → JSONata over the rendered body giving its value (text, number or boolean) */
+                            headers?: {
+                                [key: string]: string;
+                            };
+                        } | null;
+                        retrySchedule?: string[] | null;
                     };
                 };
             };
@@ -2115,6 +2133,14 @@ export interface paths {
                             ordering: string;
                             rateLimit: number | null;
                             proxy: string | null;
+                            filter: string | null;
+                            transform: {
+                                body?: string;
+                                headers?: {
+                                    [key: string]: string;
+                                };
+                            } | null;
+                            retrySchedule: string[] | null;
                             enabled: boolean;
                             disabledReason: string | null;
                             /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
@@ -2235,6 +2261,14 @@ export interface paths {
                             ordering: string;
                             rateLimit: number | null;
                             proxy: string | null;
+                            filter: string | null;
+                            transform: {
+                                body?: string;
+                                headers?: {
+                                    [key: string]: string;
+                                };
+                            } | null;
+                            retrySchedule: string[] | null;
                             enabled: boolean;
                             disabledReason: string | null;
                             /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
@@ -2405,6 +2439,16 @@ export interface paths {
                         ordering?: "subject" | "none";
                         rateLimit?: number | null;
                         proxy?: string | null;
+                        filter?: string | null;
+                        transform?: {
+                            /** @description JSONata over the rendered body; its result is the body sent */
+                            body?: string;
+                            /** @description Header name → JSONata over the rendered body giving its value (text, number or boolean) */
+                            headers?: {
+                                [key: string]: string;
+                            };
+                        } | null;
+                        retrySchedule?: string[] | null;
                         enabled?: boolean;
                     };
                 };
@@ -2456,6 +2500,14 @@ export interface paths {
                             ordering: string;
                             rateLimit: number | null;
                             proxy: string | null;
+                            filter: string | null;
+                            transform: {
+                                body?: string;
+                                headers?: {
+                                    [key: string]: string;
+                                };
+                            } | null;
+                            retrySchedule: string[] | null;
                             enabled: boolean;
                             disabledReason: string | null;
                             /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
