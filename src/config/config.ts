@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
+import { parseRetrySchedule } from '../delivery/retry-policy.js';
 import { parseDuration } from '../workflows/duration.js';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -29,6 +30,8 @@ export interface Config {
   pushProxy: string | null;
   /** An endpoint whose every attempt failed for this long is disabled. */
   disableAfterFailingMs: number;
+  /** An endpoint failing this long gets an `endpoint.failing` operational event. */
+  endpointFailingAfterMs: number;
   role: Role;
   issuer: string;
   workflowFiles: string[];
@@ -88,6 +91,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_PUSH_CONCURRENCY: 'pushConcurrency',
   TIDINGS_PUSH_PROXY: 'pushProxy',
   TIDINGS_DISABLE_AFTER: 'disableAfterFailingMs',
+  TIDINGS_ENDPOINT_FAILING_AFTER: 'endpointFailingAfterMs',
   TIDINGS_ROLE: 'role',
   TIDINGS_ISSUER: 'issuer',
   TIDINGS_WORKFLOW_FILES: 'workflowFiles',
@@ -130,6 +134,7 @@ export const DEFAULTS = {
   pushConcurrency: 64,
   pushProxy: null,
   disableAfterFailingMs: '5d',
+  endpointFailingAfterMs: '1h',
   role: 'all',
   issuer: null,
   workflowFiles: [],
@@ -247,12 +252,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   }
   const logFormat = text('logFormat') as Config['logFormat'];
   if (!['auto', 'json', 'pretty'].includes(logFormat)) problems.push('logFormat must be auto, json or pretty');
-  const retrySchedule = list('retrySchedule').map((step) => {
-    const delay = parseDuration(step);
-    if (delay === null)
-      problems.push(`retrySchedule has a malformed delay ${JSON.stringify(step)} (units ms, s, m, h, d)`);
-    return delay ?? 0;
-  });
+  const schedule = parseRetrySchedule(list('retrySchedule'));
+  if (!schedule.ok) problems.push(...schedule.problems.map((p) => `retrySchedule has ${p}`));
+  const retrySchedule = schedule.ok ? schedule.delays : [];
   const allowedEndpointRanges = list('allowedEndpointRanges');
   for (const range of allowedEndpointRanges) {
     try {
@@ -303,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     pushConcurrency: int('pushConcurrency', 1, 1024),
     pushProxy,
     disableAfterFailingMs: ms('disableAfterFailingMs', [60_000, 365 * 86_400_000, '1m to 365d']),
+    endpointFailingAfterMs: ms('endpointFailingAfterMs', [0, 365 * 86_400_000, '0s to 365d']),
     role,
     issuer,
     workflowFiles: list('workflowFiles'),

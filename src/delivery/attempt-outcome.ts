@@ -3,9 +3,21 @@ import { nextAttemptDelay, parseRetryAfter } from './retry-policy.js';
 /**
  * `broker`: a broker destination was down, refused the publish or did not
  * confirm it; `token`: no OAuth 2.0 token could be had for the push. Both
- * are retried like a 5xx.
+ * are retried like a 5xx. `transform`: the endpoint's transformation failed
+ * (an error, a guardrail, its time or memory bound); retried too, since a
+ * PATCH of the transformation heals it, and, like `prepare`, it says nothing
+ * about the endpoint's health.
  */
-export const ERROR_CLASSES = ['timeout', 'connection', 'tls', 'http', 'prepare', 'broker', 'token'] as const;
+export const ERROR_CLASSES = [
+  'timeout',
+  'connection',
+  'tls',
+  'http',
+  'prepare',
+  'broker',
+  'token',
+  'transform',
+] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 /**

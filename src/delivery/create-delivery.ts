@@ -8,6 +8,7 @@ import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import { Dispatcher, type DispatcherDeps, type DispatcherOptions } from './dispatcher.js';
 import { EndpointService } from './endpoint-service.js';
 import { parseAllowedRanges } from './ip-classification.js';
+import { OperationalEvents } from './operational-events.js';
 import type { SetSigner } from './prepare-push.js';
 import { type ResolveAll, systemResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
@@ -52,7 +53,20 @@ export function createDelivery(input: DeliveryDeps) {
   };
   const resolveAll = deps.resolveAll ?? systemResolveAll;
   const allowedRanges = parseAllowedRanges(deps.config.allowedEndpointRanges);
+  const operational = new OperationalEvents({
+    store: deps.store,
+    registry: deps.registry,
+    clock: deps.clock,
+    failingAfterMs: deps.config.endpointFailingAfterMs,
+    onCommitted: (events) => {
+      deps.metrics.recordTransitions(events);
+      dispatcher.nudge();
+      deps.notifyWorkers?.();
+    },
+    ...(deps.onError ? { onError: deps.onError } : {}),
+  });
   const dispatcher = new Dispatcher({
+    operational,
     store: deps.store,
     deliveries: deps.deliveries,
     registry: deps.registry,
@@ -79,6 +93,7 @@ export function createDelivery(input: DeliveryDeps) {
     allowedRanges,
     resolveAll,
     canSignSets: () => deps.setSigner !== undefined,
+    operational,
   });
   const routes = endpointRoutes({
     endpoints,
@@ -90,5 +105,5 @@ export function createDelivery(input: DeliveryDeps) {
       deps.notifyWorkers?.();
     },
   });
-  return { deliveries: deps.deliveries, endpoints, dispatcher, routes };
+  return { deliveries: deps.deliveries, endpoints, dispatcher, routes, operational };
 }

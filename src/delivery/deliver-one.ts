@@ -5,10 +5,13 @@ import { type Decision, decideOutcome, isSuccess, type SendResult } from './atte
 import { probeAfter } from './circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
+import type { OperationalEvents } from './operational-events.js';
 import { type PrepareDeps, PrepareError, preparePush, type RenderContexts } from './prepare-push.js';
+import { scheduleOf } from './retry-policy.js';
 import type { Sender } from './senders/sender.js';
 import { setRefusal } from './set-refusal.js';
-import type { DeliveryStore, DeliveryUpdate } from './storage/delivery-store.js';
+import { type DeliveryStore, type DeliveryUpdate, failingTooLong } from './storage/delivery-store.js';
+import { TransformError } from './transform/transform-runner.js';
 
 export interface DeliverDeps extends PrepareDeps {
   deliveries: DeliveryStore;
@@ -22,6 +25,8 @@ export interface DeliverDeps extends PrepareDeps {
   disableAfterFailingMs: number;
   /** Tracing on: each attempt is a span, child of the commit's, and the push carries its `traceparent`. */
   tracing?: Tracing | null;
+  /** Records the `operational` workflow's events (failing, disabled, recovered, dead letters). */
+  operational?: OperationalEvents;
 }
 
 /**
@@ -44,7 +49,8 @@ async function prepareAndSend(
   } catch (error) {
     const permanent = error instanceof PrepareError && error.permanent;
     const message = error instanceof Error ? error.message : String(error);
-    return { kind: 'error', errorClass: 'prepare', message, latencyMs: 0, permanent };
+    const errorClass = error instanceof TransformError ? 'transform' : 'prepare';
+    return { kind: 'error', errorClass, message, latencyMs: 0, permanent };
   }
   // The attempt's span continues the event's trace; its traceparent travels with the push
   // (an HTTP header; brokers carry the headers as message headers or properties).
@@ -107,7 +113,13 @@ async function record(
   const attemptNo = delivery.attempts + 1;
   const decision: Decision = result.permanent
     ? { kind: 'dead', reason: 'cannot be delivered' }
-    : decideOutcome({ result, attempt: attemptNo, schedule: deps.retrySchedule, random: deps.random, nowMs });
+    : decideOutcome({
+        result,
+        attempt: attemptNo,
+        schedule: scheduleOf(endpoint, deps.retrySchedule),
+        random: deps.random,
+        nowMs,
+      });
   const refusal = result.refusal ?? null;
   const attempt: AttemptRecord = {
     tenantId: delivery.tenantId,
@@ -124,22 +136,45 @@ async function record(
     errorMessage: result.kind === 'error' ? result.message.slice(0, 500) : refusal,
   };
   const update = updateFor(decision, result, refusal, nowMs);
-  await deps.deliveries.recordAttempt(attempt, delivery.leaseToken ?? '', update, nowMs);
+  const recorded = await deps.deliveries.recordAttempt(attempt, delivery.leaseToken ?? '', update, nowMs);
+  const operational = deps.operational;
+  if (recorded && operational && update.status === 'failed') {
+    await operational.deadLettered(endpoint, delivery, attemptNo, update.lastError);
+  }
   if (decision.kind === 'gone') {
     await deps.deliveries.disableEndpoint(delivery.tenantId, delivery.endpointId, decision.reason, nowMs);
-  } else if (!(result.kind === 'error' && result.errorClass === 'prepare')) {
+    await operational?.disabled(endpoint, decision.reason);
+  } else if (!(result.kind === 'error' && (result.errorClass === 'prepare' || result.errorClass === 'transform'))) {
     // A push we could not even build says nothing about the endpoint's health.
     const ok = decision.kind === 'succeeded';
     if (healthChanges(endpoint, ok)) {
-      await deps.deliveries.recordHealth(delivery.endpointId, {
+      const disabled = await deps.deliveries.recordHealth(delivery.endpointId, {
         ok,
         nowMs,
         disableAfterMs: deps.disableAfterFailingMs,
         probeAfter: ok ? null : probeAfter(endpoint.failingSince, nowMs, deps.random),
       });
+      if (operational) await reportHealth(operational, endpoint, ok, disabled, deps.disableAfterFailingMs, nowMs);
     }
   }
   return decision;
+}
+
+/** The operational events an attempt's health report makes: disabled, failing for long, or recovered. */
+async function reportHealth(
+  operational: OperationalEvents,
+  endpoint: EndpointRecord,
+  ok: boolean,
+  disabled: boolean,
+  disableAfterMs: number,
+  nowMs: number,
+): Promise<void> {
+  if (ok) {
+    if (endpoint.failingSince !== null) await operational.recovered(endpoint, 'succeeded');
+    return;
+  }
+  await operational.failed(endpoint, nowMs);
+  if (disabled) await operational.disabled(endpoint, failingTooLong(disableAfterMs));
 }
 
 const OUTCOME_LABEL: Record<Decision['kind'], string> = {

@@ -8,6 +8,7 @@ import type { DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
 import type { AllowedRange } from './ip-classification.js';
 import { matchEndpoints } from './match-endpoints.js';
+import type { OperationalEvents } from './operational-events.js';
 import { contextKey, type RenderContexts, type SetSigner } from './prepare-push.js';
 import { PushClient } from './push-client.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -17,6 +18,7 @@ import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
 import type { ResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
 import { sendTestPush, type TestPushResult } from './test-push.js';
+import { TransformRunner } from './transform/transform-runner.js';
 
 export interface DispatcherOptions {
   /** Idle wait between polls; a commit nudges the dispatcher sooner. */
@@ -100,6 +102,10 @@ export interface DispatcherDeps {
   setSigner?: SetSigner;
   /** The send step; by default one for every endpoint type with the options' timeouts (`defaultSender`). */
   sender?: Sender;
+  /** Records the `operational` workflow's events about endpoints and deliveries. */
+  operational?: OperationalEvents;
+  /** Runs endpoints' transformations; by default two worker threads started on first use. */
+  transforms?: TransformRunner;
   /** `TIDINGS_PUSH_PROXY`: HTTP pushes leave through this CONNECT proxy unless their endpoint names another. */
   pushProxy?: string | null;
   /**
@@ -158,6 +164,8 @@ export class Dispatcher {
       registry: deps.registry,
       issuer: deps.issuer,
       setSigner: deps.setSigner,
+      transforms: deps.transforms ?? new TransformRunner(),
+      ...(deps.operational ? { operational: deps.operational } : {}),
       deliveries: deps.deliveries,
       sender: deps.sender ?? this.defaultSender(),
       retrySchedule: deps.retrySchedule,
@@ -251,6 +259,7 @@ export class Dispatcher {
       if (this.ticking) await new Promise((r) => setTimeout(r, 5));
     }
     await this.deliverDeps.sender.close();
+    await this.deliverDeps.transforms?.close();
     this.state = 'stopped';
   }
 

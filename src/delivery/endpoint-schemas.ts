@@ -120,6 +120,44 @@ const Fields = {
     }),
     Type.Null(),
   ]),
+  filter: Type.Union([
+    Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description:
+        'Only events this expression accepts are queued, e.g. `data.status in ["APPROVED"] && subject.attributes.country == "ES"` (docs/filters-and-transformations.md)',
+    }),
+    Type.Null(),
+  ]),
+  transform: Type.Union([
+    Type.Object(
+      {
+        body: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 10_000,
+            description: 'JSONata over the rendered body; its result is the body sent',
+          }),
+        ),
+        headers: Type.Optional(
+          Type.Record(HeaderName, Type.String({ minLength: 1, maxLength: 2000 }), {
+            maxProperties: 16,
+            description: 'Header name → JSONata over the rendered body giving its value (text, number or boolean)',
+          }),
+        ),
+      },
+      { additionalProperties: false, minProperties: 1 },
+    ),
+    Type.Null(),
+  ]),
+  retrySchedule: Type.Union([
+    Type.Array(Type.String({ minLength: 1, maxLength: 20, description: 'a delay: 500ms, 5s, 5m, 2h, 1d' }), {
+      minItems: 1,
+      maxItems: 50,
+      description: 'Delays between tries, replacing TIDINGS_RETRY_SCHEDULE for this endpoint; null uses it',
+    }),
+    Type.Null(),
+  ]),
 };
 
 export const CreateEndpointBody = Type.Object(
@@ -137,6 +175,9 @@ export const CreateEndpointBody = Type.Object(
     ordering: Type.Optional(Fields.ordering),
     rateLimit: Type.Optional(Fields.rateLimit),
     proxy: Type.Optional(Fields.proxy),
+    filter: Type.Optional(Fields.filter),
+    transform: Type.Optional(Fields.transform),
+    retrySchedule: Type.Optional(Fields.retrySchedule),
   },
   { additionalProperties: false },
 );
@@ -156,6 +197,9 @@ export const UpdateEndpointBody = Type.Object(
     ordering: Type.Optional(Fields.ordering),
     rateLimit: Type.Optional(Fields.rateLimit),
     proxy: Type.Optional(Fields.proxy),
+    filter: Type.Optional(Fields.filter),
+    transform: Type.Optional(Fields.transform),
+    retrySchedule: Type.Optional(Fields.retrySchedule),
     enabled: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -201,6 +245,15 @@ export const EndpointSchema = Type.Object({
   ordering: Type.String(),
   rateLimit: Type.Union([Type.Integer(), Type.Null()]),
   proxy: Type.Union([Type.String(), Type.Null()]),
+  filter: Type.Union([Type.String(), Type.Null()]),
+  transform: Type.Union([
+    Type.Object({
+      body: Type.Optional(Type.String()),
+      headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    }),
+    Type.Null(),
+  ]),
+  retrySchedule: Type.Union([Type.Array(Type.String()), Type.Null()]),
   enabled: Type.Boolean(),
   disabledReason: Type.Union([Type.String(), Type.Null()]),
   failingSince: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {

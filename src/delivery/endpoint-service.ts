@@ -4,8 +4,10 @@ import { notFound, validationError } from '../errors/tidings-error.js';
 import { newEventId } from '../events/event-id.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { EndpointAuth, EndpointRecord, EndpointSpec } from './endpoint.js';
+import { filterProblems, retryScheduleProblems, transformProblems } from './endpoint-rules.js';
 import type { CreateEndpointBody, UpdateEndpointBody } from './endpoint-schemas.js';
 import type { AllowedRange } from './ip-classification.js';
+import type { OperationalEvents } from './operational-events.js';
 import { destinationProblems, refuseBrokerUrl } from './senders/broker-url.js';
 import { type ResolveAll, refuseEndpointUrl } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
@@ -21,6 +23,8 @@ export interface EndpointServiceDeps {
   resolveAll: ResolveAll;
   /** Whether SETs can be signed now; `format: set` endpoints are refused without it. */
   canSignSets: () => boolean;
+  /** Records `endpoint.recovered` when a disabled endpoint is enabled again. */
+  operational?: OperationalEvents;
 }
 
 /** Headers Tidings sets itself; an endpoint's static headers may not replace them. */
@@ -147,6 +151,11 @@ export class EndpointService {
       problems.push({ field: 'format', message: 'format set needs a SET signing key and none is configured yet' });
     }
     problems.push(...pemProblems(spec.auth, spec.tls));
+    problems.push(
+      ...filterProblems(spec.filter),
+      ...transformProblems(spec),
+      ...retryScheduleProblems(spec.retrySchedule),
+    );
     if (problems.length > 0) throw validationError(problems);
   }
 
@@ -171,6 +180,9 @@ export class EndpointService {
       ordering: body.ordering ?? 'none',
       rateLimit: body.rateLimit ?? null,
       proxy: body.proxy ?? null,
+      filter: body.filter ?? null,
+      transform: body.transform ?? null,
+      retrySchedule: body.retrySchedule ?? null,
     };
     await this.check(spec);
     const now = this.deps.clock().getTime();
@@ -221,6 +233,7 @@ export class EndpointService {
       if (enabled && !current.enabled) next.failingSince = null;
     }
     if (!(await this.deps.deliveries.updateEndpoint(next))) throw notFound(`endpoint ${id}`);
+    if (enabled && !current.enabled) await this.deps.operational?.recovered(next, 'enabled');
     return { endpoint: next, newSecret: algorithmChanged ? next.secret : null };
   }
 

@@ -62,6 +62,21 @@ export interface EndpointSpec {
    * its SETs follow the SSF profile, addressed to this audience with a `sub_id`.
    */
   ssfAudience?: string;
+  /** A filter expression over the event (`filter/`); only events it accepts are queued. `null` passes all. */
+  filter: string | null;
+  /** Reshapes each push at send time (`transform/`); `null` sends the rendering as it is. */
+  transform: EndpointTransform | null;
+  /** Delays between tries (`5s`, `1h`, ...) replacing `TIDINGS_RETRY_SCHEDULE` for this endpoint; `null` uses it. */
+  retrySchedule: string[] | null;
+}
+
+/**
+ * JSONata expressions over the rendered body: `body` gives the body sent,
+ * each of `headers` a header value. The rendering itself never changes.
+ */
+export interface EndpointTransform {
+  body?: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -130,6 +145,9 @@ export function publicEndpoint(e: EndpointRecord) {
     ordering: e.ordering,
     rateLimit: e.rateLimit,
     proxy: e.proxy,
+    filter: e.filter,
+    transform: e.transform,
+    retrySchedule: e.retrySchedule,
     enabled: e.enabled,
     disabledReason: e.disabledReason,
     failingSince: e.failingSince === null ? null : iso(e.failingSince),

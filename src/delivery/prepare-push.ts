@@ -7,6 +7,7 @@ import type { Store } from '../storage/store.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { DeliveryRecord } from './delivery.js';
 import { type EndpointRecord, signingSecrets } from './endpoint.js';
+import { TransformError, type Transformed, type TransformRunner } from './transform/transform-runner.js';
 import { webhookSignature } from './webhook-signature.js';
 
 /** Signs SETs for `format: set` endpoints (`src/keys/set-signer.ts` fits this shape). */
@@ -45,6 +46,8 @@ export interface PrepareDeps {
   registry: WorkflowRegistry;
   issuer: string;
   setSigner: SetSigner | undefined;
+  /** Runs endpoints' transformations (`transform/`); a push of an endpoint with one fails without it. */
+  transforms?: TransformRunner;
 }
 
 async function renderBody(deps: PrepareDeps, ctx: RenderContext, endpoint: EndpointRecord) {
@@ -94,7 +97,11 @@ export async function preparePush(
   const ctx = await loading;
   if (!ctx) throw new PrepareError('the event no longer exists (retention)', true);
   const event = ctx.event;
-  const { body, contentType, formatName } = await renderBody(deps, ctx, endpoint);
+  const rendered = await renderBody(deps, ctx, endpoint);
+  const { contentType, formatName } = rendered;
+  // The rendering stays as it is; the transform is a pure function of it, run on every try.
+  const transformed = endpoint.transform ? await transform(deps, endpoint, rendered.body) : null;
+  const body = transformed?.body ?? rendered.body;
   const id = `msg_${event.id}`;
   const timestamp = Math.floor(nowMs / 1000);
   return {
@@ -102,6 +109,7 @@ export async function preparePush(
     body,
     headers: {
       ...lowerCased(endpoint.headers),
+      ...transformed?.headers,
       ...authHeaders(endpoint),
       'content-type': contentType,
       // Seed 004's request carries `Accept: application/json`; a Thales receiver may check it.
@@ -114,6 +122,13 @@ export async function preparePush(
     },
     ...(event.traceparent ? { eventTraceparent: event.traceparent } : {}),
   };
+}
+
+/** Throws `TransformError` (attempt class `transform`) when the endpoint's transformation fails. */
+async function transform(deps: PrepareDeps, endpoint: EndpointRecord, body: string): Promise<Transformed> {
+  if (!endpoint.transform) return { body: null, headers: {} };
+  if (!deps.transforms) throw new TransformError('no transform runner is configured');
+  return deps.transforms.run(endpoint.transform, body);
 }
 
 /**

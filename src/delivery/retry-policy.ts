@@ -1,3 +1,5 @@
+import { parseDuration } from '../workflows/duration.js';
+
 /**
  * Retry arithmetic, pure: the schedule is data (config `retrySchedule`, ms
  * between attempts), jitter comes from an injected `random`.
@@ -45,4 +47,40 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   const at = Date.parse(text);
   return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+
+/** A step of a schedule given per endpoint is at most this long (the longest wait Tidings arms). */
+export const MAX_ENDPOINT_RETRY_STEP_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * Reads a retry schedule as `TIDINGS_RETRY_SCHEDULE` and an endpoint's
+ * `retrySchedule` are written: delays with a unit (ms, s, m, h, d). Returns
+ * the delays in ms, or the problems, one per malformed step, naming it.
+ * @example parseRetrySchedule(['5s', '5m']) // { ok: true, delays: [5000, 300000] }
+ */
+export function parseRetrySchedule(
+  steps: readonly string[],
+  maxStepMs = Number.POSITIVE_INFINITY,
+): { ok: true; delays: number[] } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const delays = steps.map((step) => {
+    const delay = parseDuration(step);
+    if (delay === null) problems.push(`a malformed delay ${JSON.stringify(step)} (units ms, s, m, h, d)`);
+    else if (delay > maxStepMs) problems.push(`a delay ${JSON.stringify(step)} longer than 30d`);
+    return delay ?? 0;
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, delays };
+}
+
+/**
+ * The schedule a delivery of `endpoint` follows: its own `retrySchedule`
+ * (checked when it was set), else the server's `TIDINGS_RETRY_SCHEDULE`.
+ */
+export function scheduleOf(
+  endpoint: { retrySchedule: readonly string[] | null },
+  fallback: readonly number[],
+): readonly number[] {
+  if (endpoint.retrySchedule === null) return fallback;
+  const parsed = parseRetrySchedule(endpoint.retrySchedule);
+  return parsed.ok ? parsed.delays : fallback;
 }

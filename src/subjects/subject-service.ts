@@ -4,6 +4,7 @@ import { publicEvent, type StoredEvent } from '../events/event.js';
 import { newEventId } from '../events/event-id.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { Store } from '../storage/store.js';
+import { OPERATIONAL_WORKFLOW } from '../workflows/builtin/operational.js';
 import {
   applyEvent,
   type Change,
@@ -42,6 +43,13 @@ export interface SubjectServiceDeps {
   tracing?: Tracing | null;
 }
 
+/** Operational subjects tell what Tidings saw; only Tidings writes them (`delivery/operational-events.ts`). */
+function refuseOperational(workflow: string): void {
+  if (workflow === OPERATIONAL_WORKFLOW) {
+    throw new TidingsError('forbidden', 'operational events are recorded by Tidings itself', { target: 'workflow' });
+  }
+}
+
 /** How often an unguarded write is retried when another writer got there first. */
 const MAX_ATTEMPTS = 5;
 
@@ -72,6 +80,7 @@ export class SubjectService {
     /** The W3C traceparent of the request span, when tracing is on. */
     traceparent?: string,
   ): Promise<WriteAnswer> {
+    refuseOperational(input.workflow);
     return this.write(tenantId, idempotency, 201, traceparent, async () => {
       const parent = input.parentId === undefined ? null : await this.deps.store.getSubject(tenantId, input.parentId);
       if (input.parentId !== undefined && !parent) {
@@ -98,6 +107,7 @@ export class SubjectService {
   ): Promise<WriteAnswer> {
     return this.write(tenantId, idempotency, 201, traceparent, async () => {
       const subject = await this.requireSubject(tenantId, subjectId);
+      refuseOperational(subject.workflow);
       this.checkVersion(subject, input.expectedVersion);
       const { expectedVersion, ...event } = input;
       const result = applyEvent(this.deps.registry, subject, event, this.context());
@@ -117,6 +127,7 @@ export class SubjectService {
   ): Promise<WriteAnswer> {
     return this.write(tenantId, undefined, 200, undefined, async () => {
       const subject = await this.requireSubject(tenantId, subjectId);
+      refuseOperational(subject.workflow);
       this.checkVersion(subject, input.expectedVersion);
       const result = updateAttributes(this.deps.registry, subject, input.attributes, this.context());
       if (!result.ok) throw result.error;

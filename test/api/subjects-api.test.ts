@@ -31,7 +31,7 @@ for (const backend of backends) {
         ...(payload === undefined ? {} : { payload: payload as object }),
       });
 
-    test('lists the nine built-in workflows with their states', async () => {
+    test("lists the nine built-in workflows and Tidings' own operational one with their states", async () => {
       const res = await inject('GET', '/v1/workflows');
       assert.equal(res.statusCode, 200);
       const names = (res.json().workflows as Array<{ name: string }>).map((w) => w.name).sort();
@@ -43,6 +43,7 @@ for (const backend of backends) {
         'fit-submission',
         'idv-transaction',
         'image-check',
+        'operational',
         'videoid-certificate',
         'videoid-request',
       ]);

@@ -53,6 +53,23 @@ describe('configuration', () => {
     );
   });
 
+  test('TIDINGS_ENDPOINT_FAILING_AFTER: 1h by default, read, refused when not a duration', () => {
+    assert.equal(loadConfig({}).endpointFailingAfterMs, 3_600_000);
+    assert.equal(loadConfig({ TIDINGS_ENDPOINT_FAILING_AFTER: '15m' }).endpointFailingAfterMs, 900_000);
+    assert.throws(
+      () => loadConfig({ TIDINGS_ENDPOINT_FAILING_AFTER: 'later' }),
+      /endpointFailingAfterMs must be a duration like 500ms, 5s, 2h, from 0s to 365d/,
+    );
+  });
+
+  test('TIDINGS_RETRY_SCHEDULE: a malformed step is named (the message an endpoint retrySchedule repeats)', () => {
+    assert.deepEqual(loadConfig({ TIDINGS_RETRY_SCHEDULE: '1s,2m' }).retrySchedule, [1_000, 120_000]);
+    assert.throws(
+      () => loadConfig({ TIDINGS_RETRY_SCHEDULE: '1s,5x' }),
+      /retrySchedule has a malformed delay "5x" \(units ms, s, m, h, d\)/,
+    );
+  });
+
   test('push settings: defaults, read from the environment, refused outside their range', () => {
     const defaults = loadConfig({});
     assert.equal(defaults.pushTimeoutMs, 30_000);

@@ -5,7 +5,7 @@ import { createWorkflowRegistry } from '../../src/workflows/workflow-registry.js
 import { startTestApp, type TestApp } from '../helpers/test-runtime.js';
 
 /** A test workflow whose subjects take any number of `ticket-noted` events, for ordering tests. */
-const ticket: WorkflowDefinition = {
+export const ticket: WorkflowDefinition = {
   name: 'ticket',
   title: 'Ticket',
   description: 'test workflow',

@@ -42,6 +42,9 @@ const valid = {
   headers: fc.dictionary(fc.constantFrom('X-Tenant', 'X-Region'), fc.string({ maxLength: 12 }), { maxKeys: 2 }),
   ordering: fc.constantFrom('subject', 'none'),
   rateLimit: fc.option(fc.integer({ min: 1, max: 100_000 })),
+  filter: fc.option(fc.constantFrom('data.status in ["A"]', 'subject.attributes.country == "ES" && !has(data.x)')),
+  transform: fc.option(fc.constantFrom({ body: '{"t": type}' }, { headers: { 'X-Kind': 'type' } })),
+  retrySchedule: fc.option(fc.constantFrom(['5s'], ['1m', '1h'])),
   enabled: fc.boolean(),
 };
 
@@ -100,6 +103,14 @@ const faulty = {
   ),
   ordering: or(fc.constantFrom('event', 'SUBJECT')),
   rateLimit: or(fc.constantFrom(0, -1, 100_001, 1.5)),
+  filter: or(fc.constantFrom('data.x = 1', '(', `${'!'.repeat(100)}true`, 'x'.repeat(2100), 'data.x'), text),
+  transform: or(
+    fc.record({
+      body: fc.constantFrom('{', '$$$(', '[1..', `${'('.repeat(3000)}1`),
+      headers: fc.constantFrom({ 'webhook-id': '"x"' }, { 'x-a': ')' }, { 'bad name': '1' }),
+    }),
+  ),
+  retrySchedule: or(fc.constantFrom(['5x'], [], ['31d'], ['-1s'], [''])),
   enabled: anyJson,
   unknown: anyJson,
 };

@@ -33,6 +33,9 @@ export function endpointFromRow(r: EndpointRow): EndpointRecord {
     type: spec.type ?? 'http',
     destination: spec.destination ?? null,
     proxy: spec.proxy ?? null,
+    filter: spec.filter ?? null,
+    transform: spec.transform ?? null,
+    retrySchedule: spec.retrySchedule ?? null,
     id: r.id,
     tenantId: r.tenant_id,
     enabled: r.enabled === true || r.enabled === 1,
@@ -64,6 +67,9 @@ export function specOf(e: EndpointRecord): string {
     rateLimit: e.rateLimit,
     proxy: e.proxy,
     ...(e.ssfAudience !== undefined ? { ssfAudience: e.ssfAudience } : {}),
+    filter: e.filter,
+    transform: e.transform,
+    retrySchedule: e.retrySchedule,
   };
   return JSON.stringify(spec);
 }

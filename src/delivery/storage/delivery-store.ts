@@ -1,13 +1,13 @@
-import type { StoredEvent } from '../../events/event.js';
 import { describeDuration } from '../circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
 import type { AttemptGroup } from '../delivery-stats.js';
 import type { EndpointRecord } from '../endpoint.js';
 import type { TokenStore } from '../senders/oauth2/token-store.js';
+import type { FanOutEvent } from '../match-endpoints.js';
 
 /** Picks, for one event, the endpoints that get a delivery. Pure and synchronous: it runs inside the fan-out transaction. */
 export type EndpointMatcher = (
-  event: Pick<StoredEvent, 'workflow' | 'type'>,
+  event: FanOutEvent,
   subjectAttributes: Record<string, unknown> | null,
   endpoints: readonly EndpointRecord[],
 ) => EndpointRecord[];

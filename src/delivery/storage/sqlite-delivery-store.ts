@@ -6,6 +6,7 @@ import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
 import { ATTEMPT_ORDER_SLACK_MS, type AttemptGroup, firstAttemptIdSince } from '../delivery-stats.js';
 import type { EndpointRecord } from '../endpoint.js';
 import type { StoredToken } from '../senders/oauth2/token-store.js';
+import type { FanOutEvent } from '../match-endpoints.js';
 import {
   ATTEMPT_COLUMNS,
   type AttemptRow,
@@ -51,6 +52,9 @@ interface FanOutRow {
   subject_id: string;
   workflow: string;
   type: string;
+  from_status: string | null;
+  to_status: string;
+  occurred_at: string;
 }
 
 /** One delivery a fan-out creates. */
@@ -269,10 +273,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
       this.writeDeliveries(still, nowMs, deferred.lastOutboxId);
       return deferred.rows;
     }
-    // Only what matching and the delivery rows need: not the event's data.
+    // Only what matching and the delivery rows need: the event's data only when a filter reads it.
     const rows = this.stmt(
       `SELECT o.id AS outbox_id, s.attributes AS subject_attributes,
-           e.tenant_id, e.sequence, e.id, e.subject_id, e.workflow, e.type
+           e.tenant_id, e.sequence, e.id, e.subject_id, e.workflow, e.type, e.from_status, e.to_status, e.occurred_at
          FROM outbox o
          LEFT JOIN events e ON e.tenant_id = o.tenant_id AND e.sequence = o.event_sequence
          LEFT JOIN subjects s ON s.tenant_id = e.tenant_id AND s.id = e.subject_id
@@ -290,7 +294,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
       const endpoints = this.enabledEndpoints(row.tenant_id);
       if (endpoints.length === 0) continue;
       const attributes = row.subject_attributes === null ? null : JSON.parse(row.subject_attributes);
-      for (const endpoint of match(row, attributes, endpoints)) {
+      for (const endpoint of match(this.fanOutEvent(row), attributes, endpoints)) {
         (failingIds.has(endpoint.id) ? failing : healthy).push({ row, endpoint });
       }
     }
@@ -342,6 +346,26 @@ export class SqliteDeliveryStore implements DeliveryStore {
         })
         .immediate(),
     );
+  }
+
+  /** The event of a fan-out row; its data is read only if an endpoint's filter asks for it. */
+  private fanOutEvent(row: FanOutRow): FanOutEvent {
+    return {
+      id: row.id ?? '',
+      workflow: row.workflow,
+      type: row.type,
+      from: row.from_status,
+      to: row.to_status,
+      occurredAt: row.occurred_at,
+      sequence: row.sequence,
+      subjectId: row.subject_id,
+      data: () => {
+        const text = this.stmt('SELECT data FROM events WHERE tenant_id = ? AND sequence = ?')
+          .pluck()
+          .get(row.tenant_id, row.sequence) as string | undefined;
+        return text === undefined ? {} : (JSON.parse(text) as Record<string, unknown>);
+      },
+    };
   }
 
   /** A tenant's enabled endpoints, for the fan-out (see `fanOutEndpoints`). */

@@ -2349,6 +2349,14 @@ export interface paths {
                                 ordering: string;
                                 rateLimit: number | null;
                                 proxy: string | null;
+                                filter: string | null;
+                                transform: {
+                                    body?: string;
+                                    headers?: {
+                                        [key: string]: string;
+                                    };
+                                } | null;
+                                retrySchedule: string[] | null;
                                 enabled: boolean;
                                 disabledReason: string | null;
                                 /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
@@ -2475,6 +2483,16 @@ export interface paths {
                         ordering?: "subject" | "none";
                         rateLimit?: number | null;
                         proxy?: string | null;
+                        filter?: string | null;
+                        transform?: {
+                            /** @description JSONata over the rendered body; its result is the body sent */
+                            body?: string;
+                            /** @description Header name → JSONata over the rendered body giving its value (text, number or boolean) */
+                            headers?: {
+                                [key: string]: string;
+                            };
+                        } | null;
+                        retrySchedule?: string[] | null;
                     };
                 };
             };
@@ -2525,6 +2543,14 @@ export interface paths {
                             ordering: string;
                             rateLimit: number | null;
                             proxy: string | null;
+                            filter: string | null;
+                            transform: {
+                                body?: string;
+                                headers?: {
+                                    [key: string]: string;
+                                };
+                            } | null;
+                            retrySchedule: string[] | null;
                             enabled: boolean;
                             disabledReason: string | null;
                             /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
@@ -2645,6 +2671,14 @@ export interface paths {
                             ordering: string;
                             rateLimit: number | null;
                             proxy: string | null;
+                            filter: string | null;
+                            transform: {
+                                body?: string;
+                                headers?: {
+                                    [key: string]: string;
+                                };
+                            } | null;
+                            retrySchedule: string[] | null;
                             enabled: boolean;
                             disabledReason: string | null;
                             /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
@@ -2815,6 +2849,16 @@ export interface paths {
                         ordering?: "subject" | "none";
                         rateLimit?: number | null;
                         proxy?: string | null;
+                        filter?: string | null;
+                        transform?: {
+                            /** @description JSONata over the rendered body; its result is the body sent */
+                            body?: string;
+                            /** @description Header name → JSONata over the rendered body giving its value (text, number or boolean) */
+                            headers?: {
+                                [key: string]: string;
+                            };
+                        } | null;
+                        retrySchedule?: string[] | null;
                         enabled?: boolean;
                     };
                 };
@@ -2866,6 +2910,14 @@ export interface paths {
                             ordering: string;
                             rateLimit: number | null;
                             proxy: string | null;
+                            filter: string | null;
+                            transform: {
+                                body?: string;
+                                headers?: {
+                                    [key: string]: string;
+                                };
+                            } | null;
+                            retrySchedule: string[] | null;
                             enabled: boolean;
                             disabledReason: string | null;
                             /** @description First failed attempt since the last success; the endpoint is disabled when this gets too old */
