@@ -41,6 +41,8 @@ export interface Receivers {
   duplicates(): Promise<number>;
   reset(): Promise<void>;
   arrivals(): Promise<Record<string, number>>;
+  /** Time of the latest 2xx answer since the last reset (0 if none). */
+  last(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -86,11 +88,12 @@ export async function startReceivers(
       await ask('reset');
     },
     arrivals: async () => (await ask<{ arrivals: Record<string, number> }>('arrivals')).arrivals,
+    last: async () => (await ask<{ last: number }>('last')).last,
     close: () => stopChild(child),
   };
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
