@@ -245,11 +245,11 @@ function sqlOf(runtime: Runtime): (text: string) => Promise<number> {
  */
 export async function startWorkerProcess(
   databaseUrl: string | null,
-  opts: { dataDir?: string } = {},
+  opts: { dataDir?: string; cli?: string } = {},
 ): Promise<{ startedAt: number; pid: number; stop(): Promise<void> }> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tidings-push-worker-'));
-  const child = spawn(process.execPath, [CLI, 'serve', '--role', 'worker'], {
+  const child = spawn(process.execPath, [opts.cli ?? CLI, 'serve', '--role', 'worker'], {
     env: {
       ...process.env,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

@@ -58,6 +58,7 @@ async function tidings(
   databaseUrl: string | null,
   workers: number,
   fanOutFirst = false,
+  cli?: string,
 ): Promise<Measured> {
   const events = Math.ceil(deliveries / urls.length);
   const expected = events * urls.length;
@@ -77,7 +78,9 @@ async function tidings(
       t.runtime.push.dispatcher.start();
     } else {
       const database = new URL(databaseUrl as string).pathname.slice(1);
-      const procs = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess(databaseUrl as string)));
+      const procs = await Promise.all(
+        Array.from({ length: workers }, () => startWorkerProcess(databaseUrl as string, cli ? { cli } : {})),
+      );
       for (const p of procs) stops.push(() => p.stop());
       // the worker processes' start-up (module loading, migrations check) is counted too: it is theirs
       meter = startCpuMeter([
@@ -118,7 +121,8 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
   // one database for the PostgreSQL queue baselines (pg-boss's schema; graphile-worker's, one per run)
   const boss = opts.databaseUrl ? await postgresTestDatabase() : null;
   try {
-    for (const count of [1, 100]) {
+    // PUSH_RECEIVERS=1 runs the one-receiver half only (e.g. on a busy machine)
+    for (const count of (process.env.PUSH_RECEIVERS ?? '1,100').split(',').map(Number)) {
       const receivers = await startReceivers([{ count, mode: 'ok' }]);
       const urls = receivers.urls[0] as string[];
       try {
@@ -149,6 +153,17 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
               try {
                 const label = `Tidings on PostgreSQL, ${workers} worker process${workers > 1 ? 'es' : ''}`;
                 add(label, count, await tidings(receivers, urls, deliveries, db.url ?? null, workers));
+              } finally {
+                await db.drop();
+              }
+            }
+            // PUSH_BASELINE=path/to/dist/src/cli/main.js: another build's worker process, interleaved (before/after)
+            const baseline = process.env.PUSH_BASELINE;
+            if (baseline) {
+              const db = await postgresTestDatabase();
+              try {
+                const label = 'Tidings on PostgreSQL, 1 worker process of the PUSH_BASELINE build';
+                add(label, count, await tidings(receivers, urls, deliveries, db.url ?? null, 1, false, baseline));
               } finally {
                 await db.drop();
               }

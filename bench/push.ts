@@ -22,6 +22,7 @@ async function push(s: Settings) {
   const table: string[] = [];
   for (const receivers of [1, 100]) {
     const group = rows.filter((r) => r.receivers === receivers);
+    if (group.length === 0) continue;
     const raw = group.find((r) => r.label.startsWith('raw'))?.perSecond ?? Number.NaN;
     const bull = group.find((r) => r.label.startsWith('BullMQ'))?.perSecond ?? Number.NaN;
     // the better of the two durable PostgreSQL queues in this table (none without PostgreSQL)
