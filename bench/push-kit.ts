@@ -262,7 +262,7 @@ export async function startWorkerProcess(
   });
   const startedAt = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('worker did not start within 30 s')), 30_000);
+    const timer = setTimeout(() => reject(new Error('worker did not start within 120 s')), 120_000);
     child.stdout?.on('data', (chunk) => {
       if (out.length < 100_000) out += chunk;
       if (out.includes('tidings started')) {

@@ -148,7 +148,8 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
             await tidings(receivers, urls, deliveries, null, 0, true),
           );
           if (opts.databaseUrl) {
-            for (const workers of [1, 2]) {
+            // PUSH_PG_WORKERS=1: one worker process only (e.g. on a busy machine)
+            for (const workers of (process.env.PUSH_PG_WORKERS ?? '1,2').split(',').map(Number)) {
               const db = await postgresTestDatabase();
               try {
                 const label = `Tidings on PostgreSQL, ${workers} worker process${workers > 1 ? 'es' : ''}`;
