@@ -1,7 +1,8 @@
 /**
  * A load generator run as its own process (so it does not share the server's
  * core): `concurrency` clients POST in a closed loop for `durationMs` and the
- * process prints one JSON line `{ok, failed, seconds, p50, p99}`.
+ * process prints one JSON line `{ok, failed, seconds, p50, p99, startedAt}`
+ * (`startedAt`: `performance.timeOrigin + performance.now()` of the first request, comparable across processes).
  * Each client POSTs to its own URL from `urls` (round robin), so writers of
  * one subject never race each other.
  */
@@ -42,9 +43,10 @@ async function client(index: number): Promise<void> {
 }
 
 const started = performance.now();
+const startedAt = performance.timeOrigin + started;
 await Promise.all(Array.from({ length: spec.concurrency }, (_, i) => client(i)));
 const seconds = (performance.now() - started) / 1000;
 await pool.close();
 latencies.sort((a, b) => a - b);
 const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-process.stdout.write(`${JSON.stringify({ ok, failed, seconds, p50: at(0.5), p99: at(0.99) })}\n`);
+process.stdout.write(`${JSON.stringify({ ok, failed, seconds, p50: at(0.5), p99: at(0.99), startedAt })}\n`);

@@ -29,7 +29,30 @@ import { Logger, makeWorkerUtils, run } from 'graphile-worker';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { Pool } from 'undici';
+import {
+  type CpuReport,
+  postgresBackends,
+  postgresShared,
+  redisServer,
+  startCpuMeter,
+  thisProcess,
+} from './cpu-accounting.js';
 import { now, sampleBody, signStandardWebhook, until } from './push-kit.js';
+
+/** A throughput figure with the CPU the system spent for it (all its processes, the receiver excluded). */
+export interface Measured {
+  perSecond: number;
+  deliveries: number;
+  cpu: CpuReport;
+}
+
+const databaseOf = (url: string) => new URL(url).pathname.slice(1);
+/** A PostgreSQL queue's processes: its worker (this process), its database's backends, the server's shared ones. */
+const postgresQueue = (url: string) => [
+  thisProcess('queue worker'),
+  postgresBackends(databaseOf(url)),
+  postgresShared(),
+];
 
 export const BASELINE_CONCURRENCY = 64;
 const SECRET = randomBytes(24);
@@ -66,11 +89,12 @@ async function signedPost(client: ReturnType<typeof pools>, url: string, eventId
 }
 
 /** Raw ceiling: `BASELINE_CONCURRENCY` closed-loop POSTs for `durationMs`, round robin over `urls`. */
-export async function rawCeiling(urls: string[], durationMs: number): Promise<number> {
+export async function rawCeiling(urls: string[], durationMs: number): Promise<Measured> {
   const client = pools(urls);
   const body = sampleBody(0);
   let ok = 0;
   let n = 0;
+  const meter = startCpuMeter([thisProcess('sender')]);
   const started = now();
   const deadline = started + durationMs;
   try {
@@ -83,7 +107,7 @@ export async function rawCeiling(urls: string[], durationMs: number): Promise<nu
         }
       }),
     );
-    return ok / ((now() - started) / 1000);
+    return { perSecond: ok / ((now() - started) / 1000), deliveries: ok, cpu: meter.stop() };
   } finally {
     await client.close();
   }
@@ -104,7 +128,7 @@ function jobs(urls: string[], count: number): Job[] {
 }
 
 /** BullMQ: deliveries/s from worker start to the last job completed. */
-export async function bullmq(urls: string[], count: number, timeoutMs: number): Promise<number> {
+export async function bullmq(urls: string[], count: number, timeoutMs: number): Promise<Measured> {
   const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
   const name = `push-bench-${randomBytes(4).toString('hex')}`;
   const queue = new Queue<Job>(name, { connection });
@@ -135,10 +159,11 @@ export async function bullmq(urls: string[], count: number, timeoutMs: number): 
     worker.on('completed', () => {
       done += 1;
     });
+    const meter = startCpuMeter([thisProcess('queue worker'), redisServer()]);
     const started = now();
     void worker.run();
     await until(() => done >= count, timeoutMs, 5);
-    return count / ((now() - started) / 1000);
+    return { perSecond: count / ((now() - started) / 1000), deliveries: count, cpu: meter.stop() };
   } finally {
     await worker?.close();
     await queue.obliterate({ force: true }).catch(() => {});
@@ -182,7 +207,7 @@ export async function pgBoss(
   count: number,
   timeoutMs: number,
   tuning: PgBossTuning = PG_BOSS_TUNING,
-): Promise<number> {
+): Promise<Measured> {
   const boss = new PgBoss({ connectionString: databaseUrl, max: Math.max(10, tuning.workers + 4) });
   boss.on('error', () => {});
   await boss.start();
@@ -196,6 +221,7 @@ export async function pgBoss(
       await boss.insert(all.slice(i, i + 1000).map((data) => ({ name, data, retryLimit: 8, retryBackoff: true })));
     }
     let handled = 0;
+    const meter = startCpuMeter(postgresQueue(databaseUrl));
     const started = now();
     for (let w = 0; w < tuning.workers; w++) {
       let id: string | null = null;
@@ -215,7 +241,7 @@ export async function pgBoss(
     await until(() => handled >= count, timeoutMs, 5);
     // "recorded": every job's completion is committed (none left created/retry/active)
     await until(async () => (await boss.getQueueSize(name, { before: 'completed' })) === 0, timeoutMs, 5);
-    return count / ((now() - started) / 1000);
+    return { perSecond: count / ((now() - started) / 1000), deliveries: count, cpu: meter.stop() };
   } finally {
     await boss.stop({ graceful: false, wait: true, timeout: 5000 }).catch(() => {});
     await client.close();
@@ -245,7 +271,7 @@ export async function graphileWorker(
   count: number,
   timeoutMs: number,
   tuning: GraphileTuning = GRAPHILE_TUNING,
-): Promise<number> {
+): Promise<Measured> {
   const schema = `graphile_worker_bench_${randomBytes(4).toString('hex')}`;
   const client = pools(urls);
   const db = new pg.Client({ connectionString: databaseUrl });
@@ -264,6 +290,7 @@ export async function graphileWorker(
       await utils.release();
     }
     let handled = 0;
+    const meter = startCpuMeter(postgresQueue(databaseUrl));
     const started = now();
     runner = await run({
       // https://worker.graphile.org/docs/performance: a local queue, batched completion, and a pool of
@@ -294,7 +321,7 @@ export async function graphileWorker(
     // "recorded": every completion committed (graphile-worker deletes a job's row when it completes)
     const left = async () => Number((await db.query(`select count(*) as n from ${schema}._private_jobs`)).rows[0].n);
     await until(async () => (await left()) === 0, timeoutMs, 5);
-    return count / ((now() - started) / 1000);
+    return { perSecond: count / ((now() - started) / 1000), deliveries: count, cpu: meter.stop() };
   } finally {
     if (runner) {
       await runner.stop().catch(() => {});

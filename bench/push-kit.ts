@@ -41,6 +41,8 @@ export interface Receivers {
   duplicates(): Promise<number>;
   reset(): Promise<void>;
   arrivals(): Promise<Record<string, number>>;
+  /** Time of the latest 2xx answer since the last reset (0 if none). */
+  last(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -86,11 +88,12 @@ export async function startReceivers(
       await ask('reset');
     },
     arrivals: async () => (await ask<{ arrivals: Record<string, number> }>('arrivals')).arrivals,
+    last: async () => (await ask<{ last: number }>('last')).last,
     close: () => stopChild(child),
   };
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
@@ -242,11 +245,11 @@ function sqlOf(runtime: Runtime): (text: string) => Promise<number> {
  */
 export async function startWorkerProcess(
   databaseUrl: string | null,
-  opts: { dataDir?: string } = {},
+  opts: { dataDir?: string; cli?: string } = {},
 ): Promise<{ startedAt: number; pid: number; stop(): Promise<void> }> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tidings-push-worker-'));
-  const child = spawn(process.execPath, [CLI, 'serve', '--role', 'worker'], {
+  const child = spawn(process.execPath, [opts.cli ?? CLI, 'serve', '--role', 'worker'], {
     env: {
       ...process.env,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
@@ -259,7 +262,7 @@ export async function startWorkerProcess(
   });
   const startedAt = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error('worker did not start within 30 s')), 30_000);
+    const timer = setTimeout(() => reject(new Error('worker did not start within 120 s')), 120_000);
     child.stdout?.on('data', (chunk) => {
       if (out.length < 100_000) out += chunk;
       if (out.includes('tidings started')) {

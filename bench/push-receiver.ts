@@ -9,6 +9,7 @@
  *   {op: 'hits'}               → {hits, duplicates} (2xx answers so far, group `ok` only; repeated webhook-ids)
  *   {op: 'reset'}              → {hits: 0}         (also forgets arrival times)
  *   {op: 'arrivals'}           → {arrivals: {webhookId: ms}} (time of arrival, `ok` groups)
+ *   {op: 'last'}               → {last: ms}        (time of the latest 2xx answer since the reset, 0 if none)
  * Times are `performance.timeOrigin + performance.now()`, comparable across processes.
  */
 import { createServer, type Server } from 'node:http';
@@ -26,6 +27,7 @@ let hits = 0;
 let duplicates = 0;
 let seen = new Set<string>();
 let arrivals = new Map<string, number>();
+let last = 0;
 const servers: Server[] = [];
 
 function serverFor(mode: Group['mode']): Server {
@@ -49,6 +51,7 @@ function serverFor(mode: Group['mode']): Server {
         arrivals.set(id, now());
       }
       hits += 1;
+      last = now();
       res.writeHead(200, { 'content-length': '0' }).end();
     });
   });
@@ -75,8 +78,10 @@ process.on('message', (msg: { op: string }) => {
     duplicates = 0;
     seen = new Set();
     arrivals = new Map();
+    last = 0;
     process.send?.({ hits });
-  } else if (msg.op === 'arrivals') process.send?.({ arrivals: Object.fromEntries(arrivals) });
+  } else if (msg.op === 'last') process.send?.({ last });
+  else if (msg.op === 'arrivals') process.send?.({ arrivals: Object.fromEntries(arrivals) });
 });
 process.on('disconnect', () => process.exit(0));
 process.stdout.write(`${JSON.stringify({ urls })}\n`);

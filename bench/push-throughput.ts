@@ -11,10 +11,20 @@
 import { matchEndpoints } from '../src/delivery/match-endpoints.js';
 import { postgresTestDatabase } from '../test/helpers/postgres.js';
 import {
+  type CpuReport,
+  loadAverage,
+  postgresBackends,
+  postgresShared,
+  processes,
+  startCpuMeter,
+  thisProcess,
+} from './cpu-accounting.js';
+import {
   BASELINE_CONCURRENCY,
   bullmq,
   GRAPHILE_LABEL,
   graphileWorker,
+  type Measured,
   PG_BOSS_LABEL,
   pgBoss,
   rawCeiling,
@@ -27,6 +37,11 @@ export interface PushFigures {
   receivers: number;
   perSecond: number;
   runs: number[];
+  /** CPU ms per delivery, all the system's processes (database included, receiver not): median, and per run. */
+  cpuMsPerDelivery: number;
+  cpuRuns: number[];
+  /** 1-minute load average at the end of each run (the machine is shared). */
+  loads: number[];
 }
 
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -43,7 +58,8 @@ async function tidings(
   databaseUrl: string | null,
   workers: number,
   fanOutFirst = false,
-): Promise<number> {
+  cli?: string,
+): Promise<Measured> {
   const events = Math.ceil(deliveries / urls.length);
   const expected = events * urls.length;
   const t = await openTidings({ databaseUrl, role: workers > 0 ? 'api' : 'all' });
@@ -54,20 +70,33 @@ async function tidings(
     if (fanOutFirst) while ((await t.runtime.push.deliveries.fanOut(500, matchEndpoints, Date.now())) > 0) {}
     await receivers.reset();
     let started: number;
+    let meter: { stop(): CpuReport };
     if (workers === 0) {
+      // in process: Tidings and SQLite (its checkpoint thread included) are this process
+      meter = startCpuMeter([thisProcess('Tidings (in process)')]);
       started = now();
       t.runtime.push.dispatcher.start();
     } else {
-      const procs = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess(databaseUrl as string)));
+      const database = new URL(databaseUrl as string).pathname.slice(1);
+      const procs = await Promise.all(
+        Array.from({ length: workers }, () => startWorkerProcess(databaseUrl as string, cli ? { cli } : {})),
+      );
       for (const p of procs) stops.push(() => p.stop());
+      // the worker processes' start-up (module loading, migrations check) is counted too: it is theirs
+      meter = startCpuMeter([
+        processes('tidings workers', [...procs.map((p) => p.pid)]),
+        postgresBackends(database),
+        postgresShared(),
+      ]);
       started = Math.min(...procs.map((p) => p.startedAt));
     }
     await until(async () => (await receivers.hits()) >= expected, DRAIN_TIMEOUT_MS, 10);
     await until(async () => (await t.succeeded()) >= expected, DRAIN_TIMEOUT_MS, 5);
     const seconds = (now() - started) / 1000;
+    const cpu = meter.stop();
     const duplicates = await receivers.duplicates();
     if (duplicates > 0) process.stderr.write(`push: ${duplicates} repeated deliveries (at least once)\n`);
-    return expected / seconds;
+    return { perSecond: expected / seconds, deliveries: expected, cpu };
   } finally {
     for (const stop of stops) await stop();
     await t.close();
@@ -80,16 +109,20 @@ async function tidings(
  */
 export async function benchPush(opts: { repeats: number; durationMs: number; databaseUrl: string | null }) {
   const deliveries = Number(process.env.PUSH_DELIVERIES ?? Math.round((opts.durationMs / 1000) * 2500));
-  const runs = new Map<string, { receivers: number; values: number[] }>();
-  const add = (label: string, receivers: number, value: number) => {
+  const runs = new Map<string, { receivers: number; values: number[]; cpu: number[]; loads: number[] }>();
+  const add = (label: string, receivers: number, value: Measured) => {
     const key = `${receivers}\u0000${label}`;
-    if (!runs.has(key)) runs.set(key, { receivers, values: [] });
-    runs.get(key)?.values.push(value);
+    if (!runs.has(key)) runs.set(key, { receivers, values: [], cpu: [], loads: [] });
+    const row = runs.get(key);
+    row?.values.push(value.perSecond);
+    row?.cpu.push((1000 * value.cpu.seconds) / value.deliveries);
+    row?.loads.push(loadAverage());
   };
   // one database for the PostgreSQL queue baselines (pg-boss's schema; graphile-worker's, one per run)
   const boss = opts.databaseUrl ? await postgresTestDatabase() : null;
   try {
-    for (const count of [1, 100]) {
+    // PUSH_RECEIVERS=1 runs the one-receiver half only (e.g. on a busy machine)
+    for (const count of (process.env.PUSH_RECEIVERS ?? '1,100').split(',').map(Number)) {
       const receivers = await startReceivers([{ count, mode: 'ok' }]);
       const urls = receivers.urls[0] as string[];
       try {
@@ -115,11 +148,23 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
             await tidings(receivers, urls, deliveries, null, 0, true),
           );
           if (opts.databaseUrl) {
-            for (const workers of [1, 2]) {
+            // PUSH_PG_WORKERS=1: one worker process only (e.g. on a busy machine)
+            for (const workers of (process.env.PUSH_PG_WORKERS ?? '1,2').split(',').map(Number)) {
               const db = await postgresTestDatabase();
               try {
                 const label = `Tidings on PostgreSQL, ${workers} worker process${workers > 1 ? 'es' : ''}`;
                 add(label, count, await tidings(receivers, urls, deliveries, db.url ?? null, workers));
+              } finally {
+                await db.drop();
+              }
+            }
+            // PUSH_BASELINE=path/to/dist/src/cli/main.js: another build's worker process, interleaved (before/after)
+            const baseline = process.env.PUSH_BASELINE;
+            if (baseline) {
+              const db = await postgresTestDatabase();
+              try {
+                const label = 'Tidings on PostgreSQL, 1 worker process of the PUSH_BASELINE build';
+                add(label, count, await tidings(receivers, urls, deliveries, db.url ?? null, 1, false, baseline));
               } finally {
                 await db.drop();
               }
@@ -135,11 +180,14 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
   }
   return {
     deliveries,
-    rows: [...runs.entries()].map(([key, { receivers, values }]) => ({
+    rows: [...runs.entries()].map(([key, { receivers, values, cpu, loads }]) => ({
       label: key.split('\u0000')[1] ?? '',
       receivers,
       perSecond: median(values),
       runs: values.map(Math.round),
+      cpuMsPerDelivery: median(cpu),
+      cpuRuns: cpu.map((c) => Math.round(c * 1000) / 1000),
+      loads,
     })) satisfies PushFigures[],
   };
 }

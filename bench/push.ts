@@ -6,6 +6,7 @@
 import { benchBacklog } from './push-backlog.js';
 import { benchIsolation, ISOLATION_DELIVERY } from './push-isolation.js';
 import { benchPushLatency } from './push-latency.js';
+import { benchMixed, mixedTable } from './push-mixed.js';
 import { benchPush } from './push-throughput.js';
 
 interface Settings {
@@ -21,20 +22,25 @@ async function push(s: Settings) {
   const table: string[] = [];
   for (const receivers of [1, 100]) {
     const group = rows.filter((r) => r.receivers === receivers);
+    if (group.length === 0) continue;
     const raw = group.find((r) => r.label.startsWith('raw'))?.perSecond ?? Number.NaN;
     const bull = group.find((r) => r.label.startsWith('BullMQ'))?.perSecond ?? Number.NaN;
     // the better of the two durable PostgreSQL queues in this table (none without PostgreSQL)
-    const queues = group.filter((r) => /^(pg-boss|graphile-worker)/.test(r.label)).map((r) => r.perSecond);
-    const durable = queues.length > 0 ? Math.max(...queues) : Number.NaN;
+    const queues = group.filter((r) => /^(pg-boss|graphile-worker)/.test(r.label));
+    const durable = queues.length > 0 ? Math.max(...queues.map((r) => r.perSecond)) : Number.NaN;
+    // CPU: against the durable queue (BullMQ included: Redis is durable enough for many) that spent least per delivery
+    const cheapest = Math.min(
+      ...group.filter((r) => /^(BullMQ|pg-boss|graphile-worker)/.test(r.label)).map((r) => r.cpuMsPerDelivery),
+    );
     table.push(
       `### push throughput, ${receivers} receiver${receivers > 1 ? 's' : ''} (${deliveries} deliveries per run, prefilled; end to end to "succeeded" recorded)`,
       '',
-      '| system | deliveries/s | × raw ceiling | × BullMQ | × better durable queue | runs |',
-      '| --- | --- | --- | --- | --- | --- |',
+      '| system | deliveries/s | × raw ceiling | × BullMQ | × better durable queue | CPU ms/delivery | CPU × cheapest queue | runs | CPU runs | load avg |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const r of group) {
       table.push(
-        `| ${r.label} | ${Math.round(r.perSecond)} | ${(r.perSecond / raw).toFixed(2)} | ${(r.perSecond / bull).toFixed(2)} | ${(r.perSecond / durable).toFixed(2)} | ${r.runs.join(', ')} |`,
+        `| ${r.label} | ${Math.round(r.perSecond)} | ${(r.perSecond / raw).toFixed(2)} | ${(r.perSecond / bull).toFixed(2)} | ${(r.perSecond / durable).toFixed(2)} | ${r.cpuMsPerDelivery.toFixed(3)} | ${(r.cpuMsPerDelivery / cheapest).toFixed(2)} | ${r.runs.join(', ')} | ${r.cpuRuns.join(', ')} | ${r.loads.map((l) => l.toFixed(1)).join(', ')} |`,
       );
     }
     table.push('');
@@ -92,10 +98,16 @@ async function backlog(s: Settings) {
   return { figures: rows, table };
 }
 
+async function mixed(s: Settings) {
+  const rows = await benchMixed(s);
+  return { figures: rows, table: mixedTable(rows) };
+}
+
 export const pushScenarios: Array<{
   name: string;
   run(s: Settings): Promise<{ figures: unknown; table: string[] }>;
 }> = [
+  { name: 'mixed', run: mixed },
   { name: 'push', run: push },
   { name: 'push-latency', run: pushLatency },
   { name: 'isolation', run: isolation },

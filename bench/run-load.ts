@@ -7,6 +7,8 @@ export interface LoadResult {
   seconds: number;
   p50: number;
   p99: number;
+  /** When the first request went out (`performance.timeOrigin + performance.now()`). */
+  startedAt: number;
 }
 
 const CLIENT = fileURLToPath(new URL('./load-client.js', import.meta.url));

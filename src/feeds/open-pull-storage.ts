@@ -13,12 +13,14 @@ import { SqliteStreamStorage } from './storage/sqlite-stream-storage.js';
 /** Pull delivery's storage on the same database (and connection / pool) as the main store. */
 export function openPullStorage(store: Store) {
   if (store.kind === 'sqlite') {
-    const { db } = store as SqliteStore;
+    const sqlite = store as SqliteStore;
+    // events whose commit is not yet durable stay out of the feed and the SET streams (`SqliteStore.sequenceBelow`)
+    const below = (tenantId: string) => sqlite.sequenceBelow(tenantId);
     return {
-      keys: new SqliteKeyStorage(db),
-      destinationKeys: new SqliteDestinationKeyStorage(db),
-      feed: new SqliteFeedStorage(db),
-      streams: new SqliteStreamStorage(db),
+      keys: new SqliteKeyStorage(sqlite.db),
+      destinationKeys: new SqliteDestinationKeyStorage(sqlite.db),
+      feed: new SqliteFeedStorage(sqlite.db, below),
+      streams: new SqliteStreamStorage(sqlite.db, below),
     };
   }
   const { pool } = store as PostgresStore;

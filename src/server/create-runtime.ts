@@ -91,7 +91,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     store,
     deliveries:
       store.kind === 'sqlite'
-        ? new SqliteDeliveryStore((store as SqliteStore).db)
+        ? new SqliteDeliveryStore((store as SqliteStore).db, () => (store as SqliteStore).outboxBelow())
         : new PostgresDeliveryStore((store as PostgresStore).pool, (store as PostgresStore).leasePool),
     registry,
     metrics,

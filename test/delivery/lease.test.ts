@@ -184,5 +184,25 @@ for (const backend of backends) {
         assert.deepEqual(more, [], 'SQLite counts them until recorded');
       }
     });
+
+    test('records that finish together commit as one batch, each with its own answer; a stale lease moves nothing, its attempt is kept', async () => {
+      const at = request({ nowMs: NOW + 14_400_000, perEndpointCap: 3, minBatch: 1 }); // earlier leases expired
+      const leased = await store().lease(at);
+      assert.equal(leased.length, 3);
+      const [a, b, c] = leased as [DeliveryRecord, DeliveryRecord, DeliveryRecord];
+      const attempts = async (d: DeliveryRecord) =>
+        (await store().listAttempts(d.tenantId, d.endpointId, { deliveryId: d.id, limit: 100 })).length;
+      const before = await Promise.all([a, b, c].map(attempts));
+      // issued in one turn: one group-committed batch (one statement on PostgreSQL)
+      const results = await Promise.all([succeed(a), succeed({ ...c, leaseToken: 'not-the-lease' }), succeed(b)]);
+      assert.deepEqual(results, [true, false, true]);
+      assert.deepEqual(
+        await Promise.all([a, b, c].map(attempts)),
+        before.map((n) => n + 1),
+        'every attempt is kept, the stale one too',
+      );
+      const status = async (d: DeliveryRecord) => (await store().getDelivery(d.tenantId, d.id))?.status;
+      assert.deepEqual(await Promise.all([a, b, c].map(status)), ['succeeded', 'succeeded', 'pending']);
+    });
   });
 }

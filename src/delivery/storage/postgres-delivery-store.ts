@@ -63,6 +63,34 @@ interface RecordArgs {
   nowMs: number;
 }
 
+/**
+ * One batch of attempt records without subject-ordering follow-ups: each
+ * delivery moves on only while the caller's lease holds, and an attempt is
+ * kept if its delivery still exists (deleted with its endpoint meanwhile: not
+ * kept). Both read the snapshot from before the statement, as the two
+ * statements of `recordBatchOrdered` did in one transaction.
+ */
+const RECORD_BATCH_SQL = `
+WITH v AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[])
+    AS v(id, lease_token, status, next_attempt_at, last_error, now_ms)
+),
+moved AS (
+  UPDATE deliveries d SET status = v.status, attempts = d.attempts + 1, next_attempt_at = v.next_attempt_at,
+    lease_until = NULL, lease_token = NULL, last_error = v.last_error, updated_at = v.now_ms
+  FROM v WHERE d.id = v.id AND d.lease_token = v.lease_token
+  RETURNING d.id
+),
+kept AS (
+  INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.replace('id, ', '')})
+  SELECT a.* FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::integer[], $12::bigint[], $13::text[],
+      $14::integer[], $15::integer[], $16::text[], $17::text[], $18::text[])
+    AS a(tenant_id, endpoint_id, delivery_id, event_id, attempt, started_at, outcome, http_status, latency_ms,
+      response_excerpt, error_class, error_message)
+  WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
+)
+SELECT id FROM moved`;
+
 /** The sequence of tenant `$1`'s event `eventId`, its id appended to `values` (the listings' `eventId` filter). */
 function eventSequence(values: unknown[], eventId: string): string {
   return `SELECT sequence FROM events WHERE id = $${values.push(eventId)}::text AND tenant_id = $1`;
@@ -348,6 +376,15 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * alternated, bitmap scans off: 3,215 and 3,355 → 4,847 and 4,717/s.
    */
   async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
+    const leased = await this.leaseRows(request);
+    for (const d of leased) if (d.ordered) this.orderedLeases.add(d.id);
+    return leased;
+  }
+
+  /** Leased deliveries of this process under subject ordering: their records need the follow-ups (`recordBatch`). */
+  private readonly orderedLeases = new Set<string>();
+
+  private async leaseRows(request: LeaseRequest): Promise<DeliveryRecord[]> {
     const { rows } = await this.leasePool.query<DeliveryRow>({
       text: LEASE_SQL,
       values: [
@@ -373,6 +410,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async release(id: string, leaseToken: string, nextAttemptAt: number): Promise<void> {
+    this.orderedLeases.delete(id);
     await this.pool.query({
       text: 'UPDATE deliveries SET lease_until = NULL, lease_token = NULL, next_attempt_at = $1 WHERE id = $2 AND lease_token = $3',
       values: [nextAttemptAt, id, leaseToken],
@@ -401,6 +439,42 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * round trips and a commit; see `group-commit.ts` for the figures.
    */
   private async recordBatch(batch: RecordArgs[]): Promise<boolean[]> {
+    const ordered = batch.some(({ attempt }) => this.orderedLeases.has(attempt.deliveryId));
+    const results = ordered ? await this.recordBatchOrdered(batch) : await this.recordBatchInOneStatement(batch);
+    for (const { attempt } of batch) this.orderedLeases.delete(attempt.deliveryId);
+    return results;
+  }
+
+  /**
+   * A batch with no delivery under subject ordering (no follow-ups): the
+   * attempts and the deliveries' moves in one statement of array parameters,
+   * atomic on its own, so one round trip and one commit instead of four round
+   * trips (BEGIN, INSERT, UPDATE, COMMIT). Prepared once per connection.
+   */
+  private async recordBatchInOneStatement(batch: RecordArgs[]): Promise<boolean[]> {
+    // a stable lock order, so two workers' batches cannot deadlock on the same rows
+    const sorted = [...batch].sort((a, b) => (a.attempt.deliveryId < b.attempt.deliveryId ? -1 : 1));
+    const column = <T>(pick: (args: RecordArgs) => T) => sorted.map(pick);
+    const attempts = sorted.map(({ attempt }) => attemptValues(attempt));
+    const attemptColumn = (k: number) => attempts.map((values) => values[k] ?? null);
+    const { rows } = await this.pool.query<{ id: string }>({
+      name: 'tidings-record-attempts',
+      text: RECORD_BATCH_SQL,
+      values: [
+        column((a) => a.attempt.deliveryId),
+        column((a) => a.leaseToken),
+        column((a) => a.update.status),
+        column((a) => (a.update.status === 'pending' ? a.update.nextAttemptAt : a.nowMs)),
+        column((a) => a.update.lastError),
+        column((a) => a.nowMs),
+        ...Array.from({ length: 12 }, (_, k) => attemptColumn(k)),
+      ],
+    });
+    const moved = new Set(rows.map((r) => r.id));
+    return batch.map(({ attempt }) => moved.has(attempt.deliveryId));
+  }
+
+  private async recordBatchOrdered(batch: RecordArgs[]): Promise<boolean[]> {
     const attemptWidth = 12;
     const attemptParams: unknown[] = [];
     const attemptTuples = batch.map(({ attempt }, i) => {

@@ -100,7 +100,15 @@ export class SqliteDeliveryStore implements DeliveryStore {
   /** A batch whose deliveries to healthy endpoints are committed, and the rest not yet (see `fanOut`). */
   private deferredFanOut: { work: FanOutWork[]; lastOutboxId: number; rows: number } | null = null;
 
-  constructor(private readonly db: Database.Database) {
+  /**
+   * `outboxBelow`: outbox ids from this one on are committed but not yet
+   * durable (`SqliteStore.outboxBelow`); the fan-out leaves them for later, so
+   * no event is pushed that a power loss could take back.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly outboxBelow: () => number = () => Number.MAX_SAFE_INTEGER,
+  ) {
     this.stmt = preparedStatements(db);
   }
 
@@ -280,8 +288,9 @@ export class SqliteDeliveryStore implements DeliveryStore {
          FROM outbox o
          LEFT JOIN events e ON e.tenant_id = o.tenant_id AND e.sequence = o.event_sequence
          LEFT JOIN subjects s ON s.tenant_id = e.tenant_id AND s.id = e.subject_id
+         WHERE o.id < ?
          ORDER BY o.id LIMIT ?`,
-    ).all(limit) as FanOutRow[];
+    ).all(this.outboxBelow(), limit) as FanOutRow[];
     const last = rows.at(-1);
     if (!last) return 0;
     const failingIds = new Set(

@@ -20,17 +20,22 @@ export class SqliteFeedStorage implements FeedStorage {
    */
   private readonly stmt: (sql: string) => Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  /** `sequenceBelow`: the tenant's first event sequence whose commit is not yet durable (`SqliteStore.sequenceBelow`). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sequenceBelow: (tenantId: string) => number = () => Number.MAX_SAFE_INTEGER,
+  ) {
     this.stmt = preparedStatements(db);
   }
 
   async listFeedEvents(tenantId: string, filter: FeedFilter): Promise<StoredEvent[]> {
-    const where = ['tenant_id = @tenantId', 'sequence > @after'];
+    const where = ['tenant_id = @tenantId', 'sequence > @after', 'sequence < @below'];
     if (filter.workflow !== undefined) where.push('workflow = @workflow');
     if (filter.type !== undefined) where.push('type = @type');
     const rows = this.stmt(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY sequence LIMIT @limit`).all({
       tenantId,
       after: filter.afterSequence,
+      below: this.sequenceBelow(tenantId),
       workflow: filter.workflow,
       type: filter.type,
       limit: filter.limit,

@@ -30,7 +30,11 @@ const fromRow = (r: StreamRow): StreamRecord => ({
 });
 
 export class SqliteStreamStorage implements StreamStorage {
-  constructor(private readonly db: Database.Database) {}
+  /** `sequenceBelow`: the tenant's first event sequence whose commit is not yet durable (`SqliteStore.sequenceBelow`). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sequenceBelow: (tenantId: string) => number = () => Number.MAX_SAFE_INTEGER,
+  ) {}
 
   async createStream(s: StreamRecord): Promise<boolean> {
     const info = this.db
@@ -142,8 +146,10 @@ export class SqliteStreamStorage implements StreamStorage {
         if (room <= 0) return { moreInLog: true };
         const scanned = (
           this.db
-            .prepare('SELECT * FROM events WHERE tenant_id = ? AND sequence > ? ORDER BY sequence LIMIT ?')
-            .all(tenantId, stream.cursorSequence, scanLimit) as EventRow[]
+            .prepare(
+              'SELECT * FROM events WHERE tenant_id = ? AND sequence > ? AND sequence < ? ORDER BY sequence LIMIT ?',
+            )
+            .all(tenantId, stream.cursorSequence, this.sequenceBelow(tenantId), scanLimit) as EventRow[]
         ).map(eventFromRow);
         const plan = planFill(stream, scanned, room, scanLimit);
         const insert = this.db.prepare('INSERT INTO stream_pending VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
