@@ -1,4 +1,3 @@
-import { newHmacSecret, webhookSignature } from '../delivery/webhook-signature.js';
 import { type CliEnv, type CliIo, connect, parseCommand, type RemoteContext } from './cli-options.js';
 import { UsageError } from './commands.js';
 import { EXIT } from './exit-codes.js';

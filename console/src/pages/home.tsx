@@ -20,7 +20,11 @@ function usePolled<T>(load: (() => Promise<T>) | null, ms: number) {
     let live = true;
     const run = () =>
       load().then(
-        (d) => live && (setData(d), setError(null)),
+        (d) => {
+          if (!live) return;
+          setData(d);
+          setError(null);
+        },
         (e: Error) => live && setError(e),
       );
     void run();
