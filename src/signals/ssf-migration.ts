@@ -1,5 +1,5 @@
 /**
- * Migration 17 for both backends: the trace context of each event (tracing,
+ * Migration 13 for both backends: the trace context of each event (tracing,
  * `src/observability`) and OpenID Shared Signals streams (`src/signals`).
  * An SSF stream rides on an endpoint (push, RFC 8935) or a poll stream (RFC
  * 8936), its `carrier_id`; what SSF adds is kept here: the audience, the

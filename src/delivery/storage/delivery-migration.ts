@@ -180,7 +180,7 @@ export const ATTEMPTS_BY_DELIVERY_MIGRATION =
   'CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts(delivery_id, id);';
 
 /**
- * Migration 14: the OAuth 2.0 token of an endpoint, shared by every worker
+ * Migration 12: the OAuth 2.0 token of an endpoint, shared by every worker
  * (`src/delivery/senders/oauth2/`), so N worker processes fetch one token per
  * expiry window, not N. `access_token` is sealed like the endpoint's secrets;
  * `version` is the endpoint's `updated_at` it was fetched for (a changed

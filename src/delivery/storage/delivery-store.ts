@@ -77,7 +77,7 @@ export type RequeueTarget = { endpointId: string; sinceMs: number; failedOnly: b
  * Storage of endpoints, deliveries and attempts. Two implementations
  * (SQLite, PostgreSQL) over the main store's database; the tables come from
  * migration 2 (`delivery`); the OAuth 2.0 tokens workers share (`TokenStore`)
- * from migration 14.
+ * from migration 12.
  */
 export interface DeliveryStore extends TokenStore {
   createEndpoint(endpoint: EndpointRecord): Promise<void>;

@@ -151,15 +151,15 @@ CREATE TABLE idempotency_keys (
     name: 'destination-keys-and-tenant-settings',
     sql: `${POSTGRES_DESTINATION_KEYS_MIGRATION}\nALTER TABLE tenants ADD COLUMN settings json NOT NULL DEFAULT '{}';\n`,
   },
-  // The OAuth 2.0 token of an endpoint, shared by every worker (src/delivery/senders/oauth2/token-store.ts).
-  { version: 14, name: 'endpoint-tokens', sql: POSTGRES_ENDPOINT_TOKENS_MIGRATION },
-  // Tracing (src/observability) and OpenID Shared Signals streams (src/signals).
-  { version: 17, name: 'trace-context-and-ssf-streams', sql: POSTGRES_SIGNALS_MIGRATION },
   // A console portal link is exchanged once (src/portal/portal-tokens.ts); kept until it expires.
   {
-    version: 12,
+    version: 11,
     name: 'portal-link-uses',
     sql: `CREATE TABLE portal_link_uses (jti text COLLATE "C" PRIMARY KEY, expires_at timestamptz NOT NULL);
 CREATE INDEX portal_link_uses_by_expiry ON portal_link_uses (expires_at);`,
   },
+  // The OAuth 2.0 token of an endpoint, shared by every worker (src/delivery/senders/oauth2/token-store.ts).
+  { version: 12, name: 'endpoint-tokens', sql: POSTGRES_ENDPOINT_TOKENS_MIGRATION },
+  // Tracing (src/observability) and OpenID Shared Signals streams (src/signals).
+  { version: 13, name: 'trace-context-and-ssf-streams', sql: POSTGRES_SIGNALS_MIGRATION },
 ];
