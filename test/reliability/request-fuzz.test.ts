@@ -172,7 +172,8 @@ function generator(seed: number, ids: { subject: string; tenant: string }) {
   add('POST', () => '/v1/portal-sessions', true);
   add('GET', () => '/v1/signing-keys');
   add('POST', () => '/v1/signing-keys/rotate', true);
-  for (const path of ['/healthz', '/readyz', '/.well-known/jwks.json', '/.well-known/ssf-configuration']) add('GET', () => path);
+  for (const path of ['/healthz', '/readyz', '/.well-known/jwks.json', '/.well-known/ssf-configuration'])
+    add('GET', () => path);
   add('GET', () => r.pick(['/v1/nothing', '/%ff', `/v1/${'y'.repeat(3000)}`]), false, 'no route');
   const headers = (auth: Record<string, string>): Record<string, string> =>
     r.pick<() => Record<string, string>>([

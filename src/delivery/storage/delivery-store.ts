@@ -2,8 +2,8 @@ import { describeDuration } from '../circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
 import type { AttemptGroup } from '../delivery-stats.js';
 import type { EndpointRecord } from '../endpoint.js';
-import type { TokenStore } from '../senders/oauth2/token-store.js';
 import type { FanOutEvent } from '../match-endpoints.js';
+import type { TokenStore } from '../senders/oauth2/token-store.js';
 
 /** Picks, for one event, the endpoints that get a delivery. Pure and synchronous: it runs inside the fan-out transaction. */
 export type EndpointMatcher = (

@@ -5,8 +5,8 @@ import { preparedStatements } from '../../storage/sqlite/prepared-statements.js'
 import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
 import { ATTEMPT_ORDER_SLACK_MS, type AttemptGroup, firstAttemptIdSince } from '../delivery-stats.js';
 import type { EndpointRecord } from '../endpoint.js';
-import type { StoredToken } from '../senders/oauth2/token-store.js';
 import type { FanOutEvent } from '../match-endpoints.js';
+import type { StoredToken } from '../senders/oauth2/token-store.js';
 import {
   ATTEMPT_COLUMNS,
   type AttemptRow,
