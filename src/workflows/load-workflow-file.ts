@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_TENANT_SETTINGS } from '../tenants/tenant-settings.js';
 import type { WorkflowDefinition } from './workflow-definition.js';
 
 /**
@@ -32,6 +33,13 @@ const transitionProperties = {
     additionalProperties: false,
     required: ['workflow', 'field', 'type'],
     properties: { workflow: name, field: { type: 'string', minLength: 1 }, type: eventType },
+  },
+  // the event's SET issuer is this attribute's value (FIT-Connect destinations)
+  issuedBy: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['attribute'],
+    properties: { attribute: { type: 'string', minLength: 1 } },
   },
 };
 
@@ -90,6 +98,20 @@ const definitionSchema = {
       additionalProperties: false,
       required: ['workflows', 'required'],
       properties: { workflows: { ...stringList(name), minItems: 1 }, required: { type: 'boolean' } },
+    },
+    // an attribute the subject is created without takes the tenant's setting (src/workflows/tenant-defaults.ts)
+    tenantDefaults: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['attribute', 'setting'],
+        properties: {
+          attribute: { type: 'string', minLength: 1 },
+          setting: { enum: Object.keys(DEFAULT_TENANT_SETTINGS) },
+          unless: stringList({ type: 'string', minLength: 1 }),
+        },
+      },
     },
     format: { type: 'string', pattern: '^[a-z][a-z0-9-]*$' },
     eventUriBase: { type: 'string', format: 'uri' },

@@ -85,6 +85,7 @@ function generator(seed: number, ids: { subject: string; tenant: string }) {
     () => JSON.stringify({ access: r.pick(['read', 'endpoints', 'root', '\u0000']), ttlSeconds: r.pick(NUMBERS) }),
     () => JSON.stringify({ token: r.pick(STRINGS) }),
     () => JSON.stringify({ purpose: r.pick(['fit', 'default', 'é', '\u0000']) }),
+    () => JSON.stringify({ settings: { defaultExpiryPeriodDays: r.pick(NUMBERS) } }),
     () => JSON.stringify({}),
     () =>
       JSON.stringify({
@@ -131,6 +132,19 @@ function generator(seed: number, ids: { subject: string; tenant: string }) {
   add('GET', () => `/v1/subjects/${pathId()}/consent-text`, false, op('GET', '/v1/subjects/{id}/consent-text'));
   add('POST', () => `/v1/subjects/${pathId()}/erase`, true, op('POST', '/v1/subjects/{id}/erase'));
   add('GET', () => `/v1/events${query()}`);
+  add('GET', () => `/v1/events/latest${r.pick([query(), `?beforeEventId=${pathId()}`])}`);
+  add(
+    'GET',
+    () =>
+      `/v1/stats/deliveries${r.pick([query(), `?windowMinutes=${r.pick(NUMBERS)}&bucketSeconds=${r.pick(NUMBERS)}`])}`,
+  );
+  add('GET', () => `/v1/destinations/${pathId()}/keys`, false, op('GET', '/v1/destinations/{destinationId}/keys'));
+  add(
+    'GET',
+    () => `/v1/destinations/${pathId()}/keys/${pathId()}`,
+    false,
+    op('GET', '/v1/destinations/{destinationId}/keys/{kid}'),
+  );
   add('GET', () => `/realty/crypto/v2/events${query()}`);
   add('GET', () => `/v1/cases/${pathId()}/events`, false, op('GET', '/v1/cases/{id}/events'));
   add('GET', () => `/v1/submissions/${pathId()}/events`, false, op('GET', '/v1/submissions/{id}/events'));
@@ -145,7 +159,7 @@ function generator(seed: number, ids: { subject: string; tenant: string }) {
   add('GET', () => `/v1/endpoints/${pathId()}`, false, op('GET', '/v1/endpoints/{id}'));
   add('PATCH', () => `/v1/endpoints/${pathId()}`, true, op('PATCH', '/v1/endpoints/{id}'));
   add('DELETE', () => `/v1/endpoints/${pathId()}`, false, op('DELETE', '/v1/endpoints/{id}'));
-  for (const action of ['replay', 'rotate-secret', 'reveal-secret'])
+  for (const action of ['replay', 'rotate-secret', 'reveal-secret', 'test'])
     add('POST', () => `/v1/endpoints/${pathId()}/${action}`, true, op('POST', `/v1/endpoints/{id}/${action}`));
   for (const list of ['deliveries', 'attempts'])
     add('GET', () => `/v1/endpoints/${pathId()}/${list}${query()}`, false, op('GET', `/v1/endpoints/{id}/${list}`));
@@ -168,6 +182,8 @@ function generator(seed: number, ids: { subject: string; tenant: string }) {
   add('POST', () => `/v1/ssf/poll/${pathId()}`, true, op('POST', '/v1/ssf/poll/{streamId}'));
   add('POST', () => '/v1/tenants', true);
   add('GET', () => '/v1/tenants');
+  add('GET', () => `/v1/tenants/${pathId()}`, false, op('GET', '/v1/tenants/{id}'));
+  add('PATCH', () => `/v1/tenants/${pathId()}`, true, op('PATCH', '/v1/tenants/{id}'));
   add('POST', () => '/v1/portal-links', true);
   add('POST', () => '/v1/portal-sessions', true);
   add('GET', () => '/v1/signing-keys');
