@@ -3,9 +3,11 @@ import { nextAttemptDelay, parseRetryAfter } from './retry-policy.js';
 /**
  * `broker`: a broker destination was down, refused the publish or did not
  * confirm it; `token`: no OAuth 2.0 token could be had for the push. Both
- * are retried like a 5xx.
+ * are retried like a 5xx. `render`: the event cannot be rendered in the
+ * endpoint's format (its data nests too deep to write, or rendering threw);
+ * waiting changes nothing, so the delivery fails at once.
  */
-export const ERROR_CLASSES = ['timeout', 'connection', 'tls', 'http', 'prepare', 'broker', 'token'] as const;
+export const ERROR_CLASSES = ['timeout', 'connection', 'tls', 'http', 'prepare', 'broker', 'token', 'render'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 /**

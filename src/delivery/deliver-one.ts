@@ -40,8 +40,9 @@ async function prepareAndSend(
     push = await preparePush(deps, delivery, endpoint, deps.clock().getTime(), contexts);
   } catch (error) {
     const permanent = error instanceof PrepareError && error.permanent;
+    const errorClass = error instanceof PrepareError ? error.errorClass : 'prepare';
     const message = error instanceof Error ? error.message : String(error);
-    return { kind: 'error', errorClass: 'prepare', message, latencyMs: 0, permanent };
+    return { kind: 'error', errorClass, message, latencyMs: 0, permanent };
   }
   const result = await deps.sender.send(push, endpoint);
   // A SET recipient refuses with 400 and an RFC 8935 error body (`format: set`, or `vendor` of a FIT workflow).
@@ -113,7 +114,7 @@ async function record(
   await deps.deliveries.recordAttempt(attempt, delivery.leaseToken ?? '', update, nowMs);
   if (decision.kind === 'gone') {
     await deps.deliveries.disableEndpoint(delivery.tenantId, delivery.endpointId, decision.reason, nowMs);
-  } else if (!(result.kind === 'error' && result.errorClass === 'prepare')) {
+  } else if (!(result.kind === 'error' && (result.errorClass === 'prepare' || result.errorClass === 'render'))) {
     // A push we could not even build says nothing about the endpoint's health.
     const ok = decision.kind === 'succeeded';
     if (healthChanges(endpoint, ok)) {

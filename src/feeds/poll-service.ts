@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { notFound, TidingsError } from '../errors/tidings-error.js';
 import type { EventSets } from './event-sets.js';
 import { normaliseType } from './query-params.js';
+import type { SkippedEvent } from './skipped-event.js';
 import type { RecordedSetError, SetError, StreamRecord, StreamStorage } from './storage/stream-storage.js';
 
 export interface CreateStreamInput {
@@ -22,6 +23,8 @@ export interface PollRequest {
 export interface PollResponse {
   sets: Record<string, string>;
   moreAvailable: boolean;
+  /** Present only when pending events were left out (no SET could be made of them); they leave the pending set. */
+  skipped?: SkippedEvent[];
 }
 
 export interface PollServiceDeps {
@@ -104,10 +107,24 @@ export class PollService {
         signal?.aborted === true ||
         this.closing.signal.aborted;
       if (done) {
-        const jws = await sets.jwsFor(tenantId, pending.events);
+        const { jws, skipped } = await sets.jwsFor(tenantId, pending.events);
         const out: Record<string, string> = {};
-        for (const e of pending.events) out[e.id] = jws.get(e.sequence) ?? '';
-        return { sets: out, moreAvailable: pending.total > pending.events.length || moreInLog };
+        for (const e of pending.events) {
+          const token = jws.get(e.sequence);
+          if (token !== undefined) out[e.id] = token;
+        }
+        // A SET that cannot be made never will be: settled now, or it would head every poll and block the stream.
+        if (skipped.length > 0) {
+          await streams.settle(
+            tenantId,
+            streamId,
+            skipped.map((s) => s.eventId),
+            [],
+            clock().toISOString(),
+          );
+        }
+        const moreAvailable = pending.total > pending.events.length || moreInLog;
+        return { sets: out, moreAvailable, ...(skipped.length > 0 ? { skipped } : {}) };
       }
       await this.sleep(this.deps.checkEveryMs ?? 200, signal);
     }

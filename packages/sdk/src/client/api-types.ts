@@ -855,6 +855,12 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1040,6 +1046,12 @@ export interface paths {
                         "application/json": {
                             lastEventId: string | null;
                             events: unknown[];
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1116,6 +1128,12 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1201,6 +1219,12 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1286,6 +1310,12 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1791,6 +1821,12 @@ export interface paths {
                                 [key: string]: string;
                             };
                             moreAvailable: boolean;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -3464,6 +3500,12 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
