@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import type { DeliveryStore } from '../delivery/storage/delivery-store.js';
 import { KeyRing } from '../keys/key-ring.js';
 import { SetSigner } from '../keys/set-signer.js';
 import type { Store } from '../storage/store.js';
@@ -21,6 +22,8 @@ export interface PullDeliveryDeps {
   /** 32 bytes to encrypt stored private keys with (AES-256-GCM); none: stored as PEM, never served. */
   keyEncryptionKey?: Buffer | null;
   longPollMs?: number;
+  /** Push deliveries, pruned by the retention job with the events. */
+  deliveries?: Pick<DeliveryStore, 'pruneFinished'>;
 }
 
 /**
@@ -60,6 +63,7 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
     store,
     storage: storage.feed,
     streams: storage.streams,
+    ...(deps.deliveries ? { deliveries: deps.deliveries } : {}),
     keys,
     clock,
     retentionDays: config.retentionDays,

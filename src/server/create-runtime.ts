@@ -59,9 +59,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       push.dispatcher.nudge();
     },
   });
+  const deliveries =
+    store.kind === 'sqlite'
+      ? new SqliteDeliveryStore((store as SqliteStore).db)
+      : new PostgresDeliveryStore((store as PostgresStore).pool, (store as PostgresStore).leasePool);
   const pull = createPullDelivery({
     config,
     store,
+    deliveries,
     registry,
     clock,
     keyEncryptionKey: config.keyEncryptionKey,
@@ -70,10 +75,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const push = createDelivery({
     config,
     store,
-    deliveries:
-      store.kind === 'sqlite'
-        ? new SqliteDeliveryStore((store as SqliteStore).db)
-        : new PostgresDeliveryStore((store as PostgresStore).pool, (store as PostgresStore).leasePool),
+    deliveries,
     registry,
     metrics,
     clock,

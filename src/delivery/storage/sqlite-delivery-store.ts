@@ -25,6 +25,7 @@ import {
   type HealthReport,
   type LeaseRequest,
   type PageRequest,
+  type PruneBatch,
   type RequeueTarget,
 } from './delivery-store.js';
 import { GroupCommit } from './group-commit.js';
@@ -565,5 +566,29 @@ export class SqliteDeliveryStore implements DeliveryStore {
       "SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries WHERE status = 'pending'",
     ).get() as { n: number; oldest: number | null };
     return { pending: row.n, oldestCreatedAt: row.oldest };
+  }
+
+  async pruneFinished(beforeMs: number, after: string | null, limit: number): Promise<PruneBatch> {
+    return this.db
+      .transaction(() => {
+        const head = this.stmt('SELECT id, status, created_at FROM deliveries WHERE id > ? ORDER BY id LIMIT ?').all(
+          after ?? '',
+          limit,
+        ) as Array<{ id: string; status: string; created_at: number }>;
+        const expired = head.filter((d) => d.status !== 'pending' && d.created_at < beforeMs).map((d) => d.id);
+        const last = head.at(-1);
+        const next = last && head.length === limit && last.created_at < beforeMs ? last.id : null;
+        if (expired.length === 0) return { deliveries: 0, attempts: 0, next };
+        const list = JSON.stringify(expired);
+        const attempts = this.stmt(
+          'DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))',
+        ).run(list).changes;
+        // Re-checked here: a requeue may have made one pending since it was read (same transaction on SQLite, but cheap).
+        const deliveries = this.stmt(
+          "DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) AND status <> 'pending'",
+        ).run(list).changes;
+        return { deliveries, attempts, next };
+      })
+      .immediate();
   }
 }

@@ -168,7 +168,8 @@ export function feedRoutes(pull: PullDelivery) {
         config: write,
         schema: {
           tags: ['subjects'],
-          summary: "Erase a subject's personal data (attributes, event payloads); keeps a tombstone",
+          summary:
+            "Erase a subject's personal data (attributes, event payloads, receivers' answers to its pushes); keeps a tombstone",
           params: Type.Object({ id: SubjectId }),
           response: {
             200: Type.Object({ id: Type.String(), erasedAt: Type.String({ format: 'date-time' }) }),

@@ -1374,7 +1374,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Erase a subject's personal data (attributes, event payloads); keeps a tombstone */
+        /** Erase a subject's personal data (attributes, event payloads, receivers' answers to its pushes); keeps a tombstone */
         post: {
             parameters: {
                 query?: never;
