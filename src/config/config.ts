@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
+import type { SealingKey } from '../keys/secret-sealer.js';
 import { parseDuration } from '../workflows/duration.js';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -48,6 +49,12 @@ export interface Config {
   dbStatementTimeoutMs: number;
   /** 32-byte key (64 hex digits or base64) that encrypts signing keys at rest; null stores them unencrypted. */
   keyEncryptionKey: Buffer | null;
+  /**
+   * The keys that seal stored secrets, newest (the one that seals) first:
+   * `TIDINGS_KEY_ENCRYPTION_KEYS` (`id:key,...`), or the single
+   * `TIDINGS_KEY_ENCRYPTION_KEY` as the key `default`; empty: none.
+   */
+  keyEncryptionKeys: SealingKey[];
   /** How long a rotated signing key stays in the JWKS. */
   keyOverlapMs: number;
   /** Origins that may frame the console (CSP frame-ancestors); empty refuses framing. */
@@ -85,6 +92,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_DB_POOL_SIZE: 'dbPoolSize',
   TIDINGS_DB_STATEMENT_TIMEOUT: 'dbStatementTimeoutMs',
   TIDINGS_KEY_ENCRYPTION_KEY: 'keyEncryptionKey',
+  TIDINGS_KEY_ENCRYPTION_KEYS: 'keyEncryptionKeys',
   TIDINGS_KEY_OVERLAP: 'keyOverlapMs',
   TIDINGS_CONSOLE_FRAME_ORIGINS: 'consoleFrameOrigins',
   TIDINGS_KEY_PUBLISH_LEAD: 'keyPublishLeadMs',
@@ -120,6 +128,7 @@ export const DEFAULTS = {
   dbPoolSize: 10,
   dbStatementTimeoutMs: '30s',
   keyEncryptionKey: null,
+  keyEncryptionKeys: [],
   keyOverlapMs: '7d',
   consoleFrameOrigins: [],
   keyPublishLeadMs: '1h',
@@ -234,13 +243,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   const encryptionText = text('keyEncryptionKey');
   let keyEncryptionKey: Buffer | null = null;
   if (encryptionText !== null) {
-    keyEncryptionKey = /^[0-9a-fA-F]{64}$/.test(encryptionText)
-      ? Buffer.from(encryptionText, 'hex')
-      : Buffer.from(encryptionText, 'base64');
+    keyEncryptionKey = keyBytes(encryptionText);
     if (keyEncryptionKey.length !== 32) {
       problems.push('keyEncryptionKey must be 32 bytes, as 64 hex digits or base64');
       keyEncryptionKey = null;
     }
+  }
+  const keyEncryptionKeys: SealingKey[] = [];
+  for (const entry of raw.keyEncryptionKeys === undefined ? [] : list('keyEncryptionKeys')) {
+    const [id, key] = [entry.slice(0, entry.indexOf(':')), entry.slice(entry.indexOf(':') + 1)];
+    const bytes = keyBytes(key);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id) || bytes.length !== 32) {
+      problems.push(
+        'keyEncryptionKeys must be id:key entries, newest first: an id of 1-64 letters, digits, . _ or -, and 32 bytes as 64 hex digits or base64',
+      );
+    } else if (keyEncryptionKeys.some((k) => k.id === id)) {
+      problems.push(`keyEncryptionKeys names the key ${id} twice`);
+    } else {
+      keyEncryptionKeys.push({ id, key: bytes });
+    }
+  }
+  if (keyEncryptionKey !== null && keyEncryptionKeys.length > 0) {
+    problems.push('set keyEncryptionKeys or keyEncryptionKey, not both (the single key is the list default:KEY)');
+  }
+  if (keyEncryptionKey !== null && keyEncryptionKeys.length === 0) {
+    keyEncryptionKeys.push({ id: 'default', key: keyEncryptionKey });
   }
   const consoleFrameOrigins = list('consoleFrameOrigins');
   for (const origin of consoleFrameOrigins) {
@@ -284,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     dbPoolSize: int('dbPoolSize', 1, 1000),
     dbStatementTimeoutMs: ms('dbStatementTimeoutMs'),
     keyEncryptionKey,
+    keyEncryptionKeys,
     keyOverlapMs: ms('keyOverlapMs'),
     consoleFrameOrigins,
     keyPublishLeadMs: ms('keyPublishLeadMs', [0, 30 * 86_400_000, '0 to 30d']),
@@ -298,4 +326,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     problems.push('headersTimeoutMs must be at most requestTimeoutMs');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** A key given as 64 hex digits or as base64. */
+function keyBytes(text: string): Buffer {
+  return /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
 }

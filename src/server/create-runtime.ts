@@ -15,6 +15,7 @@ import { portalRoutes } from '../http/routes/portal-routes.js';
 import { reestroRoutes } from '../http/routes/reestro-routes.js';
 import { signingKeyRoutes } from '../http/routes/signing-key-routes.js';
 import { subjectHistoryRoutes } from '../http/routes/subject-history-routes.js';
+import { SecretSealer } from '../keys/secret-sealer.js';
 import { createMetrics } from '../observability/metrics.js';
 import { PortalTokens } from '../portal/portal-tokens.js';
 import { notifyOutbox, OutboxListener } from '../storage/postgres/outbox-notifier.js';
@@ -59,6 +60,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       push.dispatcher.nudge();
     },
   });
+  const sealer = new SecretSealer(config.keyEncryptionKeys);
   const deliveries =
     store.kind === 'sqlite'
       ? new SqliteDeliveryStore((store as SqliteStore).db)
@@ -69,7 +71,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     deliveries,
     registry,
     clock,
-    keyEncryptionKey: config.keyEncryptionKey,
+    sealer,
     keyOverlapMs: config.keyOverlapMs,
   });
   const push = createDelivery({
