@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.js';
+import { PostgresDeliveryStore } from '../delivery/storage/postgres-delivery-store.js';
+import { SqliteDeliveryStore } from '../delivery/storage/sqlite-delivery-store.js';
 import { openPullStorage } from '../feeds/open-pull-storage.js';
 import { KeyRing } from '../keys/key-ring.js';
+import { type ReencryptReport, reencryptSecrets } from '../keys/reencrypt-secrets.js';
+import { SealError, SecretSealer } from '../keys/secret-sealer.js';
 import { isKeyPurpose, KEY_PURPOSES } from '../keys/signing-key.js';
 import { createRuntime } from '../server/create-runtime.js';
 import { loadWorkflows } from '../server/load-workflows.js';
 import { openStore } from '../server/open-store.js';
+import type { PostgresStore } from '../storage/postgres/postgres-store.js';
+import type { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { generateApiKey, SCOPES } from '../tenants/api-key.js';
 
 /** A command's outcome: text for stdout, and the exit code. */
@@ -81,7 +87,8 @@ export function workflows(config: Config, args: string[]): CommandResult {
  */
 export async function keys(config: Config, args: string[]): Promise<CommandResult> {
   const [action, ...purposes] = args;
-  const usage = 'usage: tidings keys list | tidings keys rotate [fit|default]';
+  const usage = 'usage: tidings keys list | tidings keys rotate [fit|default] | tidings keys reencrypt [--json]';
+  if (action === 'reencrypt') return reencrypt(config, purposes, usage);
   if (action !== 'list' && action !== 'rotate') throw new UsageError(usage);
   if (action === 'list' && purposes.length > 0) throw new UsageError(usage);
   if (!purposes.every(isKeyPurpose)) throw new UsageError(usage);
@@ -93,7 +100,7 @@ export async function keys(config: Config, args: string[]): Promise<CommandResul
       clock: () => new Date(),
       overlapMs: config.keyOverlapMs,
       publishLeadMs: config.keyPublishLeadMs,
-      encryptionKey: config.keyEncryptionKey,
+      sealer: new SecretSealer(config.keyEncryptionKeys),
     });
     if (action === 'rotate') {
       const created = await ring.rotate(purposes.length > 0 ? purposes : KEY_PURPOSES);
@@ -111,6 +118,64 @@ export async function keys(config: Config, args: string[]): Promise<CommandResul
         }${published.has(k.kid) ? '  (in JWKS)' : ''}`,
     );
     return { out: lines.join('\n') || '(no signing keys yet: they are created on first use)', code: 0 };
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `tidings keys reencrypt`: seals every stored secret (signing and destination
+ * keys, endpoint secrets and credentials, shared OAuth 2.0 tokens) under the newest key of TIDINGS_KEY_ENCRYPTION_KEYS,
+ * after which older keys can be dropped from the list. Idempotent: values
+ * already under the newest key are left alone. Exit 1 with what to do when no
+ * key is configured or a value opens with none of them.
+ */
+async function reencrypt(config: Config, args: string[], usage: string): Promise<CommandResult> {
+  const json = args.length === 1 && args[0] === '--json';
+  if (args.length > 0 && !json) throw new UsageError(usage);
+  const sealer = new SecretSealer(config.keyEncryptionKeys);
+  if (!sealer.encrypts) {
+    return {
+      out: 'no key encryption key is configured: set TIDINGS_KEY_ENCRYPTION_KEYS=id:KEY (newest first), e.g. k1:$(openssl rand -hex 32)',
+      code: 1,
+    };
+  }
+  const store = openStore(config);
+  try {
+    await store.migrate();
+    const deliveries =
+      store.kind === 'sqlite'
+        ? new SqliteDeliveryStore((store as SqliteStore).db, () => (store as SqliteStore).outboxBelow())
+        : new PostgresDeliveryStore((store as PostgresStore).pool, (store as PostgresStore).leasePool);
+    let report: ReencryptReport;
+    try {
+      const pullStorage = openPullStorage(store);
+      report = await reencryptSecrets({
+        sealer,
+        store,
+        keys: pullStorage.keys,
+        destinationKeys: pullStorage.destinationKeys,
+        deliveries,
+      });
+    } catch (error) {
+      if (!(error instanceof SealError)) throw error;
+      return {
+        out: `${error.code}: ${error.message}; list every key that sealed stored values in TIDINGS_KEY_ENCRYPTION_KEYS and run again`,
+        code: 1,
+      };
+    }
+    if (json) return { out: JSON.stringify(report), code: 0 };
+    const line = (what: string, c: ReencryptReport['signingKeys']) =>
+      `${what}: ${c.reencrypted} re-encrypted, ${c.unchanged} already under ${report.keyId}`;
+    return {
+      out: [
+        line('signing keys', report.signingKeys),
+        line('destination keys', report.destinationKeys),
+        line('endpoint secrets', report.endpointSecrets),
+        line('endpoint tokens', report.endpointTokens),
+      ].join('\n'),
+      code: 0,
+    };
   } finally {
     await store.close();
   }

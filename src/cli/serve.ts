@@ -43,7 +43,7 @@ export async function serve(config: Config): Promise<void> {
   runtime.pull.keys.ensureKeys().catch((err: unknown) => log.error({ err }, 'could not create the signing keys'));
   const hasTenant = (await runtime.store.listTenants()).length > 0;
   log.info({ role: config.role, storage: runtime.store.kind, url, issuer: config.issuer }, 'tidings started');
-  if (config.keyEncryptionKey === null) {
+  if (config.keyEncryptionKeys.length === 0) {
     log.warn(
       'TIDINGS_KEY_ENCRYPTION_KEY is not set: signing keys are stored unencrypted. To encrypt them, set TIDINGS_KEY_ENCRYPTION_KEY=$(openssl rand -hex 32)',
     );

@@ -10,6 +10,8 @@ Usage:
   tidings keys list [--config FILE]               signing keys and whether the JWKS publishes them
   tidings keys rotate [fit|default] [--config FILE]
                                                   new active SET signing key(s); old ones stay 7 days in the JWKS
+  tidings keys reencrypt [--json] [--config FILE]
+                                                  every stored secret sealed anew under the newest encryption key
   tidings quickstart [--config FILE]              a tenant, key and endpoint; one subject walked; its signed pushes received
   tidings openapi                                 prints the OpenAPI 3.1 document
   tidings help

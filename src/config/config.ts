@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
 import { parseRetrySchedule } from '../delivery/retry-policy.js';
+import type { SealingKey } from '../keys/secret-sealer.js';
 import { parseDuration } from '../workflows/duration.js';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -62,6 +63,12 @@ export interface Config {
   dbKeepAliveDelayMs: number;
   /** 32-byte key (64 hex digits or base64) that encrypts signing keys at rest; null stores them unencrypted. */
   keyEncryptionKey: Buffer | null;
+  /**
+   * The keys that seal stored secrets, newest (the one that seals) first:
+   * `TIDINGS_KEY_ENCRYPTION_KEYS` (`id:key,...`), or the single
+   * `TIDINGS_KEY_ENCRYPTION_KEY` as the key `default`; empty: none.
+   */
+  keyEncryptionKeys: SealingKey[];
   /** How long a rotated signing key stays in the JWKS. */
   keyOverlapMs: number;
   /** Origins that may frame the console (CSP frame-ancestors); empty refuses framing. */
@@ -109,6 +116,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_DB_CONNECT_TIMEOUT: 'dbConnectTimeoutMs',
   TIDINGS_DB_KEEPALIVE_DELAY: 'dbKeepAliveDelayMs',
   TIDINGS_KEY_ENCRYPTION_KEY: 'keyEncryptionKey',
+  TIDINGS_KEY_ENCRYPTION_KEYS: 'keyEncryptionKeys',
   TIDINGS_KEY_OVERLAP: 'keyOverlapMs',
   TIDINGS_CONSOLE_FRAME_ORIGINS: 'consoleFrameOrigins',
   TIDINGS_KEY_PUBLISH_LEAD: 'keyPublishLeadMs',
@@ -152,6 +160,7 @@ export const DEFAULTS = {
   dbConnectTimeoutMs: '5s',
   dbKeepAliveDelayMs: '10s',
   keyEncryptionKey: null,
+  keyEncryptionKeys: [],
   keyOverlapMs: '7d',
   consoleFrameOrigins: [],
   keyPublishLeadMs: '1h',
@@ -266,13 +275,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   const encryptionText = text('keyEncryptionKey');
   let keyEncryptionKey: Buffer | null = null;
   if (encryptionText !== null) {
-    keyEncryptionKey = /^[0-9a-fA-F]{64}$/.test(encryptionText)
-      ? Buffer.from(encryptionText, 'hex')
-      : Buffer.from(encryptionText, 'base64');
+    keyEncryptionKey = keyBytes(encryptionText);
     if (keyEncryptionKey.length !== 32) {
       problems.push('keyEncryptionKey must be 32 bytes, as 64 hex digits or base64');
       keyEncryptionKey = null;
     }
+  }
+  const keyEncryptionKeys: SealingKey[] = [];
+  for (const entry of raw.keyEncryptionKeys === undefined ? [] : list('keyEncryptionKeys')) {
+    const [id, key] = [entry.slice(0, entry.indexOf(':')), entry.slice(entry.indexOf(':') + 1)];
+    const bytes = keyBytes(key);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id) || bytes.length !== 32) {
+      problems.push(
+        'keyEncryptionKeys must be id:key entries, newest first: an id of 1-64 letters, digits, . _ or -, and 32 bytes as 64 hex digits or base64',
+      );
+    } else if (keyEncryptionKeys.some((k) => k.id === id)) {
+      problems.push(`keyEncryptionKeys names the key ${id} twice`);
+    } else {
+      keyEncryptionKeys.push({ id, key: bytes });
+    }
+  }
+  if (keyEncryptionKey !== null && keyEncryptionKeys.length > 0) {
+    problems.push('set keyEncryptionKeys or keyEncryptionKey, not both (the single key is the list default:KEY)');
+  }
+  if (keyEncryptionKey !== null && keyEncryptionKeys.length === 0) {
+    keyEncryptionKeys.push({ id: 'default', key: keyEncryptionKey });
   }
   const consoleFrameOrigins = list('consoleFrameOrigins');
   for (const origin of consoleFrameOrigins) {
@@ -323,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     dbConnectTimeoutMs: ms('dbConnectTimeoutMs', [100, 600_000, '100ms to 10m']),
     dbKeepAliveDelayMs: ms('dbKeepAliveDelayMs', [0, 3_600_000, '0 to 1h']),
     keyEncryptionKey,
+    keyEncryptionKeys,
     keyOverlapMs: ms('keyOverlapMs'),
     consoleFrameOrigins,
     keyPublishLeadMs: ms('keyPublishLeadMs', [0, 30 * 86_400_000, '0 to 30d']),
@@ -344,4 +372,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     problems.push('headersTimeoutMs must be at most requestTimeoutMs');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** A key given as 64 hex digits or as base64. */
+function keyBytes(text: string): Buffer {
+  return /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
 }

@@ -6,7 +6,9 @@ import { nextAttemptDelay, parseRetryAfter } from './retry-policy.js';
  * are retried like a 5xx. `transform`: the endpoint's transformation failed
  * (an error, a guardrail, its time or memory bound); retried too, since a
  * PATCH of the transformation heals it, and, like `prepare`, it says nothing
- * about the endpoint's health.
+ * about the endpoint's health. `render`: the event cannot be rendered in the
+ * endpoint's format (its data nests too deep to write, or rendering threw);
+ * waiting changes nothing, so the delivery fails at once.
  */
 export const ERROR_CLASSES = [
   'timeout',
@@ -17,6 +19,7 @@ export const ERROR_CLASSES = [
   'broker',
   'token',
   'transform',
+  'render',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import { endpointRoutes } from '../http/routes/endpoint-routes.js';
-import { PrivateKeyBox } from '../keys/private-key-box.js';
+import { SecretSealer } from '../keys/secret-sealer.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { Store } from '../storage/store.js';
@@ -12,7 +12,7 @@ import { OperationalEvents } from './operational-events.js';
 import type { SetSigner } from './prepare-push.js';
 import { type ResolveAll, systemResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
-import { type SecretBox, sealedDeliveryStore } from './storage/sealed-delivery-store.js';
+import { sealedDeliveryStore } from './storage/sealed-delivery-store.js';
 
 export interface DeliveryDeps {
   config: Config;
@@ -32,24 +32,13 @@ export interface DeliveryDeps {
   tracing?: Tracing | null;
 }
 
-/**
- * Endpoint secrets are sealed with `TIDINGS_KEY_ENCRYPTION_KEY` when one is
- * configured, and stored as they are otherwise; reading accepts both, so
- * setting the key later keeps older endpoints working.
- */
-function secretBox(key: Buffer | null): SecretBox {
-  const box = new PrivateKeyBox(key);
-  return {
-    seal: (text) => (box.encrypts ? box.seal(text) : text),
-    open: (sealed) => (sealed.startsWith('aes256gcm:') ? box.open(sealed) : sealed),
-  };
-}
-
 /** Wires push delivery: the endpoint service and routes, and the dispatcher the worker role starts. */
 export function createDelivery(input: DeliveryDeps) {
   const deps = {
     ...input,
-    deliveries: sealedDeliveryStore(input.deliveries, secretBox(input.config.keyEncryptionKey)),
+    // Endpoint secrets sealed with TIDINGS_KEY_ENCRYPTION_KEYS when set, stored as given otherwise;
+    // reading accepts every format, so setting keys later keeps older endpoints working.
+    deliveries: sealedDeliveryStore(input.deliveries, new SecretSealer(input.config.keyEncryptionKeys)),
   };
   const resolveAll = deps.resolveAll ?? systemResolveAll;
   const allowedRanges = parseAllowedRanges(deps.config.allowedEndpointRanges);

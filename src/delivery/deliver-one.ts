@@ -48,8 +48,9 @@ async function prepareAndSend(
     push = await preparePush(deps, delivery, endpoint, deps.clock().getTime(), contexts);
   } catch (error) {
     const permanent = error instanceof PrepareError && error.permanent;
+    const errorClass =
+      error instanceof TransformError ? 'transform' : error instanceof PrepareError ? error.errorClass : 'prepare';
     const message = error instanceof Error ? error.message : String(error);
-    const errorClass = error instanceof TransformError ? 'transform' : 'prepare';
     return { kind: 'error', errorClass, message, latencyMs: 0, permanent };
   }
   // The attempt's span continues the event's trace; its traceparent travels with the push
@@ -144,7 +145,12 @@ async function record(
   if (decision.kind === 'gone') {
     await deps.deliveries.disableEndpoint(delivery.tenantId, delivery.endpointId, decision.reason, nowMs);
     await operational?.disabled(endpoint, decision.reason);
-  } else if (!(result.kind === 'error' && (result.errorClass === 'prepare' || result.errorClass === 'transform'))) {
+  } else if (
+    !(
+      result.kind === 'error' &&
+      (result.errorClass === 'prepare' || result.errorClass === 'transform' || result.errorClass === 'render')
+    )
+  ) {
     // A push we could not even build says nothing about the endpoint's health.
     const ok = decision.kind === 'succeeded';
     if (healthChanges(endpoint, ok)) {

@@ -1,3 +1,4 @@
+import { skipCodeOf } from '../feeds/skipped-event.js';
 import type { RenderContext, SetAlgorithm } from '../formats/index.js';
 import { resolveFormat } from '../formats/index.js';
 import { loadRenderContext } from '../formats/load-render-context.js';
@@ -35,9 +36,32 @@ export class PrepareError extends Error {
     message: string,
     /** Nothing will change by waiting (the event was deleted): dead-letter at once. */
     readonly permanent = false,
+    /** The attempt's error class: `render` when the event itself cannot be rendered. */
+    readonly errorClass: 'prepare' | 'render' = 'prepare',
   ) {
     super(message);
     this.name = 'PrepareError';
+  }
+}
+
+/**
+ * Renders (and signs) one push body; a failure of the event's own rendering is
+ * a permanent `render` error, never a crash: an event stored before the depth
+ * limit existed nests too deep for JSON.stringify (a RangeError).
+ */
+async function renderOrRefuse<T>(render: () => T | Promise<T>): Promise<T> {
+  try {
+    return await render();
+  } catch (error) {
+    if (error instanceof PrepareError) throw error;
+    const code = skipCodeOf(error);
+    throw new PrepareError(
+      code === 'too_deep'
+        ? "the event's data nests too deep to be written as JSON"
+        : `the event cannot be rendered: ${error instanceof Error ? error.message : String(error)}`,
+      true,
+      'render',
+    );
   }
 }
 
@@ -54,7 +78,8 @@ async function renderBody(deps: PrepareDeps, ctx: RenderContext, endpoint: Endpo
   const workflowDefault = deps.registry.get(ctx.event.workflow)?.definition.format ?? 'native';
   const format = resolveFormat(endpoint.format, workflowDefault);
   if (format.name !== 'set') {
-    return { body: JSON.stringify(format.render(ctx)), contentType: format.contentType, formatName: format.name };
+    const body = await renderOrRefuse(() => JSON.stringify(format.render(ctx)));
+    return { body, contentType: format.contentType, formatName: format.name };
   }
   const signer = deps.setSigner;
   if (!signer) throw new PrepareError('no SET signer is configured for the set format');
@@ -62,12 +87,13 @@ async function renderBody(deps: PrepareDeps, ctx: RenderContext, endpoint: Endpo
     tenantId: ctx.event.tenantId,
     destinationId: ctx.eventIssuer,
   });
-  const token = format.render({ ...ctx, signingKey }) as SetToken;
   // An OpenID Shared Signals push stream's endpoint: the SET in the SSF profile (aud, sub_id).
-  const body =
-    endpoint.ssfAudience === undefined
-      ? await signer.sign(token)
-      : await signer.signClaims(token.header, ssfProfile(token.claims, endpoint.ssfAudience));
+  const body = await renderOrRefuse(() => {
+    const token = format.render({ ...ctx, signingKey }) as SetToken;
+    return endpoint.ssfAudience === undefined
+      ? signer.sign(token)
+      : signer.signClaims(token.header, ssfProfile(token.claims, endpoint.ssfAudience));
+  });
   return { body, contentType: format.contentType, formatName: format.name };
 }
 

@@ -1,6 +1,8 @@
 import type { Config } from '../config/config.js';
+import type { DeliveryStore } from '../delivery/storage/delivery-store.js';
 import { DestinationKeys } from '../keys/destination-keys.js';
 import { KeyRing } from '../keys/key-ring.js';
+import type { SecretSealer } from '../keys/secret-sealer.js';
 import { SetSigner } from '../keys/set-signer.js';
 import type { Store } from '../storage/store.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
@@ -19,9 +21,11 @@ export interface PullDeliveryDeps {
   logger?: { error: (obj: object, msg: string) => void };
   /** How long rotated keys stay in the JWKS (default 7 days). */
   keyOverlapMs?: number;
-  /** 32 bytes to encrypt stored private keys with (AES-256-GCM); none: stored as PEM, never served. */
-  keyEncryptionKey?: Buffer | null;
+  /** Seals stored private keys (JWE, `TIDINGS_KEY_ENCRYPTION_KEYS`); none: stored as PEM, never served. */
+  sealer?: SecretSealer;
   longPollMs?: number;
+  /** Push deliveries, pruned by the retention job with the events. */
+  deliveries?: Pick<DeliveryStore, 'pruneFinished'>;
 }
 
 /**
@@ -37,12 +41,12 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
     clock,
     ...(deps.keyOverlapMs !== undefined ? { overlapMs: deps.keyOverlapMs } : {}),
     publishLeadMs: config.keyPublishLeadMs,
-    encryptionKey: deps.keyEncryptionKey ?? null,
+    ...(deps.sealer ? { sealer: deps.sealer } : {}),
   });
   const destinationKeys = new DestinationKeys({
     storage: storage.destinationKeys,
     clock,
-    encryptionKey: deps.keyEncryptionKey ?? null,
+    ...(deps.sealer ? { sealer: deps.sealer } : {}),
   });
   const signer = new SetSigner(keys, destinationKeys);
   const sets = new EventSets({ store, storage: storage.feed, signer, issuer: config.issuer });
@@ -66,6 +70,7 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
     store,
     storage: storage.feed,
     streams: storage.streams,
+    ...(deps.deliveries ? { deliveries: deps.deliveries } : {}),
     keys,
     clock,
     retentionDays: config.retentionDays,

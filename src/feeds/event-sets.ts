@@ -4,6 +4,7 @@ import { renderSet } from '../formats/set.js';
 import type { SetSigner } from '../keys/set-signer.js';
 import type { Store } from '../storage/store.js';
 import { loadRenderContexts } from './render-contexts.js';
+import { type SkippedEvent, skipCodeOf } from './skipped-event.js';
 import type { FeedStorage, StoredSet } from './storage/feed-storage.js';
 
 export interface EventSetsDeps {
@@ -22,27 +23,44 @@ export interface EventSetsDeps {
 export class EventSets {
   constructor(private readonly deps: EventSetsDeps) {}
 
-  /** The JWS of each event, by sequence number. */
-  async jwsFor(tenantId: string, events: readonly StoredEvent[]): Promise<Map<number, string>> {
+  /**
+   * The JWS of each event, by sequence number; an event whose SET cannot be
+   * made (its data nests too deep to write, its rendering throws) is left out
+   * of the map and reported in `skipped`, so one stored event never fails a
+   * whole log, feed page or poll.
+   */
+  async jwsFor(
+    tenantId: string,
+    events: readonly StoredEvent[],
+  ): Promise<{ jws: Map<number, string>; skipped: SkippedEvent[] }> {
     const { storage } = this.deps;
     const found = await storage.getSets(
       tenantId,
       events.map((e) => e.sequence),
     );
     const missing = events.filter((e) => !found.has(e.sequence));
-    if (missing.length === 0) return found;
+    if (missing.length === 0) return { jws: found, skipped: [] };
     // The render contexts of the whole page in a few queries; signatures run on
     // the crypto thread pool, so a page is signed in parallel.
     const contexts = await loadRenderContexts(storage, tenantId, missing, this.deps.issuer);
-    const signed = await Promise.all(contexts.map((ctx) => this.sign(ctx)));
-    await storage.insertSets(tenantId, signed);
+    const skipped: SkippedEvent[] = [];
+    const tried = await Promise.all(
+      contexts.map((ctx) =>
+        this.sign(ctx).catch((error: unknown) => {
+          skipped.push({ eventId: ctx.event.id, code: skipCodeOf(error) });
+          return null;
+        }),
+      ),
+    );
+    const signed = tried.filter((s): s is StoredSet => s !== null);
+    if (signed.length > 0) await storage.insertSets(tenantId, signed);
     // Another process may have stored its own signature of an event first: serve the stored one.
     const stored = await storage.getSets(
       tenantId,
       signed.map((s) => s.sequence),
     );
     for (const s of signed) found.set(s.sequence, stored.get(s.sequence) ?? s.jws);
-    return found;
+    return { jws: found, skipped };
   }
 
   private async sign(ctx: RenderContext): Promise<StoredSet> {
@@ -51,7 +69,10 @@ export class EventSets {
       tenantId: ctx.event.tenantId,
       destinationId: ctx.eventIssuer,
     });
-    const jws = await signer.sign(renderSet({ ...ctx, signingKey }));
+    const token = renderSet({ ...ctx, signingKey });
+    // jose writes the claims with JSON.stringify too, but on the crypto path: a
+    // stack overflow there is caught here the same way (`skipCodeOf`).
+    const jws = await signer.sign(token);
     return { sequence: ctx.event.sequence, kid: signingKey.kid, jws };
   }
 }

@@ -6,6 +6,7 @@ import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { EventSets } from './event-sets.js';
 import type { FeedQuery } from './query-params.js';
 import { loadRenderContexts } from './render-contexts.js';
+import { renderEach, type SkippedEvent } from './skipped-event.js';
 import type { FeedFilter, FeedStorage } from './storage/feed-storage.js';
 
 export interface FeedServiceDeps {
@@ -21,6 +22,10 @@ export interface FeedServiceDeps {
 export interface FeedPage {
   lastEventId: string | null;
   events: unknown[];
+  /** Events of the page that could not be rendered, left out (the cursor still moves past them). */
+  skipped: SkippedEvent[];
+  /** The id of each of `events`, in order (not served: `pageJson` names a late skip with it). */
+  eventIds: string[];
 }
 
 const DAY_MS = 86_400_000;
@@ -45,8 +50,9 @@ export class FeedService {
         ? await this.deps.storage.listFeedEvents(tenantId, { ...filter, afterSequence: 0 })
         : await this.pageAfter(tenantId, query.afterEventId, filter);
     return {
+      // The last event looked at, shown or skipped: a reader is never stuck before an event.
       lastEventId: events.at(-1)?.id ?? query.afterEventId,
-      events: await this.render(tenantId, events, query.format),
+      ...(await this.render(tenantId, events, query.format)),
     };
   }
 
@@ -58,7 +64,7 @@ export class FeedService {
   async newest(
     tenantId: string,
     query: Omit<FeedQuery, 'afterEventId'> & { beforeEventId: string | null },
-  ): Promise<{ newestEventId: string | null; nextBeforeEventId: string | null; events: unknown[] }> {
+  ): Promise<{ newestEventId: string | null; nextBeforeEventId: string | null } & Omit<FeedPage, 'lastEventId'>> {
     const page = await this.deps.storage.listFeedEventsNewest(tenantId, query.beforeEventId, {
       limit: query.count,
       ...(query.workflow !== undefined ? { workflow: query.workflow } : {}),
@@ -69,29 +75,47 @@ export class FeedService {
     return {
       newestEventId: page.newestEventId,
       nextBeforeEventId: full ? (page.events.at(-1)?.id ?? null) : null,
-      events: await this.render(tenantId, page.events, query.format),
+      ...(await this.render(tenantId, page.events, query.format)),
     };
   }
 
-  /** Each event in the asked format, its page's render contexts and SETs loaded together. */
-  private async render(tenantId: string, events: StoredEvent[], format: FeedQuery['format']): Promise<unknown[]> {
+  /**
+   * Each event in the asked format, its page's render contexts and SETs loaded
+   * together; each rendered on its own: one that cannot be is reported in
+   * `skipped`, never fails the page.
+   */
+  private async render(
+    tenantId: string,
+    events: StoredEvent[],
+    format: FeedQuery['format'],
+  ): Promise<Omit<FeedPage, 'lastEventId'>> {
     const formats = events.map((e) => this.formatOf(e, format));
-    const jws = await this.deps.sets.jwsFor(
+    const formatOf = new Map(events.map((e, i) => [e, formats[i] ?? 'native']));
+    const sets = await this.deps.sets.jwsFor(
       tenantId,
       events.filter((_, i) => formats[i] === 'set'),
     );
     // The page's subjects, parents and certificates in a few queries, not 2-3 per event.
     const plain = events.filter((_, i) => formats[i] !== 'set');
-    const contexts = await loadRenderContexts(this.deps.storage, tenantId, plain, this.deps.issuer);
-    let next = 0;
-    const rendered = events.map((event, i) => {
-      const format = formats[i] ?? 'native';
-      if (format === 'set') return jws.get(event.sequence);
-      const ctx = contexts[next++];
-      if (!ctx) throw new Error(`no render context for event ${event.id}`);
-      return (isFormatName(format) ? FORMATS[format] : FORMATS.native).render(ctx);
-    });
-    return rendered;
+    const contexts = new Map(
+      (await loadRenderContexts(this.deps.storage, tenantId, plain, this.deps.issuer)).map((c) => [c.event, c]),
+    );
+    const unsigned = new Set(sets.skipped.map((s) => s.eventId));
+    const { rendered, skipped } = renderEach(
+      events.filter((e) => !unsigned.has(e.id)),
+      (event) => {
+        const format = formatOf.get(event) ?? 'native';
+        if (format === 'set') return sets.jws.get(event.sequence);
+        const ctx = contexts.get(event);
+        if (!ctx) throw new Error(`no render context for event ${event.id}`);
+        return (isFormatName(format) ? FORMATS[format] : FORMATS.native).render(ctx);
+      },
+    );
+    return {
+      events: rendered.map((r) => r.value),
+      skipped: [...sets.skipped, ...skipped],
+      eventIds: rendered.map((r) => r.event.id),
+    };
   }
 
   /**

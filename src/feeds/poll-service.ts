@@ -3,6 +3,7 @@ import { notFound, TidingsError } from '../errors/tidings-error.js';
 import type { StoredEvent } from '../events/event.js';
 import type { EventSets } from './event-sets.js';
 import { normaliseType } from './query-params.js';
+import type { SkippedEvent } from './skipped-event.js';
 import type { RecordedSetError, SetError, StreamRecord, StreamStorage } from './storage/stream-storage.js';
 
 export interface CreateStreamInput {
@@ -23,6 +24,8 @@ export interface PollRequest {
 export interface PollResponse {
   sets: Record<string, string>;
   moreAvailable: boolean;
+  /** Present only when pending events were left out (no SET could be made of them); they leave the pending set. */
+  skipped?: SkippedEvent[];
 }
 
 export interface PollServiceDeps {
@@ -85,11 +88,25 @@ export class PollService {
   }
 
   async poll(tenantId: string, streamId: string, request: PollRequest, signal?: AbortSignal): Promise<PollResponse> {
+    const { streams, sets, clock } = this.deps;
     const { events, moreAvailable } = await this.pollEvents(tenantId, streamId, request, signal);
-    const jws = await this.deps.sets.jwsFor(tenantId, events);
+    const { jws, skipped } = await sets.jwsFor(tenantId, events);
     const out: Record<string, string> = {};
-    for (const e of events) out[e.id] = jws.get(e.sequence) ?? '';
-    return { sets: out, moreAvailable };
+    for (const e of events) {
+      const token = jws.get(e.sequence);
+      if (token !== undefined) out[e.id] = token;
+    }
+    // A SET that cannot be made never will be: settled now, or it would head every poll and block the stream.
+    if (skipped.length > 0) {
+      await streams.settle(
+        tenantId,
+        streamId,
+        skipped.map((s) => s.eventId),
+        [],
+        clock().toISOString(),
+      );
+    }
+    return { sets: out, moreAvailable, ...(skipped.length > 0 ? { skipped } : {}) };
   }
 
   /**

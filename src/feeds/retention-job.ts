@@ -1,3 +1,4 @@
+import type { DeliveryStore } from '../delivery/storage/delivery-store.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { Store } from '../storage/store.js';
 import type { FeedStorage } from './storage/feed-storage.js';
@@ -8,6 +9,8 @@ export interface RetentionJobDeps {
   storage: FeedStorage;
   /** Its recorded setErrs age out with the events they were about. */
   streams?: StreamStorage;
+  /** Push deliveries and their attempts, finished and older than the window, go too. */
+  deliveries?: Pick<DeliveryStore, 'pruneFinished'>;
   keys: KeyRing;
   clock: () => Date;
   retentionDays: number;
@@ -25,7 +28,11 @@ export interface RetentionRun {
   sets: number;
   idempotencyRecords: number;
   setErrors: number;
+  deliveries: number;
+  attempts: number;
 }
+
+const NOTHING: RetentionRun = { events: 0, sets: 0, idempotencyRecords: 0, setErrors: 0, deliveries: 0, attempts: 0 };
 
 /**
  * Idempotency-Key answers are kept a day (as Stripe does): long enough for any
@@ -36,7 +43,8 @@ export const IDEMPOTENCY_TTL_MS = 86_400_000;
 
 /**
  * Deletes events older than the retention window (default 90 days, seed 003's
- * "3 months") in bounded batches, with their SETs; and drops stored SETs signed
+ * "3 months") in bounded batches, with their SETs; finished push deliveries
+ * created before it, with their attempts; and drops stored SETs signed
  * by keys rotated out of the JWKS, so they are re-signed with a published key
  * at next read.
  */
@@ -50,7 +58,7 @@ export class RetentionJob {
     const { store, storage, keys, clock } = this.deps;
     const batch = this.deps.batchSize ?? 1_000;
     const cutoff = new Date(clock().getTime() - this.deps.retentionDays * 86_400_000).toISOString();
-    const run: RetentionRun = { events: 0, sets: 0, idempotencyRecords: 0, setErrors: 0 };
+    const run: RetentionRun = { ...NOTHING };
     for (const tenant of await store.listTenants()) {
       for (;;) {
         const deleted = await storage.deleteExpiredEvents(tenant.id, cutoff, batch);
@@ -72,6 +80,7 @@ export class RetentionJob {
       if (deleted < batch) break;
       await yieldToEventLoop();
     }
+    await this.pruneDeliveries(Date.parse(cutoff), batch, run);
     const keysBefore = new Date(clock().getTime() - IDEMPOTENCY_TTL_MS).toISOString();
     for (;;) {
       const deleted = await store.deleteIdempotencyRecords(keysBefore, batch);
@@ -82,6 +91,23 @@ export class RetentionJob {
     return run;
   }
 
+  /**
+   * Walks the deliveries oldest first, a batch per transaction, until it meets
+   * one created inside the window; a pending one is passed over, not deleted.
+   */
+  private async pruneDeliveries(beforeMs: number, batch: number, run: RetentionRun): Promise<void> {
+    const deliveries = this.deps.deliveries;
+    if (!deliveries) return;
+    let after: string | null = null;
+    do {
+      const pruned = await deliveries.pruneFinished(beforeMs, after, batch);
+      run.deliveries += pruned.deliveries;
+      run.attempts += pruned.attempts;
+      after = pruned.next;
+      await yieldToEventLoop();
+    } while (after !== null);
+  }
+
   /** Runs now and then every `intervalMs` (default 10 min: the window is counted in days). */
   start(intervalMs = 600_000, logger = this.deps.logger): void {
     if (this.handle) return;
@@ -90,7 +116,7 @@ export class RetentionJob {
       this.running = this.runOnce()
         .catch((error: unknown) => {
           logger?.error({ err: error }, 'retention run failed');
-          return { events: 0, sets: 0, idempotencyRecords: 0, setErrors: 0 };
+          return { ...NOTHING };
         })
         .finally(() => {
           this.running = null;

@@ -1,4 +1,5 @@
 import { type TSchema, Type } from '@sinclair/typebox';
+import { SKIP_CODES } from '../feeds/skipped-event.js';
 
 /** Shared route schemas: they drive validation, serialization and the OpenAPI document. */
 
@@ -76,3 +77,18 @@ export const IdempotencyHeaders = Type.Object({
     }),
   ),
 });
+
+/** The `skipped` list of a feed page, SET log or poll: events left out because they could not be rendered. */
+export const SkippedEvents = Type.Array(
+  Type.Object({
+    eventId: Type.String(),
+    code: Type.Union(
+      SKIP_CODES.map((c) => Type.Literal(c)),
+      { description: 'too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw' },
+    ),
+  }),
+  {
+    description:
+      'Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them.',
+  },
+);

@@ -16,4 +16,8 @@ export interface DestinationKeyStorage {
    * process got there first.
    */
   insertFirstKey(tenantId: string, destinationId: string, key: SigningKeyRecord): Promise<boolean>;
+  /** Every destination key of every tenant (`tidings keys reencrypt`). */
+  listAllKeys(): Promise<Array<{ tenantId: string; key: SigningKeyRecord }>>;
+  /** Replaces the stored (sealed) private key of `kid`; false when there is no such key. */
+  updatePrivateKey(tenantId: string, kid: string, sealed: string): Promise<boolean>;
 }

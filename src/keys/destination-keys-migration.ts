@@ -3,7 +3,7 @@
  * records are issued by its destination and signed with the destination's own
  * PS512 key (seed 002); the public halves are served at
  * `GET /v1/destinations/{id}/keys`, the private halves are sealed like the
- * service's signing keys (`private-key-box.ts`) and never served.
+ * service's signing keys (`secret-sealer.ts`, bound to the row) and never served.
  */
 export const SQLITE_DESTINATION_KEYS_MIGRATION = `
 CREATE TABLE destination_keys (

@@ -1,14 +1,20 @@
 import { type CryptoKey, importPKCS8 } from 'jose';
 import type { DestinationKeyStorage } from './destination-key-storage.js';
 import { generateSigningKey } from './generate-signing-key.js';
-import { PrivateKeyBox } from './private-key-box.js';
+import type { RowIdentity } from './secret-sealer.js';
+import { SecretSealer } from './secret-sealer.js';
 import type { PublicJwk, SigningKeyRecord } from './signing-key.js';
 
 export interface DestinationKeysOptions {
   storage: DestinationKeyStorage;
   clock: () => Date;
-  /** 32 bytes: private keys are stored AES-256-GCM encrypted, as the service's own keys are. */
-  encryptionKey?: Buffer | null;
+  /** Seals the private keys (JWE bound to their row), as the service's own keys are; none: stored as PEM. */
+  sealer?: SecretSealer;
+}
+
+/** Where a destination key's private half is stored: what its sealed value is bound to. */
+export function destinationKeyRow(tenantId: string, kid: string): RowIdentity {
+  return { table: 'destination_keys', id: `${tenantId}/${kid}`, column: 'private_key' };
 }
 
 /**
@@ -22,13 +28,13 @@ export interface DestinationKeysOptions {
  * of a tenant, made when the destination's first SET is signed.
  */
 export class DestinationKeys {
-  private readonly box: PrivateKeyBox;
+  private readonly sealer: SecretSealer;
   private readonly generating = new Map<string, Promise<SigningKeyRecord>>();
   private readonly active = new Map<string, SigningKeyRecord>();
   private readonly imported = new Map<string, Promise<CryptoKey>>();
 
   constructor(private readonly options: DestinationKeysOptions) {
-    this.box = new PrivateKeyBox(options.encryptionKey ?? null);
+    this.sealer = options.sealer ?? new SecretSealer();
   }
 
   /** The key that signs the destination's SETs, generated and stored on first need. */
@@ -62,9 +68,10 @@ export class DestinationKeys {
     const id = `${tenantId}\u0000${kid}`;
     let key = this.imported.get(id);
     if (!key) {
-      key = this.options.storage.getKey(tenantId, kid).then((record) => {
+      key = this.options.storage.getKey(tenantId, kid).then(async (record) => {
         if (!record) throw new Error(`unknown destination key ${kid}`);
-        return importPKCS8(this.box.open(record.privateKey), record.alg);
+        const pem = await this.sealer.open(record.privateKey, destinationKeyRow(tenantId, kid));
+        return importPKCS8(pem, record.alg);
       });
       this.imported.set(id, key);
       key.catch(() => this.imported.delete(id));
@@ -77,7 +84,9 @@ export class DestinationKeys {
     const activeOf = async () => (await storage.listKeys(tenantId, destinationId)).find((k) => k.rotatedAt === null);
     const existing = await activeOf();
     if (existing) return existing;
-    const key = await generateSigningKey('fit', this.box, this.options.clock());
+    const key = await generateSigningKey('fit', this.sealer, this.options.clock(), (kid) =>
+      destinationKeyRow(tenantId, kid),
+    );
     await storage.insertFirstKey(tenantId, destinationId, key);
     // Another process may have won the race: whichever row is stored is the key.
     const stored = await activeOf();

@@ -1,7 +1,7 @@
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { PrivateKeyBox } from './private-key-box.js';
+import type { RowIdentity, SecretSealer } from './secret-sealer.js';
 import { ALGORITHM_OF, type KeyPurpose, type PublicJwk, type SigningKeyRecord } from './signing-key.js';
 
 const generate = promisify(generateKeyPair);
@@ -13,8 +13,10 @@ const generate = promisify(generateKeyPair);
  */
 export async function generateSigningKey(
   purpose: KeyPurpose,
-  box: PrivateKeyBox,
+  sealer: SecretSealer,
   now: Date,
+  /** The row the private key is stored in (default: the service's own `signing_keys`). */
+  rowOf: (kid: string) => RowIdentity = privateKeyRow,
 ): Promise<SigningKeyRecord> {
   const { publicKey, privateKey } =
     purpose === 'fit' ? await generate('rsa', { modulusLength: 4096 }) : await generate('ed25519', {});
@@ -23,5 +25,11 @@ export async function generateSigningKey(
   const alg = ALGORITHM_OF[purpose];
   const publicJwk: PublicJwk = { ...jwk, kty: String(jwk.kty), kid, alg, use: 'sig', key_ops: ['verify'] };
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  return { kid, purpose, alg, publicJwk, privateKey: box.seal(pem), createdAt: now.toISOString(), rotatedAt: null };
+  const sealed = await sealer.seal(pem, rowOf(kid), (text) => `pem:${text}`);
+  return { kid, purpose, alg, publicJwk, privateKey: sealed, createdAt: now.toISOString(), rotatedAt: null };
+}
+
+/** Where a signing key's private half is stored: what its sealed value is bound to. */
+export function privateKeyRow(kid: string): RowIdentity {
+  return { table: 'signing_keys', id: kid, column: 'private_key' };
 }

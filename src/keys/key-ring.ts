@@ -1,7 +1,7 @@
 import { type CryptoKey, importPKCS8 } from 'jose';
-import { generateSigningKey } from './generate-signing-key.js';
+import { generateSigningKey, privateKeyRow } from './generate-signing-key.js';
 import type { KeyStorage } from './key-storage.js';
-import { PrivateKeyBox } from './private-key-box.js';
+import { SecretSealer } from './secret-sealer.js';
 import { KEY_PURPOSES, type KeyPurpose, type PublicJwk, type SigningKeyRecord } from './signing-key.js';
 
 export const DEFAULT_KEY_OVERLAP_MS = 7 * 24 * 3_600_000;
@@ -20,8 +20,8 @@ export interface KeyRingOptions {
   overlapMs?: number;
   /** How long a new key is in the JWKS before it signs (default 1 h; see DEFAULT_KEY_PUBLISH_LEAD_MS). */
   publishLeadMs?: number;
-  /** 32 bytes: private keys are stored AES-256-GCM encrypted; without it they are stored as PEM (never served). */
-  encryptionKey?: Buffer | null;
+  /** Seals private keys at rest (JWE, `TIDINGS_KEY_ENCRYPTION_KEYS`); without keys they are stored as PEM (never served). */
+  sealer?: SecretSealer;
   /**
    * How long the key list is reused before it is read again (default 5 s): a
    * rotation by another process (`tidings keys rotate`) is seen within that
@@ -35,17 +35,17 @@ export interface KeyRingOptions {
  * first need, rotated on demand; rotated keys stay published for the overlap.
  */
 export class KeyRing {
-  private readonly box: PrivateKeyBox;
+  private readonly sealer: SecretSealer;
   private cached: { at: number; keys: SigningKeyRecord[] } | null = null;
   private readonly generating = new Map<KeyPurpose, Promise<SigningKeyRecord>>();
   private readonly imported = new Map<string, Promise<CryptoKey>>();
 
   constructor(private readonly options: KeyRingOptions) {
-    this.box = new PrivateKeyBox(options.encryptionKey ?? null);
+    this.sealer = options.sealer ?? new SecretSealer();
   }
 
   get encryptsPrivateKeys(): boolean {
-    return this.box.encrypts;
+    return this.sealer.encrypts;
   }
 
   async list(fresh = false): Promise<SigningKeyRecord[]> {
@@ -93,7 +93,7 @@ export class KeyRing {
   private async createFirstKey(purpose: KeyPurpose): Promise<SigningKeyRecord> {
     const existing = (await this.list(true)).find((k) => k.purpose === purpose && k.rotatedAt === null);
     if (existing) return existing;
-    const key = await generateSigningKey(purpose, this.box, this.options.clock());
+    const key = await generateSigningKey(purpose, this.sealer, this.options.clock());
     await this.options.storage.insertFirstKey(key);
     // Another process may have won the race: whichever row is stored is the key.
     const stored = (await this.list(true)).find((k) => k.purpose === purpose && k.rotatedAt === null);
@@ -108,7 +108,8 @@ export class KeyRing {
       let record = (await this.list()).find((k) => k.kid === kid);
       record ??= (await this.list(true)).find((k) => k.kid === kid);
       if (!record) throw new Error(`unknown signing key ${kid}`);
-      key = importPKCS8(this.box.open(record.privateKey), record.alg);
+      const { privateKey, alg } = record;
+      key = this.sealer.open(privateKey, privateKeyRow(kid)).then((pem) => importPKCS8(pem, alg));
       this.imported.set(kid, key);
       key.catch(() => this.imported.delete(kid));
     }
@@ -120,7 +121,7 @@ export class KeyRing {
     const created: SigningKeyRecord[] = [];
     for (const purpose of purposes) {
       const now = this.options.clock();
-      const key = await generateSigningKey(purpose, this.box, now);
+      const key = await generateSigningKey(purpose, this.sealer, now);
       await this.options.storage.rotateTo(key, now.toISOString());
       created.push(key);
     }

@@ -12,6 +12,8 @@ export interface KeyStorage {
   insertFirstKey(key: SigningKeyRecord): Promise<boolean>;
   /** In one transaction: marks the active key of `key.purpose` rotated at `at` and stores `key` as the active one. */
   rotateTo(key: SigningKeyRecord, at: string): Promise<void>;
+  /** Replaces a key's sealed private half (`tidings keys reencrypt`); false when no key has that kid. */
+  updatePrivateKey(kid: string, sealed: string): Promise<boolean>;
 }
 
 export type { KeyPurpose };

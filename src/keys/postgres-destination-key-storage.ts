@@ -61,4 +61,19 @@ export class PostgresDestinationKeyStorage implements DestinationKeyStorage {
     });
     return result.rowCount === 1;
   }
+
+  async listAllKeys(): Promise<Array<{ tenantId: string; key: SigningKeyRecord }>> {
+    const { rows } = await this.pool.query<Row & { tenant_id: string }>(
+      `SELECT tenant_id, ${COLUMNS} FROM destination_keys ORDER BY tenant_id, kid`,
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, key: fromRow(r) }));
+  }
+
+  async updatePrivateKey(tenantId: string, kid: string, sealed: string): Promise<boolean> {
+    const result = await this.pool.query({
+      text: 'UPDATE destination_keys SET private_key = $1 WHERE tenant_id = $2 AND kid = $3',
+      values: [sealed, tenantId, kid],
+    });
+    return result.rowCount === 1;
+  }
 }

@@ -67,4 +67,12 @@ export class PostgresKeyStorage implements KeyStorage {
       await insert(client, key);
     });
   }
+
+  async updatePrivateKey(kid: string, sealed: string): Promise<boolean> {
+    const result = await this.pool.query({
+      text: 'UPDATE signing_keys SET private_key = $1 WHERE kid = $2',
+      values: [sealed, kid],
+    });
+    return result.rowCount === 1;
+  }
 }

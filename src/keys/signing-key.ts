@@ -21,7 +21,7 @@ export interface PublicJwk {
   [member: string]: unknown;
 }
 
-/** A signing key as stored. `privateKey` is sealed (see `private-key-box.ts`) and is never served. */
+/** A signing key as stored. `privateKey` is sealed (see `secret-sealer.ts`) and is never served. */
 export interface SigningKeyRecord {
   kid: string;
   purpose: KeyPurpose;

@@ -61,4 +61,19 @@ export class SqliteDestinationKeyStorage implements DestinationKeyStorage {
       );
     return changes === 1;
   }
+
+  async listAllKeys(): Promise<Array<{ tenantId: string; key: SigningKeyRecord }>> {
+    const rows = this.db
+      .prepare(`SELECT tenant_id, ${COLUMNS} FROM destination_keys ORDER BY tenant_id, kid`)
+      .all() as Array<Row & { tenant_id: string }>;
+    return rows.map((r) => ({ tenantId: r.tenant_id, key: fromRow(r) }));
+  }
+
+  async updatePrivateKey(tenantId: string, kid: string, sealed: string): Promise<boolean> {
+    return (
+      this.db
+        .prepare('UPDATE destination_keys SET private_key = ? WHERE tenant_id = ? AND kid = ?')
+        .run(sealed, tenantId, kid).changes === 1
+    );
+  }
 }

@@ -45,6 +45,10 @@ export class SqliteKeyStorage implements KeyStorage {
       .immediate();
   }
 
+  async updatePrivateKey(kid: string, sealed: string): Promise<boolean> {
+    return this.db.prepare('UPDATE signing_keys SET private_key = ? WHERE kid = ?').run(sealed, kid).changes === 1;
+  }
+
   private insert(key: SigningKeyRecord): number {
     return this.db
       .prepare(

@@ -17,6 +17,7 @@ import { reestroRoutes } from '../http/routes/reestro-routes.js';
 import { signingKeyRoutes } from '../http/routes/signing-key-routes.js';
 import { ssfRoutes } from '../http/routes/ssf-routes.js';
 import { subjectHistoryRoutes } from '../http/routes/subject-history-routes.js';
+import { SecretSealer } from '../keys/secret-sealer.js';
 import { createMetrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import { PortalTokens } from '../portal/portal-tokens.js';
@@ -78,21 +79,24 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       push.dispatcher.nudge();
     },
   });
+  const sealer = new SecretSealer(config.keyEncryptionKeys);
+  const deliveries =
+    store.kind === 'sqlite'
+      ? new SqliteDeliveryStore((store as SqliteStore).db, () => (store as SqliteStore).outboxBelow())
+      : new PostgresDeliveryStore((store as PostgresStore).pool, (store as PostgresStore).leasePool);
   const pull = createPullDelivery({
     config,
     store,
+    deliveries,
     registry,
     clock,
-    keyEncryptionKey: config.keyEncryptionKey,
+    sealer,
     keyOverlapMs: config.keyOverlapMs,
   });
   const push = createDelivery({
     config,
     store,
-    deliveries:
-      store.kind === 'sqlite'
-        ? new SqliteDeliveryStore((store as SqliteStore).db, () => (store as SqliteStore).outboxBelow())
-        : new PostgresDeliveryStore((store as PostgresStore).pool, (store as PostgresStore).leasePool),
+    deliveries,
     registry,
     metrics,
     clock,

@@ -155,6 +155,31 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ TIDINGS_KEY_ENCRYPTION_KEY: 'short' }), /keyEncryptionKey must be 32 bytes/);
   });
 
+  test('key encryption keys: id:key entries newest first; the single key is the key default; not both', () => {
+    const a = 'ab'.repeat(32);
+    const b = Buffer.alloc(32, 9).toString('base64');
+    const listed = loadConfig({ TIDINGS_KEY_ENCRYPTION_KEYS: `2026-12:${b}, 2026-01:${a}` }).keyEncryptionKeys;
+    assert.deepEqual(
+      listed.map((k) => [k.id, k.key.toString('hex')]),
+      [
+        ['2026-12', Buffer.alloc(32, 9).toString('hex')],
+        ['2026-01', a],
+      ],
+    );
+    assert.deepEqual(
+      loadConfig({ TIDINGS_KEY_ENCRYPTION_KEY: a }).keyEncryptionKeys.map((k) => k.id),
+      ['default'],
+    );
+    assert.deepEqual(loadConfig({}).keyEncryptionKeys, []);
+    assert.throws(() => loadConfig({ TIDINGS_KEY_ENCRYPTION_KEYS: 'k1:short' }), /keyEncryptionKeys must be id:key/);
+    assert.throws(() => loadConfig({ TIDINGS_KEY_ENCRYPTION_KEYS: `bad id:${a}` }), /keyEncryptionKeys must be id:key/);
+    assert.throws(() => loadConfig({ TIDINGS_KEY_ENCRYPTION_KEYS: `k:${a},k:${a}` }), /names the key k twice/);
+    assert.throws(
+      () => loadConfig({ TIDINGS_KEY_ENCRYPTION_KEYS: `k:${a}`, TIDINGS_KEY_ENCRYPTION_KEY: a }),
+      /not both/,
+    );
+  });
+
   test('a new signing key is published an hour before it signs by default; the lead must be shorter than the overlap', () => {
     assert.equal(loadConfig({}).keyPublishLeadMs, 3_600_000);
     assert.equal(loadConfig({ TIDINGS_KEY_PUBLISH_LEAD: '10m' }).keyPublishLeadMs, 600_000);

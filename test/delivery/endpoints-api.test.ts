@@ -267,7 +267,7 @@ describe('endpoint secrets at rest', () => {
         spec: string;
         secret: string;
       };
-      assert.ok(!row.secret.includes(endpoint.secret.slice(6)) && row.secret.startsWith('aes256gcm:'));
+      assert.ok(!row.secret.includes(endpoint.secret.slice(6)) && row.secret.startsWith('jwe:'));
       assert.ok(!row.spec.includes('header-secret-42'));
       await h.openTicket('sealed-1');
       const [push] = await receiver.waitFor(1);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { decodeProtectedHeader } from 'jose';
 import pg from 'pg';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
 import { registry } from './delivery-kit.js';
@@ -81,7 +82,9 @@ for (const backend of backends) {
         expiresAt: NOW + 3_600_000,
       });
       const raw = String(await rawToken());
-      assert.match(raw, /^aes256gcm:/);
+      // Sealed as JWE bound to its row, like the endpoint's secrets (`src/keys/secret-sealer.ts`).
+      assert.match(raw, /^jwe:/);
+      assert.equal(decodeProtectedHeader(raw.slice(4)).row, `endpoint_tokens/${endpointId}/access_token`);
       assert.ok(!raw.includes('tok-secret-1'));
       assert.equal(await store().claimTokenFetch(endpointId, NOW + 2, NOW + 1_000), true, 'saving ended the claim');
       await store().saveToken({ endpointId, version: 8, accessToken: 'tok-secret-2', expiresAt: NOW + 60_000 });

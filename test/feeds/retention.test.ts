@@ -39,7 +39,14 @@ describe('retention', () => {
     const res = await api.get(`/v1/events?afterEventId=${oldPage.events[3].id}`);
     assert.equal(res.statusCode, 400);
     assert.match(res.json().errors[0].message, /past retention/);
-    assert.deepEqual(await job.runOnce(), { events: 0, sets: 0, idempotencyRecords: 0, setErrors: 0 });
+    assert.deepEqual(await job.runOnce(), {
+      events: 0,
+      sets: 0,
+      idempotencyRecords: 0,
+      setErrors: 0,
+      deliveries: 0,
+      attempts: 0,
+    });
   });
 
   test('a cursor older than the window is refused before the job has deleted it', async () => {

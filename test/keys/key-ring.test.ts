@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { renderSet } from '../../src/formats/set.js';
 import { DEFAULT_KEY_PUBLISH_LEAD_MS, KeyRing } from '../../src/keys/key-ring.js';
-import { PrivateKeyBox } from '../../src/keys/private-key-box.js';
+import { SecretSealer } from '../../src/keys/secret-sealer.js';
 import { SetSigner } from '../../src/keys/set-signer.js';
 import { SqliteKeyStorage } from '../../src/keys/sqlite-key-storage.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
@@ -13,26 +13,6 @@ import { fakeClock } from '../helpers/test-runtime.js';
 
 const DAY = 86_400_000;
 
-describe('private key box', () => {
-  test('AES-256-GCM round trip; the sealed text does not contain the key', () => {
-    const box = new PrivateKeyBox(randomBytes(32));
-    const pem = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n';
-    const sealed = box.seal(pem);
-    assert.match(sealed, /^aes256gcm:/);
-    assert.ok(!sealed.includes('abc'));
-    assert.equal(box.open(sealed), pem);
-  });
-
-  test('a tampered ciphertext is refused; an encrypted key without a configured key is refused', () => {
-    const box = new PrivateKeyBox(randomBytes(32));
-    const sealed = box.seal('secret');
-    const tampered = `${sealed.slice(0, -2)}${sealed.endsWith('A') ? 'B' : 'A'}A`;
-    assert.throws(() => box.open(tampered));
-    assert.throws(() => new PrivateKeyBox().open(sealed), /no encryption key/);
-    assert.equal(new PrivateKeyBox().open(new PrivateKeyBox().seal('x')), 'x');
-  });
-});
-
 describe('key ring (SQLite)', () => {
   let store: SqliteStore;
   const clock = fakeClock();
@@ -40,7 +20,11 @@ describe('key ring (SQLite)', () => {
   before(async () => {
     store = new SqliteStore({ path: ':memory:' });
     await store.migrate();
-    ring = new KeyRing({ storage: new SqliteKeyStorage(store.db), clock: clock.now, encryptionKey: randomBytes(32) });
+    ring = new KeyRing({
+      storage: new SqliteKeyStorage(store.db),
+      clock: clock.now,
+      sealer: new SecretSealer([{ id: 'k1', key: randomBytes(32) }]),
+    });
   });
   after(() => store.close());
 
@@ -58,7 +42,7 @@ describe('key ring (SQLite)', () => {
     assert.equal(other.publicJwk.crv, 'Ed25519');
     const rows = store.db.prepare('SELECT private_key FROM signing_keys').all() as Array<{ private_key: string }>;
     assert.equal(rows.length, 2);
-    for (const r of rows) assert.match(r.private_key, /^aes256gcm:/, 'private keys are encrypted at rest');
+    for (const r of rows) assert.match(r.private_key, /^jwe:/, 'private keys are encrypted at rest');
   });
 
   test('the JWKS carries public members only', async () => {

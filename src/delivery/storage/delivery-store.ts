@@ -71,6 +71,14 @@ export interface PageRequest {
   deliveryId?: string;
 }
 
+/** One batch of retention's pruning of deliveries (see `DeliveryStore.pruneFinished`). */
+export interface PruneBatch {
+  deliveries: number;
+  attempts: number;
+  /** Where the next batch starts (the last delivery id looked at), or null when the expired region is behind. */
+  next: string | null;
+}
+
 export type RequeueTarget = { endpointId: string; sinceMs: number; failedOnly: boolean } | { deliveryId: string };
 
 /**
@@ -131,6 +139,15 @@ export interface DeliveryStore extends TokenStore {
   /** Puts deliveries back to pending, due now, with a fresh schedule; returns how many. */
   /** Also ends the endpoint's breaker pause: someone asked for these pushes now. */
   requeue(tenantId: string, target: RequeueTarget, nowMs: number): Promise<number>;
+  /**
+   * Retention: looks at the `limit` oldest deliveries after the id `after`
+   * (ids are time-ordered, so this is a walk of the primary key) and deletes,
+   * with their attempts, those finished (succeeded or failed) and created
+   * before `beforeMs`. A pending one is kept, however old: it is still being
+   * tried. `next` is null once the batch reached a delivery created after
+   * `beforeMs` (or the end).
+   */
+  pruneFinished(beforeMs: number, after: string | null, limit: number): Promise<PruneBatch>;
   /** Pending deliveries and the creation time of the oldest, for the queue metrics. */
   queueStats(): Promise<{ pending: number; oldestCreatedAt: number | null }>;
   /** The same for one tenant's endpoints (`GET /v1/stats/deliveries`). */

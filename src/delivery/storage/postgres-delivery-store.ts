@@ -29,6 +29,7 @@ import {
   type HealthReport,
   type LeaseRequest,
   type PageRequest,
+  type PruneBatch,
   type RequeueTarget,
 } from './delivery-store.js';
 import { GroupCommit } from './group-commit.js';
@@ -243,6 +244,32 @@ export class PostgresDeliveryStore implements DeliveryStore {
                expires_at = excluded.expires_at, fetching_until = NULL`,
       values: [t.endpointId, t.version, t.accessToken, t.expiresAt],
     });
+  }
+
+  async listTokens(): Promise<StoredToken[]> {
+    const { rows } = await this.pool.query<{
+      endpoint_id: string;
+      version: string;
+      access_token: string;
+      expires_at: string;
+    }>(
+      `SELECT endpoint_id, version, access_token, expires_at FROM endpoint_tokens
+        WHERE access_token IS NOT NULL ORDER BY endpoint_id`,
+    );
+    return rows.map((r) => ({
+      endpointId: r.endpoint_id,
+      version: Number(r.version),
+      accessToken: r.access_token,
+      expiresAt: Number(r.expires_at),
+    }));
+  }
+
+  async updateTokenValue(endpointId: string, accessToken: string): Promise<boolean> {
+    const result = await this.pool.query({
+      text: 'UPDATE endpoint_tokens SET access_token = $1 WHERE endpoint_id = $2 AND access_token IS NOT NULL',
+      values: [accessToken, endpointId],
+    });
+    return result.rowCount === 1;
   }
 
   async releaseTokenFetch(endpointId: string): Promise<void> {
@@ -649,5 +676,39 @@ export class PostgresDeliveryStore implements DeliveryStore {
       totalLatencyMs: Number(r.total),
       maxLatencyMs: Number(r.max),
     }));
+  }
+
+  async pruneFinished(beforeMs: number, after: string | null, limit: number): Promise<PruneBatch> {
+    // One statement: the head of the primary key, then its finished and expired rows deleted with their
+    // attempts. FOR UPDATE SKIP LOCKED leaves a row a worker or requeue holds to the next run.
+    const { rows } = await this.pool.query<{
+      deliveries: string;
+      attempts: string;
+      last_id: string | null;
+      last_created: string | null;
+      looked: string;
+    }>({
+      text: `WITH head AS (
+               SELECT id, status, created_at FROM deliveries WHERE id > $1 ORDER BY id LIMIT $2
+             ), doomed AS (
+               SELECT d.id FROM deliveries d JOIN head h ON h.id = d.id
+               WHERE h.status <> 'pending' AND h.created_at < $3 FOR UPDATE OF d SKIP LOCKED
+             ), gone AS (
+               DELETE FROM deliveries WHERE id IN (SELECT id FROM doomed) AND status <> 'pending' RETURNING id
+             ), attempts AS (
+               DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM gone) RETURNING 1
+             ), last AS (SELECT id, created_at FROM head ORDER BY id DESC LIMIT 1)
+             SELECT (SELECT count(*) FROM gone) AS deliveries, (SELECT count(*) FROM attempts) AS attempts,
+                    (SELECT count(*) FROM head) AS looked, (SELECT id FROM last) AS last_id,
+                    (SELECT created_at FROM last) AS last_created`,
+      values: [after ?? '', limit, beforeMs],
+    });
+    const row = rows[0];
+    const more = Number(row?.looked ?? 0) === limit && row?.last_created != null && Number(row.last_created) < beforeMs;
+    return {
+      deliveries: Number(row?.deliveries ?? 0),
+      attempts: Number(row?.attempts ?? 0),
+      next: more ? (row?.last_id ?? null) : null,
+    };
   }
 }

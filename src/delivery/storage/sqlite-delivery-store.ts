@@ -28,6 +28,7 @@ import {
   type HealthReport,
   type LeaseRequest,
   type PageRequest,
+  type PruneBatch,
   type RequeueTarget,
 } from './delivery-store.js';
 import { GroupCommit } from './group-commit.js';
@@ -216,6 +217,28 @@ export class SqliteDeliveryStore implements DeliveryStore {
        ON CONFLICT (endpoint_id) DO UPDATE SET version = excluded.version, access_token = excluded.access_token,
          expires_at = excluded.expires_at, fetching_until = NULL`,
     ).run(t.endpointId, t.version, t.accessToken, t.expiresAt);
+  }
+
+  async listTokens(): Promise<StoredToken[]> {
+    const rows = this.stmt(
+      `SELECT endpoint_id, version, access_token, expires_at FROM endpoint_tokens
+        WHERE access_token IS NOT NULL ORDER BY endpoint_id`,
+    ).all() as Array<{ endpoint_id: string; version: number; access_token: string; expires_at: number }>;
+    return rows.map((r) => ({
+      endpointId: r.endpoint_id,
+      version: r.version,
+      accessToken: r.access_token,
+      expiresAt: r.expires_at,
+    }));
+  }
+
+  async updateTokenValue(endpointId: string, accessToken: string): Promise<boolean> {
+    return (
+      this.stmt('UPDATE endpoint_tokens SET access_token = ? WHERE endpoint_id = ? AND access_token IS NOT NULL').run(
+        accessToken,
+        endpointId,
+      ).changes === 1
+    );
   }
 
   async releaseTokenFetch(endpointId: string): Promise<void> {
@@ -660,5 +683,29 @@ export class SqliteDeliveryStore implements DeliveryStore {
         WHERE id >= ? AND tenant_id = ? AND started_at >= ? AND started_at < ?
         GROUP BY bucket, outcome`,
     ).all(fromMs, bucketMs, first, tenantId, fromMs, toMs) as AttemptGroup[];
+  }
+
+  async pruneFinished(beforeMs: number, after: string | null, limit: number): Promise<PruneBatch> {
+    return this.db
+      .transaction(() => {
+        const head = this.stmt('SELECT id, status, created_at FROM deliveries WHERE id > ? ORDER BY id LIMIT ?').all(
+          after ?? '',
+          limit,
+        ) as Array<{ id: string; status: string; created_at: number }>;
+        const expired = head.filter((d) => d.status !== 'pending' && d.created_at < beforeMs).map((d) => d.id);
+        const last = head.at(-1);
+        const next = last && head.length === limit && last.created_at < beforeMs ? last.id : null;
+        if (expired.length === 0) return { deliveries: 0, attempts: 0, next };
+        const list = JSON.stringify(expired);
+        const attempts = this.stmt(
+          'DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))',
+        ).run(list).changes;
+        // Re-checked here: a requeue may have made one pending since it was read (same transaction on SQLite, but cheap).
+        const deliveries = this.stmt(
+          "DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) AND status <> 'pending'",
+        ).run(list).changes;
+        return { deliveries, attempts, next };
+      })
+      .immediate();
   }
 }

@@ -222,6 +222,18 @@ export class PostgresFeedStorage implements FeedStorage {
                  (SELECT sequence FROM events WHERE tenant_id = $1 AND subject_id = $2)`,
         values: [tenantId, subjectId],
       });
+      // What receivers answered to this subject's pushes may echo its data: the excerpt goes, and
+      // so does a message read from the answer (an RFC 8935 refusal). Found through the tenant's
+      // endpoints and deliveries_once (endpoint_id, event_sequence): no index of its own to keep.
+      await client.query({
+        text: `UPDATE delivery_attempts SET response_excerpt = NULL,
+                 error_message = CASE WHEN http_status IS NULL THEN error_message END
+               WHERE delivery_id IN (SELECT d.id FROM endpoints p JOIN deliveries d ON d.endpoint_id = p.id
+                 WHERE p.tenant_id = $1 AND d.event_sequence IN
+                   (SELECT sequence FROM events WHERE tenant_id = $1 AND subject_id = $2))
+                 AND (response_excerpt IS NOT NULL OR (http_status IS NOT NULL AND error_message IS NOT NULL))`,
+        values: [tenantId, subjectId],
+      });
       await client.query({
         text: `UPDATE events SET data = '{}' WHERE tenant_id = $1 AND subject_id = $2 AND data::text <> '{}'`,
         values: [tenantId, subjectId],

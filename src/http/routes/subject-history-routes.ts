@@ -5,11 +5,12 @@ import { notFound } from '../../errors/tidings-error.js';
 import { publicEvent } from '../../events/event.js';
 import type { PullDelivery } from '../../feeds/create-pull-delivery.js';
 import { loadRenderContexts } from '../../feeds/render-contexts.js';
+import { renderEach } from '../../feeds/skipped-event.js';
 import { FORMATS, resolveFormat } from '../../formats/index.js';
 import type { Store } from '../../storage/store.js';
 import type { WorkflowRegistry } from '../../workflows/workflow-registry.js';
 import { callerOf } from '../plugins/auth.js';
-import { errorResponses, SubjectId } from '../schemas.js';
+import { errorResponses, SkippedEvents, SubjectId } from '../schemas.js';
 
 const HistoryEvent = Type.Object({
   id: Type.String(),
@@ -73,6 +74,7 @@ export function subjectHistoryRoutes(pull: PullDelivery, store: Store, registry:
                   description: 'Every distinct transition of all its events, not only this page: the whole path taken',
                 },
               ),
+              skipped: Type.Optional(SkippedEvents),
             }),
             ...errorResponses(400, 401, 403, 404),
           },
@@ -95,25 +97,35 @@ export function subjectHistoryRoutes(pull: PullDelivery, store: Store, registry:
           loadRenderContexts(pull.storage.feed, tenantId, events, issuer),
           pull.sets.jwsFor(tenantId, events),
         ]);
-        return {
-          events: events.map((event, i) => {
-            const ctx = contexts[i];
+        const contextOf = new Map(contexts.map((c) => [c.event, c]));
+        const unsigned = new Set(sets.skipped.map((s) => s.eventId));
+        // Each event on its own, as the feed does: one that cannot be rendered is reported, not a 500.
+        const { rendered, skipped } = renderEach(
+          events.filter((e) => !unsigned.has(e.id)),
+          (event) => {
+            const ctx = contextOf.get(event);
             if (!ctx) throw new Error(`no render context for event ${event.id}`);
             const vendor = resolveFormat('vendor', registry.get(event.workflow)?.definition.format ?? 'native');
-            return {
+            const item = {
               ...publicEvent(event),
               renderings: {
                 native: FORMATS.native.render(ctx),
                 // A `set` workflow's vendor rendering is the SET itself.
-                vendor: vendor === FORMATS.set ? (sets.get(event.sequence) ?? '') : vendor.render(ctx),
-                set: sets.get(event.sequence) ?? '',
+                vendor: vendor === FORMATS.set ? (sets.jws.get(event.sequence) ?? '') : vendor.render(ctx),
+                set: sets.jws.get(event.sequence) ?? '',
               },
             };
-          }),
+            JSON.stringify(item); // a console page of 50: writing each twice is cheap, and names the one too deep
+            return item;
+          },
+        );
+        return {
+          events: rendered.map((r) => r.value),
           offset,
           limit,
           totalCount,
           path,
+          ...(sets.skipped.length + skipped.length > 0 ? { skipped: [...sets.skipped, ...skipped] } : {}),
         };
       },
     );

@@ -1015,6 +1015,12 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1200,6 +1206,12 @@ export interface paths {
                         "application/json": {
                             lastEventId: string | null;
                             events: unknown[];
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1279,6 +1291,12 @@ export interface paths {
                             newestEventId: string | null;
                             nextBeforeEventId: string | null;
                             events: unknown[];
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1355,6 +1373,12 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1440,6 +1464,12 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1525,6 +1555,12 @@ export interface paths {
                             offset: number;
                             limit: number;
                             totalCount: number;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -1583,7 +1619,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Erase a subject's personal data (attributes, event payloads); keeps a tombstone */
+        /** Erase a subject's personal data (attributes, event payloads, receivers' answers to its pushes); keeps a tombstone */
         post: {
             parameters: {
                 query?: never;
@@ -2030,6 +2066,12 @@ export interface paths {
                                 [key: string]: string;
                             };
                             moreAvailable: boolean;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
@@ -4123,6 +4165,12 @@ export interface paths {
                                 type: string;
                                 /** @description How many of its events took this transition */
                                 count: number;
+                            }[];
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
                             }[];
                         };
                     };

@@ -26,4 +26,8 @@ export interface TokenStore {
   saveToken(token: StoredToken): Promise<void>;
   /** Ends a claim without a token (the fetch failed), so the next try may claim at once. */
   releaseTokenFetch(endpointId: string): Promise<void>;
+  /** Every stored token, as stored (sealed): `tidings keys reencrypt` seals them anew. */
+  listTokens(): Promise<StoredToken[]>;
+  /** Replaces a stored token's (sealed) value, nothing else; false when the endpoint has none. */
+  updateTokenValue(endpointId: string, accessToken: string): Promise<boolean>;
 }
