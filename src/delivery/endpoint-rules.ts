@@ -6,8 +6,8 @@ import { MAX_ENDPOINT_RETRY_STEP_MS, parseRetrySchedule } from './retry-policy.j
 /** Checks of an endpoint's filter, transformation and retry schedule (`endpoint-service.ts` runs them). */
 type Problem = { field: string; message: string; code?: string };
 
-/** Headers a transformation may not set: Tidings' own, and those that frame the request. */
-const TRANSFORM_RESERVED = new Set([
+/** Headers Tidings sets itself; an endpoint's static headers may not replace them. */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'host',
   'content-length',
   'content-type',
@@ -18,8 +18,10 @@ const TRANSFORM_RESERVED = new Set([
   'webhook-timestamp',
   'webhook-signature',
   'x-correlation-id',
-  'authorization',
 ]);
+
+/** Headers a transformation may not set: Tidings' own, and the endpoint's authorization. */
+const TRANSFORM_RESERVED = new Set([...RESERVED_HEADERS, 'authorization']);
 
 /** A filter that does not parse, with the position of the fault in the message. */
 export function filterProblems(filter: string | null): Problem[] {

@@ -4,7 +4,7 @@ import { notFound, validationError } from '../errors/tidings-error.js';
 import { newEventId } from '../events/event-id.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { EndpointAuth, EndpointRecord, EndpointSpec } from './endpoint.js';
-import { filterProblems, retryScheduleProblems, transformProblems } from './endpoint-rules.js';
+import { filterProblems, RESERVED_HEADERS, retryScheduleProblems, transformProblems } from './endpoint-rules.js';
 import type { CreateEndpointBody, UpdateEndpointBody } from './endpoint-schemas.js';
 import type { AllowedRange } from './ip-classification.js';
 import type { OperationalEvents } from './operational-events.js';
@@ -26,20 +26,6 @@ export interface EndpointServiceDeps {
   /** Records `endpoint.recovered` when a disabled endpoint is enabled again. */
   operational?: OperationalEvents;
 }
-
-/** Headers Tidings sets itself; an endpoint's static headers may not replace them. */
-const RESERVED_HEADERS = new Set([
-  'host',
-  'content-length',
-  'content-type',
-  'transfer-encoding',
-  'connection',
-  'user-agent',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-  'x-correlation-id',
-]);
 
 export const DEFAULT_ROTATION_GRACE_SECONDS = 24 * 60 * 60;
 
