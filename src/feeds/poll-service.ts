@@ -88,7 +88,7 @@ export class PollService {
   }
 
   async poll(tenantId: string, streamId: string, request: PollRequest, signal?: AbortSignal): Promise<PollResponse> {
-    const { streams, sets, clock } = this.deps;
+    const { sets } = this.deps;
     const { events, moreAvailable } = await this.pollEvents(tenantId, streamId, request, signal);
     const { jws, skipped } = await sets.jwsFor(tenantId, events);
     const out: Record<string, string> = {};
@@ -97,16 +97,21 @@ export class PollService {
       if (token !== undefined) out[e.id] = token;
     }
     // A SET that cannot be made never will be: settled now, or it would head every poll and block the stream.
-    if (skipped.length > 0) {
-      await streams.settle(
-        tenantId,
-        streamId,
-        skipped.map((s) => s.eventId),
-        [],
-        clock().toISOString(),
-      );
-    }
+    await this.settleUnsignable(tenantId, streamId, skipped);
     return { sets: out, moreAvailable, ...(skipped.length > 0 ? { skipped } : {}) };
+  }
+
+  /** Settles events whose SET cannot be made (`skipped`), so they head no later poll. */
+  async settleUnsignable(tenantId: string, streamId: string, skipped: readonly SkippedEvent[]): Promise<void> {
+    if (skipped.length === 0) return;
+    const { streams, clock } = this.deps;
+    await streams.settle(
+      tenantId,
+      streamId,
+      skipped.map((s) => s.eventId),
+      [],
+      clock().toISOString(),
+    );
   }
 
   /**

@@ -7,6 +7,7 @@ import { notFound, TidingsError, validationError, wrongField } from '../errors/t
 import type { StoredEvent } from '../events/event.js';
 import type { PollRequest, PollService } from '../feeds/poll-service.js';
 import { loadRenderContexts } from '../feeds/render-contexts.js';
+import { type SkippedEvent, skipCodeOf } from '../feeds/skipped-event.js';
 import type { FeedStorage } from '../feeds/storage/feed-storage.js';
 import { renderSet } from '../formats/set.js';
 import type { SetSigner } from '../keys/set-signer.js';
@@ -251,7 +252,7 @@ export class SsfStreamService {
     id: string,
     request: PollRequest,
     signal?: AbortSignal,
-  ): Promise<{ sets: Record<string, string>; moreAvailable: boolean }> {
+  ): Promise<{ sets: Record<string, string>; moreAvailable: boolean; skipped?: SkippedEvent[] }> {
     const stream = await this.get(tenantId, id);
     if (stream.method !== 'poll') throw wrongField('stream_id', `stream ${id} is a push stream`);
     const settled = [...(request.ack ?? []), ...Object.keys(request.setErrs ?? {})];
@@ -271,9 +272,18 @@ export class SsfStreamService {
     );
     const sets: Record<string, string> = {};
     for (const c of control) sets[c.jti] = c.jws;
-    const signed = await this.sign(tenantId, stream, events);
-    for (const e of events) sets[e.id] = signed.get(e.id) ?? '';
-    return { sets, moreAvailable: moreAvailable || control.length >= maxEvents };
+    const { signed, skipped } = await this.sign(tenantId, stream, events);
+    for (const e of events) {
+      const jws = signed.get(e.id);
+      if (jws !== undefined) sets[e.id] = jws;
+    }
+    // A SET that cannot be made never will be: settled now, or it would head every poll of the stream.
+    if (skipped.length > 0) await this.deps.polls.settleUnsignable(tenantId, stream.carrierId, skipped);
+    return {
+      sets,
+      moreAvailable: moreAvailable || control.length >= maxEvents,
+      ...(skipped.length > 0 ? { skipped } : {}),
+    };
   }
 
   /** The `delivery` of a stream as SSF shows it. */
@@ -325,18 +335,38 @@ export class SsfStreamService {
     await this.deps.deliveries.updateEndpoint(next);
   }
 
-  private async sign(tenantId: string, stream: SsfStreamRecord, events: StoredEvent[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    if (events.length === 0) return out;
+  /**
+   * Each event's SET in the SSF profile, signed by its issuer's key (a FIT-Connect destination's
+   * for the events its receiving system records). An event that cannot be rendered or signed is
+   * left out and reported in `skipped`, as the feed's own polls do.
+   */
+  private async sign(
+    tenantId: string,
+    stream: SsfStreamRecord,
+    events: StoredEvent[],
+  ): Promise<{ signed: Map<string, string>; skipped: SkippedEvent[] }> {
+    const signed = new Map<string, string>();
+    const skipped: SkippedEvent[] = [];
+    if (events.length === 0) return { signed, skipped };
     const contexts = await loadRenderContexts(this.deps.feed, tenantId, events, this.deps.issuer);
     await Promise.all(
       contexts.map(async (ctx) => {
-        const signingKey = await this.deps.signer.keyFor(ctx.event.workflow);
-        const token = renderSet({ ...ctx, signingKey });
-        out.set(ctx.event.id, await this.deps.signer.signClaims(token.header, ssfProfile(token.claims, stream.aud)));
+        try {
+          const signingKey = await this.deps.signer.keyFor(ctx.event.workflow, {
+            tenantId,
+            destinationId: ctx.eventIssuer,
+          });
+          const token = renderSet({ ...ctx, signingKey });
+          signed.set(
+            ctx.event.id,
+            await this.deps.signer.signClaims(token.header, ssfProfile(token.claims, stream.aud)),
+          );
+        } catch (error) {
+          skipped.push({ eventId: ctx.event.id, code: skipCodeOf(error) });
+        }
       }),
     );
-    return out;
+    return { signed, skipped };
   }
 
   private async pushControlSet(tenantId: string, stream: SsfStreamRecord, jti: string, jws: string): Promise<void> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { eventUriOf } from '../../src/formats/set.js';
 import type { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import type { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { eventually, FAST, FAST_DISPATCH, registry } from '../delivery/delivery-kit.js';
@@ -34,6 +35,7 @@ async function storeDeepData(t: TestApp, eventId: string): Promise<void> {
 }
 
 type Skipped = Array<{ eventId: string; code: string }>;
+const ISSUER = 'https://tidings.test';
 
 const backends = await testBackends();
 after(() => dropBackends(backends));
@@ -50,7 +52,10 @@ for (const backend of backends) {
       t.runtime.app.inject({ method: 'POST', url, headers: auth, payload });
 
     before(async () => {
-      t = await startTestApp({ ...FAST, ...backend.env }, { registry, delivery: FAST_DISPATCH });
+      t = await startTestApp(
+        { ...FAST, ...backend.env, TIDINGS_ISSUER: ISSUER },
+        { registry, delivery: FAST_DISPATCH },
+      );
       ({ id: tenantId, auth } = await t.tenant());
       assert.equal((await post('/v1/subjects', { workflow: 'ticket', id: 'deep-1' })).statusCode, 201);
       for (const n of [1, 2, 3]) {
@@ -151,6 +156,42 @@ for (const backend of backends) {
       } finally {
         await receiver?.close();
       }
+    });
+
+    test('an OpenID Shared Signals poll stream passes it too: reported once, settled', async () => {
+      // an SSF stream starts at the end of the log: its events are written after it
+      const created = await post('/v1/ssf/streams', {
+        delivery: { method: 'urn:ietf:rfc:8936' },
+        events_requested: ['ticket-opened', 'ticket-noted'].map((type) => eventUriOf(ISSUER, 'ticket', type)),
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const stream = (created.json() as { stream_id: string }).stream_id;
+      assert.equal((await post('/v1/subjects', { workflow: 'ticket', id: 'deep-ssf' })).statusCode, 201);
+      for (const n of [1, 2, 3]) {
+        assert.equal(
+          (await post('/v1/subjects/deep-ssf/events', { type: 'ticket-noted', data: { n } })).statusCode,
+          201,
+        );
+      }
+      const events = await t.runtime.store.listEvents(tenantId, { limit: 100 });
+      const mine = events.filter((e) => e.subjectId === 'deep-ssf').map((e) => e.id);
+      assert.equal(mine.length, 4);
+      await storeDeepData(t, mine[2] as string);
+
+      const got: string[] = [];
+      const skipped: string[] = [];
+      let ack: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const res = await post(`/v1/ssf/poll/${stream}`, { maxEvents: 1, returnImmediately: true, ack });
+        assert.equal(res.statusCode, 200, res.body.slice(0, 200));
+        const body = res.json() as { sets: Record<string, string>; moreAvailable: boolean; skipped?: Skipped };
+        ack = Object.keys(body.sets);
+        got.push(...ack);
+        skipped.push(...(body.skipped ?? []).map((s) => s.eventId));
+        if (ack.length === 0 && !body.skipped && !body.moreAvailable) break;
+      }
+      assert.deepEqual(got, [mine[0], mine[1], mine[3]]);
+      assert.deepEqual(skipped, [mine[2]]);
     });
   });
 }

@@ -6,7 +6,7 @@ import { transmitterMetadata } from '../../signals/ssf-metadata.js';
 import type { SsfStreamService } from '../../signals/ssf-stream-service.js';
 import { SSF_STATUSES, type SsfStreamRecord } from '../../signals/storage/ssf-storage.js';
 import { callerOf } from '../plugins/auth.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, SkippedEvents } from '../schemas.js';
 
 const Uri = Type.String({ minLength: 1, maxLength: 2000 });
 const StreamId = Type.String({ minLength: 1, maxLength: 200 });
@@ -263,7 +263,11 @@ export function ssfRoutes(ssf: SsfStreamService, issuer: string, minVerification
             { additionalProperties: false },
           ),
           response: {
-            200: Type.Object({ sets: Type.Record(Type.String(), Type.String()), moreAvailable: Type.Boolean() }),
+            200: Type.Object({
+              sets: Type.Record(Type.String(), Type.String()),
+              moreAvailable: Type.Boolean(),
+              skipped: Type.Optional(SkippedEvents),
+            }),
             ...errorResponses(400, 401, 403, 404),
           },
         },

@@ -5022,6 +5022,12 @@ export interface paths {
                                 [key: string]: string;
                             };
                             moreAvailable: boolean;
+                            /** @description Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them. */
+                            skipped?: {
+                                eventId: string;
+                                /** @description too_deep: its data nests deeper than JSON can be written; render_failed: rendering threw */
+                                code: "too_deep" | "render_failed";
+                            }[];
                         };
                     };
                 };
