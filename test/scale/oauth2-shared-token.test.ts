@@ -100,7 +100,7 @@ describe('OAuth 2.0 token shared by worker processes (PostgreSQL)', { skip: pgdb
 
       const { rows } = await db.query<{ access_token: string }>('SELECT access_token FROM endpoint_tokens');
       assert.equal(rows.length, 1);
-      assert.match(rows[0]!.access_token, /^aes256gcm:/, 'the shared token is sealed at rest');
+      assert.match(rows[0]!.access_token, /^jwe:/, 'the shared token is sealed at rest (JWE, bound to its row)');
       assert.ok(!rows[0]!.access_token.includes('tok-'));
 
       for (const w of workers) await cluster.stop(w);
