@@ -92,3 +92,23 @@ export const SkippedEvents = Type.Array(
       'Present only when events were left out: each could not be rendered (see docs/errors.md, "Events a read leaves out"). The cursor, offset or pending set still moves past them.',
   },
 );
+
+/** The body of an RFC 8936 poll: the feed's streams and OpenID Shared Signals poll streams take the same. */
+export const PollBody = Type.Object(
+  {
+    maxEvents: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    returnImmediately: Type.Optional(Type.Boolean()),
+    ack: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 1000 })),
+    setErrs: Type.Optional(
+      Type.Record(
+        Type.String({ maxLength: 200 }),
+        Type.Object(
+          { err: Type.String({ maxLength: 200 }), description: Type.String({ maxLength: 2000 }) },
+          { additionalProperties: false },
+        ),
+        { maxProperties: 1000 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);

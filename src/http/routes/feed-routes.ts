@@ -8,7 +8,7 @@ import { type Parsed, parseFeedQuery, parseLogQuery, parseNewestQuery } from '..
 import { pageJson } from '../../feeds/skipped-event.js';
 import type { StreamRecord } from '../../feeds/storage/stream-storage.js';
 import { callerOf } from '../plugins/auth.js';
-import { errorResponses, SkippedEvents, SubjectId } from '../schemas.js';
+import { errorResponses, PollBody, SkippedEvents, SubjectId } from '../schemas.js';
 
 /** Query values stay text here: `query-params.ts` checks them and names the field in each error. */
 const Text = Type.Optional(Type.String({ maxLength: 1000 }));
@@ -42,25 +42,6 @@ const CreateStreamBody = Type.Object(
     eventTypes: Type.Optional(Names),
     workflows: Type.Optional(Names),
     startAt: Type.Optional(Type.Union([Type.Literal('now'), Type.Literal('beginning')])),
-  },
-  { additionalProperties: false },
-);
-
-const PollBody = Type.Object(
-  {
-    maxEvents: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
-    returnImmediately: Type.Optional(Type.Boolean()),
-    ack: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 1000 })),
-    setErrs: Type.Optional(
-      Type.Record(
-        Type.String({ maxLength: 200 }),
-        Type.Object(
-          { err: Type.String({ maxLength: 200 }), description: Type.String({ maxLength: 2000 }) },
-          { additionalProperties: false },
-        ),
-        { maxProperties: 1000 },
-      ),
-    ),
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,7 @@ import { transmitterMetadata } from '../../signals/ssf-metadata.js';
 import type { SsfStreamService } from '../../signals/ssf-stream-service.js';
 import { SSF_STATUSES, type SsfStreamRecord } from '../../signals/storage/ssf-storage.js';
 import { callerOf } from '../plugins/auth.js';
-import { errorResponses, SkippedEvents } from '../schemas.js';
+import { errorResponses, PollBody, SkippedEvents } from '../schemas.js';
 
 const Uri = Type.String({ minLength: 1, maxLength: 2000 });
 const StreamId = Type.String({ minLength: 1, maxLength: 200 });
@@ -244,24 +244,7 @@ export function ssfRoutes(ssf: SsfStreamService, issuer: string, minVerification
           tags: ['shared-signals'],
           summary: "RFC 8936 poll of an SSF poll stream: its verification SETs, then its events' SETs",
           params: Type.Object({ streamId: StreamId }),
-          body: Type.Object(
-            {
-              maxEvents: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
-              returnImmediately: Type.Optional(Type.Boolean()),
-              ack: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 1000 })),
-              setErrs: Type.Optional(
-                Type.Record(
-                  Type.String({ maxLength: 200 }),
-                  Type.Object(
-                    { err: Type.String({ maxLength: 200 }), description: Type.String({ maxLength: 2000 }) },
-                    { additionalProperties: false },
-                  ),
-                  { maxProperties: 1000 },
-                ),
-              ),
-            },
-            { additionalProperties: false },
-          ),
+          body: PollBody,
           response: {
             200: Type.Object({
               sets: Type.Record(Type.String(), Type.String()),
