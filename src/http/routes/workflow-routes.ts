@@ -4,6 +4,7 @@ import { notFound } from '../../errors/tidings-error.js';
 import type { WorkflowDefinition } from '../../workflows/workflow-definition.js';
 import type { AppDeps } from '../app-deps.js';
 import { errorResponses } from '../schemas.js';
+import { WorkflowDetail, WorkflowList } from './workflow-schemas.js';
 
 const summary = (d: WorkflowDefinition) => ({
   name: d.name,
@@ -25,7 +26,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, de
       schema: {
         tags: ['workflows'],
         summary: 'List workflows with their states and event types',
-        response: { ...errorResponses(401, 403) },
+        response: { 200: WorkflowList, ...errorResponses(401, 403) },
       },
     },
     async () => ({ workflows: deps.registry.list().map((w) => summary(w.definition)) }),
@@ -39,7 +40,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, de
         tags: ['workflows'],
         summary: 'One workflow: states, initial transitions, transitions, timers and schemas',
         params: Type.Object({ name: Type.String({ maxLength: 100 }) }),
-        response: { ...errorResponses(401, 403, 404) },
+        response: { 200: WorkflowDetail, ...errorResponses(401, 403, 404) },
       },
     },
     async (request) => {

@@ -566,6 +566,28 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            workflows: {
+                                name: string;
+                                title: string;
+                                description: string;
+                                states: string[];
+                                terminalStates: string[];
+                                /** @description default wire format of its events */
+                                format: string;
+                                /** @description workflows a subject of this one may be a child of */
+                                parent: string[];
+                                eventTypes: string[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
                 401: {
                     headers: {
                         [name: string]: unknown;
@@ -612,6 +634,97 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            title: string;
+                            description: string;
+                            states: string[];
+                            terminalStates: string[];
+                            /** @description default wire format of its events */
+                            format: string;
+                            /** @description workflows a subject of this one may be a child of */
+                            parent: string[];
+                            eventTypes: string[];
+                            notes: string[];
+                            initial: {
+                                /** @description event type recorded for this transition */
+                                type: string;
+                                to: string;
+                                description?: string;
+                                dataSchema?: {
+                                    [key: string]: unknown;
+                                };
+                                when?: {
+                                    attributes?: {
+                                        [key: string]: unknown;
+                                    };
+                                    data?: {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                                spawn?: {
+                                    workflow: string;
+                                    field: string;
+                                    type: string;
+                                };
+                                issuedBy?: {
+                                    attribute: string;
+                                };
+                            }[];
+                            transitions: {
+                                /** @description event type recorded for this transition */
+                                type: string;
+                                from: string[];
+                                to: string;
+                                description?: string;
+                                dataSchema?: {
+                                    [key: string]: unknown;
+                                };
+                                when?: {
+                                    attributes?: {
+                                        [key: string]: unknown;
+                                    };
+                                    data?: {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                                spawn?: {
+                                    workflow: string;
+                                    field: string;
+                                    type: string;
+                                };
+                                issuedBy?: {
+                                    attribute: string;
+                                };
+                            }[];
+                            timers: {
+                                name: string;
+                                states: string[];
+                                /** @description event type the timer records */
+                                fire: string;
+                                to?: string;
+                                data?: {
+                                    [key: string]: unknown;
+                                };
+                                atAttribute?: string;
+                                daysAttribute?: string;
+                                /** @description a duration: 14d, 36h, 90s */
+                                after?: string;
+                            }[];
+                            attributesSchema: {
+                                [key: string]: unknown;
+                            };
+                            immutableAttributes: string[];
+                            eventUriBase: string | null;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 401: {
                     headers: {
