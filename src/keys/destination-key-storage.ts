@@ -16,6 +16,13 @@ export interface DestinationKeyStorage {
    * process got there first.
    */
   insertFirstKey(tenantId: string, destinationId: string, key: SigningKeyRecord): Promise<boolean>;
+  /**
+   * Makes `key` the destination's active key in one transaction: its active
+   * key, if any, is marked rotated at `at` and stays listed (SETs it signed
+   * keep verifying by kid). False when a concurrent rotation's key became the
+   * active one first (nothing is written then).
+   */
+  rotateTo(tenantId: string, destinationId: string, key: SigningKeyRecord, at: string): Promise<boolean>;
   /** Every destination key of every tenant (`tidings keys reencrypt`). */
   listAllKeys(): Promise<Array<{ tenantId: string; key: SigningKeyRecord }>>;
   /** Replaces the stored (sealed) private key of `kid`; false when there is no such key. */

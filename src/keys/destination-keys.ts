@@ -10,6 +10,19 @@ export interface DestinationKeysOptions {
   clock: () => Date;
   /** Seals the private keys (JWE bound to their row), as the service's own keys are; none: stored as PEM. */
   sealer?: SecretSealer;
+  /**
+   * How long (by `clock`) a destination's active key is reused before it is
+   * read again (default 5 s, as the service's key ring): a rotation by another process
+   * is signed with within that time.
+   */
+  cacheMs?: number;
+}
+
+export interface DestinationKeyRotation {
+  kid: string;
+  /** The key it replaces, still published: SETs it signed keep verifying. Null: the destination's first key. */
+  previousKid: string | null;
+  rotatedAt: string;
 }
 
 /** Where a destination key's private half is stored: what its sealed value is bound to. */
@@ -30,7 +43,7 @@ export function destinationKeyRow(tenantId: string, kid: string): RowIdentity {
 export class DestinationKeys {
   private readonly sealer: SecretSealer;
   private readonly generating = new Map<string, Promise<SigningKeyRecord>>();
-  private readonly active = new Map<string, SigningKeyRecord>();
+  private readonly active = new Map<string, { at: number; key: SigningKeyRecord }>();
   private readonly imported = new Map<string, Promise<CryptoKey>>();
 
   constructor(private readonly options: DestinationKeysOptions) {
@@ -41,15 +54,37 @@ export class DestinationKeys {
   async signingKey(tenantId: string, destinationId: string): Promise<SigningKeyRecord> {
     const id = `${tenantId}\u0000${destinationId}`;
     const known = this.active.get(id);
-    if (known) return known;
+    if (known && this.options.clock().getTime() - known.at < (this.options.cacheMs ?? 5_000)) return known.key;
     let pending = this.generating.get(id);
     if (!pending) {
       pending = this.findOrCreate(tenantId, destinationId).finally(() => this.generating.delete(id));
       this.generating.set(id, pending);
     }
     const key = await pending;
-    this.active.set(id, key);
+    this.active.set(id, { at: this.options.clock().getTime(), key });
     return key;
+  }
+
+  /**
+   * A new active key for the destination (its first, if it has none): the
+   * next SETs it issues are signed with it. The old key is marked rotated and
+   * stays published at `/v1/destinations/{id}/keys/{kid}`, since verifiers
+   * fetch a destination's key by `kid` and SETs already issued carry the old
+   * one. There is no publish lead as for the service's JWKS: nobody caches a
+   * destination's key set ahead of seeing its `kid`.
+   */
+  async rotate(tenantId: string, destinationId: string): Promise<DestinationKeyRotation> {
+    const { storage, clock } = this.options;
+    for (let tries = 0; tries < 3; tries++) {
+      const now = clock();
+      const previous = (await storage.listKeys(tenantId, destinationId)).find((k) => k.rotatedAt === null) ?? null;
+      const key = await generateSigningKey('fit', this.sealer, now, (kid) => destinationKeyRow(tenantId, kid));
+      if (await storage.rotateTo(tenantId, destinationId, key, now.toISOString())) {
+        this.active.set(`${tenantId}\u0000${destinationId}`, { at: this.options.clock().getTime(), key });
+        return { kid: key.kid, previousKid: previous?.kid ?? null, rotatedAt: now.toISOString() };
+      }
+    }
+    throw new Error(`destination ${destinationId}: three rotations in a row lost a race`);
   }
 
   /** The public keys of a destination as a JWKS (empty until it has issued a SET). */

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import type { SetAlgorithm } from '../formats/render-context.js';
+import type { Queryable } from '../storage/postgres/queryable.js';
+import { transaction } from '../storage/postgres/transaction.js';
 import type { DestinationKeyStorage } from './destination-key-storage.js';
 import type { PublicJwk, SigningKeyRecord } from './signing-key.js';
 
@@ -25,6 +27,24 @@ const fromRow = (r: Row): SigningKeyRecord => ({
   rotatedAt: r.rotated_at === null ? null : iso(r.rotated_at),
 });
 
+async function insert(db: Queryable, tenantId: string, destinationId: string, key: SigningKeyRecord): Promise<number> {
+  const result = await db.query({
+    text: `INSERT INTO destination_keys (tenant_id, destination_id, ${COLUMNS})
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+    values: [
+      tenantId,
+      destinationId,
+      key.kid,
+      key.alg,
+      JSON.stringify(key.publicJwk),
+      key.privateKey,
+      key.createdAt,
+      key.rotatedAt,
+    ],
+  });
+  return result.rowCount ?? 0;
+}
+
 export class PostgresDestinationKeyStorage implements DestinationKeyStorage {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -45,21 +65,20 @@ export class PostgresDestinationKeyStorage implements DestinationKeyStorage {
   }
 
   async insertFirstKey(tenantId: string, destinationId: string, key: SigningKeyRecord): Promise<boolean> {
-    const result = await this.pool.query({
-      text: `INSERT INTO destination_keys (tenant_id, destination_id, ${COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-      values: [
-        tenantId,
-        destinationId,
-        key.kid,
-        key.alg,
-        JSON.stringify(key.publicJwk),
-        key.privateKey,
-        key.createdAt,
-        key.rotatedAt,
-      ],
+    return (await insert(this.pool, tenantId, destinationId, key)) === 1;
+  }
+
+  async rotateTo(tenantId: string, destinationId: string, key: SigningKeyRecord, at: string): Promise<boolean> {
+    // Under READ COMMITTED a rotation racing another updates no row (the one it
+    // waited for is rotated by then) and its insert meets the one-active index:
+    // it writes nothing and says so, and the caller tries again.
+    return transaction(this.pool, async (client) => {
+      await client.query({
+        text: 'UPDATE destination_keys SET rotated_at = $1 WHERE tenant_id = $2 AND destination_id = $3 AND rotated_at IS NULL',
+        values: [at, tenantId, destinationId],
+      });
+      return (await insert(client, tenantId, destinationId, key)) === 1;
     });
-    return result.rowCount === 1;
   }
 
   async listAllKeys(): Promise<Array<{ tenantId: string; key: SigningKeyRecord }>> {

@@ -44,6 +44,21 @@ export class SqliteDestinationKeyStorage implements DestinationKeyStorage {
   }
 
   async insertFirstKey(tenantId: string, destinationId: string, key: SigningKeyRecord): Promise<boolean> {
+    return this.insert(tenantId, destinationId, key);
+  }
+
+  async rotateTo(tenantId: string, destinationId: string, key: SigningKeyRecord, at: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.db
+        .prepare(
+          'UPDATE destination_keys SET rotated_at = ? WHERE tenant_id = ? AND destination_id = ? AND rotated_at IS NULL',
+        )
+        .run(at, tenantId, destinationId);
+      return this.insert(tenantId, destinationId, key);
+    })();
+  }
+
+  private insert(tenantId: string, destinationId: string, key: SigningKeyRecord): boolean {
     const { changes } = this.db
       .prepare(
         `INSERT INTO destination_keys (tenant_id, destination_id, ${COLUMNS})

@@ -145,6 +145,12 @@ function generator(seed: number, ids: { subject: string; tenant: string }) {
     false,
     op('GET', '/v1/destinations/{destinationId}/keys/{kid}'),
   );
+  add(
+    'POST',
+    () => `/v1/destinations/${pathId()}/keys/rotate`,
+    true,
+    op('POST', '/v1/destinations/{destinationId}/keys/rotate'),
+  );
   add('GET', () => `/realty/crypto/v2/events${query()}`);
   add('GET', () => `/v1/cases/${pathId()}/events`, false, op('GET', '/v1/cases/{id}/events'));
   add('GET', () => `/v1/submissions/${pathId()}/events`, false, op('GET', '/v1/submissions/{id}/events'));

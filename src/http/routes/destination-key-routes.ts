@@ -26,6 +26,8 @@ const Jwk = Type.Object(
  * `GET /v1/destinations/{iss}/keys/{kid}` (one JWK, as the submission API
  * serves it); `GET /v1/destinations/{iss}/keys` lists them as a JWKS (the
  * shape optiGov reads). Tenant-scoped like the event logs that name them.
+ * `POST .../keys/rotate` (manage scope) gives a destination a new key: the
+ * next SETs it issues are signed with it, and the old key stays published.
  */
 export function destinationKeyRoutes(keys: DestinationKeys) {
   return async (instance: FastifyInstance) => {
@@ -65,6 +67,29 @@ export function destinationKeyRoutes(keys: DestinationKeys) {
         if (!jwk) throw notFound(`key ${kid} of destination ${destinationId}`);
         return jwk;
       },
+    );
+    app.post(
+      '/v1/destinations/:destinationId/keys/rotate',
+      {
+        config: { auth: 'tenant', scope: 'manage' },
+        schema: {
+          tags: ['keys'],
+          summary:
+            'Give a FIT-Connect destination a new signing key: its next SETs are signed with it; the old key stays published',
+          params: Type.Object({ destinationId: DestinationId }),
+          response: {
+            200: Type.Object({
+              kid: Type.String({ description: 'the new active key' }),
+              previousKid: Type.Union([Type.String(), Type.Null()], {
+                description: 'the key it replaces, still served by kid; null for a destination that had none',
+              }),
+              rotatedAt: Type.String({ format: 'date-time' }),
+            }),
+            ...errorResponses(400, 401, 403),
+          },
+        },
+      },
+      async (request) => keys.rotate(callerOf(request).tenantId, request.params.destinationId.toLowerCase()),
     );
   };
 }
