@@ -212,7 +212,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   /** A duration in ms, within `range` when given (`[min, max, as shown in the message]`). */
   const ms = (key: keyof Config, range?: [number, number, string]): number => {
     const value = raw[key];
-    const parsed = typeof value === 'number' ? value : typeof value === 'string' ? parseDuration(value) : null;
+    // a bare 0 is zero in any unit (the docs' "0: off")
+    const duration = (v: string) => (v.trim() === '0' ? 0 : parseDuration(v));
+    const parsed = typeof value === 'number' ? value : typeof value === 'string' ? duration(value) : null;
     const [min, max] = range ?? [0, Number.POSITIVE_INFINITY];
     if (parsed === null || parsed < min || parsed > max) {
       const within = range ? `, from ${range[2]}` : '';

@@ -124,6 +124,9 @@ describe('configuration', () => {
       [set.dbStatementTimeoutMs, set.dbQueryTimeoutMs, set.dbConnectTimeoutMs, set.dbKeepAliveDelayMs],
       [1_500, 2_000, 1_000, 0],
     );
+    // the README's "`0`: off" is written without a unit
+    assert.equal(loadConfig({ TIDINGS_DB_KEEPALIVE_DELAY: '0' }).dbKeepAliveDelayMs, 0);
+    assert.throws(() => loadConfig({ TIDINGS_DB_KEEPALIVE_DELAY: '5' }), ConfigError, 'other numbers need a unit');
     assert.throws(
       () => loadConfig({ TIDINGS_DB_STATEMENT_TIMEOUT: '30s', TIDINGS_DB_QUERY_TIMEOUT: '12s' }),
       /dbStatementTimeoutMs must be shorter than dbQueryTimeoutMs/,
