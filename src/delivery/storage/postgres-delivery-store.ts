@@ -72,9 +72,7 @@ interface RecordArgs {
  * delivery moves on only while the caller's lease holds, and an attempt is
  * kept if its delivery still exists (deleted with its endpoint meanwhile: not
  * kept). Both read the snapshot from before the statement, as the two
- * statements of `recordBatchOrdered` did in one transaction. The operational
- * events' intents (dead letters, `../operational-intent.ts`) of the moved
- * deliveries are written with them: $19 names each intent's delivery.
+ * statements of `recordBatchOrdered` did in one transaction.
  */
 const RECORD_BATCH_SQL = `
 WITH v AS (
@@ -94,11 +92,22 @@ kept AS (
     AS a(tenant_id, endpoint_id, delivery_id, event_id, attempt, started_at, outcome, http_status, latency_ms,
       response_excerpt, error_class, error_message)
   WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
-),
-intents AS (
-  ${PG_INSERT_INTENTS} ${pgIntentRows(19, 'i.delivery_id IN (SELECT id FROM moved)', { name: 'delivery_id', type: 'text' })}
 )
 SELECT id FROM moved`;
+
+/**
+ * The same for a batch with dead letters: their operational events' intents
+ * (`../operational-intent.ts`) are written with the deliveries that moved,
+ * $19 naming each intent's delivery. A statement of its own, so the common
+ * batch runs exactly the statement it ran before.
+ */
+const RECORD_BATCH_WITH_INTENTS_SQL = RECORD_BATCH_SQL.replace(
+  'SELECT id FROM moved',
+  `, intents AS (
+  ${PG_INSERT_INTENTS} ${pgIntentRows(19, 'i.delivery_id IN (SELECT id FROM moved)', { name: 'delivery_id', type: 'text' })}
+)
+SELECT id FROM moved`,
+);
 
 /** The sequence of tenant `$1`'s event `eventId`, its id appended to `values` (the listings' `eventId` filter). */
 function eventSequence(values: unknown[], eventId: string): string {
@@ -537,8 +546,9 @@ export class PostgresDeliveryStore implements DeliveryStore {
     const attemptColumn = (k: number) => attempts.map((values) => values[k] ?? null);
     const withIntent = sorted.filter((a) => a.intent !== null);
     const { rows } = await this.pool.query<{ id: string }>({
-      name: 'tidings-record-attempts',
-      text: RECORD_BATCH_SQL,
+      ...(withIntent.length === 0
+        ? { name: 'tidings-record-attempts', text: RECORD_BATCH_SQL }
+        : { name: 'tidings-record-attempts-intents', text: RECORD_BATCH_WITH_INTENTS_SQL }),
       values: [
         column((a) => a.attempt.deliveryId),
         column((a) => a.leaseToken),
@@ -547,8 +557,12 @@ export class PostgresDeliveryStore implements DeliveryStore {
         column((a) => a.update.lastError),
         column((a) => a.nowMs),
         ...Array.from({ length: 12 }, (_, k) => attemptColumn(k)),
-        withIntent.map((a) => a.attempt.deliveryId),
-        ...pgIntentArrays(withIntent.map((a) => a.intent as OperationalIntent)),
+        ...(withIntent.length === 0
+          ? []
+          : [
+              withIntent.map((a) => a.attempt.deliveryId),
+              ...pgIntentArrays(withIntent.map((a) => a.intent as OperationalIntent)),
+            ]),
       ],
     });
     const moved = new Set(rows.map((r) => r.id));
