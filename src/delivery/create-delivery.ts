@@ -12,6 +12,7 @@ import { OperationalEvents } from './operational-events.js';
 import type { SetSigner } from './prepare-push.js';
 import { type ResolveAll, systemResolveAll } from './ssrf-guard.js';
 import type { DeliveryStore } from './storage/delivery-store.js';
+import type { OperationalIntentStorage } from './storage/operational-intent-storage.js';
 import { sealedDeliveryStore } from './storage/sealed-delivery-store.js';
 
 export interface DeliveryDeps {
@@ -30,6 +31,8 @@ export interface DeliveryDeps {
   /** Wakes the dispatchers of other processes too (PostgreSQL NOTIFY), after a replay or retry queued deliveries. */
   notifyWorkers?: () => void;
   tracing?: Tracing | null;
+  /** The operational events' outbox (`operational-intent.ts`). */
+  intents: OperationalIntentStorage;
 }
 
 /** Wires push delivery: the endpoint service and routes, and the dispatcher the worker role starts. */
@@ -45,6 +48,7 @@ export function createDelivery(input: DeliveryDeps) {
   const operational = new OperationalEvents({
     store: deps.store,
     registry: deps.registry,
+    intents: deps.intents,
     clock: deps.clock,
     failingAfterMs: deps.config.endpointFailingAfterMs,
     onCommitted: (events) => {

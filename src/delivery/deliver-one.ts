@@ -10,7 +10,12 @@ import { type PrepareDeps, PrepareError, preparePush, type RenderContexts } from
 import { scheduleOf } from './retry-policy.js';
 import type { Sender } from './senders/sender.js';
 import { setRefusal } from './set-refusal.js';
-import { type DeliveryStore, type DeliveryUpdate, failingTooLong } from './storage/delivery-store.js';
+import {
+  type DeliveryStore,
+  type DeliveryUpdate,
+  failingTooLong,
+  type HealthReport,
+} from './storage/delivery-store.js';
 import { TransformError } from './transform/transform-runner.js';
 
 export interface DeliverDeps extends PrepareDeps {
@@ -25,7 +30,10 @@ export interface DeliverDeps extends PrepareDeps {
   disableAfterFailingMs: number;
   /** Tracing on: each attempt is a span, child of the commit's, and the push carries its `traceparent`. */
   tracing?: Tracing | null;
-  /** Records the `operational` workflow's events (failing, disabled, recovered, dead letters). */
+  /**
+   * Builds the `operational` workflow's events (failing, disabled, recovered,
+   * dead letters), written as intents in the transaction of their cause.
+   */
   operational?: OperationalEvents;
 }
 
@@ -137,14 +145,18 @@ async function record(
     errorMessage: result.kind === 'error' ? result.message.slice(0, 500) : refusal,
   };
   const update = updateFor(decision, result, refusal, nowMs);
-  const recorded = await deps.deliveries.recordAttempt(attempt, delivery.leaseToken ?? '', update, nowMs);
   const operational = deps.operational;
-  if (recorded && operational && update.status === 'failed') {
-    await operational.deadLettered(endpoint, delivery, attemptNo, update.lastError);
-  }
+  // Each operational event is written with its cause, in the same transaction (`operational-intent.ts`).
+  const deadLetter =
+    update.status === 'failed'
+      ? (operational?.deadLettered(endpoint, delivery, attemptNo, update.lastError) ?? null)
+      : null;
+  const recorded = await deps.deliveries.recordAttempt(attempt, delivery.leaseToken ?? '', update, nowMs, deadLetter);
+  if (recorded && deadLetter) operational?.wake();
   if (decision.kind === 'gone') {
-    await deps.deliveries.disableEndpoint(delivery.tenantId, delivery.endpointId, decision.reason, nowMs);
-    await operational?.disabled(endpoint, decision.reason);
+    const disabled = operational?.disabled(endpoint, decision.reason) ?? null;
+    await deps.deliveries.disableEndpoint(delivery.tenantId, delivery.endpointId, decision.reason, nowMs, disabled);
+    if (disabled) operational?.wake();
   } else if (
     !(
       result.kind === 'error' &&
@@ -154,33 +166,41 @@ async function record(
     // A push we could not even build says nothing about the endpoint's health.
     const ok = decision.kind === 'succeeded';
     if (healthChanges(endpoint, ok)) {
-      const disabled = await deps.deliveries.recordHealth(delivery.endpointId, {
+      const intents = operational ? healthIntents(operational, endpoint, ok, deps.disableAfterFailingMs, nowMs) : null;
+      await deps.deliveries.recordHealth(delivery.endpointId, {
         ok,
         nowMs,
         disableAfterMs: deps.disableAfterFailingMs,
         probeAfter: ok ? null : probeAfter(endpoint.failingSince, nowMs, deps.random),
+        ...(intents ? { intents } : {}),
       });
-      if (operational) await reportHealth(operational, endpoint, ok, disabled, deps.disableAfterFailingMs, nowMs);
+      if (intents) operational?.wake();
     }
   }
   return decision;
 }
 
-/** The operational events an attempt's health report makes: disabled, failing for long, or recovered. */
-async function reportHealth(
+/**
+ * The operational events an attempt's health report can cause: recovered
+ * (a success of an endpoint seen failing), failing for long, and disabled,
+ * which the store writes only if this report disabled the endpoint. Null
+ * when there are none.
+ */
+function healthIntents(
   operational: OperationalEvents,
   endpoint: EndpointRecord,
   ok: boolean,
-  disabled: boolean,
   disableAfterMs: number,
   nowMs: number,
-): Promise<void> {
+): NonNullable<HealthReport['intents']> | null {
   if (ok) {
-    if (endpoint.failingSince !== null) await operational.recovered(endpoint, 'succeeded');
-    return;
+    const recovered = endpoint.failingSince !== null ? operational.recovered(endpoint, 'succeeded') : null;
+    return recovered ? { always: [recovered], ifDisabled: null } : null;
   }
-  await operational.failed(endpoint, nowMs);
-  if (disabled) await operational.disabled(endpoint, failingTooLong(disableAfterMs));
+  const failing = operational.failed(endpoint, nowMs);
+  const disabled = operational.disabled(endpoint, failingTooLong(disableAfterMs));
+  if (!failing && !disabled) return null;
+  return { always: failing ? [failing] : [], ifDisabled: disabled };
 }
 
 const OUTCOME_LABEL: Record<Decision['kind'], string> = {

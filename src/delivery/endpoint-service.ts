@@ -218,8 +218,10 @@ export class EndpointService {
       // a re-enabled endpoint gets a fresh failure clock
       if (enabled && !current.enabled) next.failingSince = null;
     }
-    if (!(await this.deps.deliveries.updateEndpoint(next))) throw notFound(`endpoint ${id}`);
-    if (enabled && !current.enabled) await this.deps.operational?.recovered(next, 'enabled');
+    // A disabled endpoint enabled again: `endpoint.recovered`, written with the change.
+    const recovered = enabled && !current.enabled ? (this.deps.operational?.recovered(next, 'enabled') ?? null) : null;
+    if (!(await this.deps.deliveries.updateEndpoint(next, recovered))) throw notFound(`endpoint ${id}`);
+    if (recovered) this.deps.operational?.wake();
     return { endpoint: next, newSecret: algorithmChanged ? next.secret : null };
   }
 

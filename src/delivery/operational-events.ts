@@ -1,16 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import type { StoredEvent } from '../events/event.js';
-import { newEventId } from '../events/event-id.js';
 import type { Store } from '../storage/store.js';
 import { OPERATIONAL_WORKFLOW } from '../workflows/builtin/operational.js';
-import { applyEvent, createSubject } from '../workflows/engine.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
+import { newIntent, type OperationalIntent, type OperationalType } from './operational-intent.js';
+import { recordIntent } from './operational-record.js';
+import type { OperationalIntentStorage } from './storage/operational-intent-storage.js';
 
 export interface OperationalEventsDeps {
   store: Store;
   registry: WorkflowRegistry;
+  /** The outbox the causes write their intents to. */
+  intents: OperationalIntentStorage;
   clock: () => Date;
   /** An endpoint failing this long gets `endpoint.failing` (`TIDINGS_ENDPOINT_FAILING_AFTER`). */
   failingAfterMs: number;
@@ -19,55 +21,68 @@ export interface OperationalEventsDeps {
   onError?: (error: unknown) => void;
 }
 
-type OperationalType = 'endpoint.failing' | 'endpoint.disabled' | 'endpoint.recovered' | 'delivery.dead-lettered';
-
-/** A version conflict or a creation race is retried this many times; the engine re-judges each time. */
-const MAX_WRITES = 4;
+/** What one retention run deleted in one tenant (`RetentionJob`). */
+export interface RetentionTally {
+  events: number;
+  deliveries: number;
+  attempts: number;
+}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The operational subject of an endpoint. */
-export const endpointSubjectId = (endpointId: string) => `endpoint.${endpointId}`;
+/** Intents read per query of a drain: far more than ever wait at once. */
+const DRAIN_BATCH = 100;
 
 /**
- * Records the `operational` workflow's events (`workflows/builtin/operational.ts`)
- * in the endpoint's tenant, through the workflow engine and the store's
- * commit like any event, so feeds, SETs, pushes and the console see them.
- * The state machine decides what is news: `endpoint.recovered` of an
- * endpoint never reported failing is not a transition and records nothing.
- * Never throws: a push's outcome is recorded already when this runs.
+ * The `operational` workflow's events (`workflows/builtin/operational.ts`).
+ * Their causes do not record them: each writes an intent in its own
+ * transaction (`operational-intent.ts`), built here, and `drain` records
+ * the intents in the tenants as ordinary events (`operational-record.ts`)
+ * and deletes them. A transactional outbox rather than the event in the
+ * cause's transaction: the causes are the delivery stores' group-committed
+ * attempt records (on PostgreSQL a single statement with no transaction
+ * around it), an endpoint's health update, a key rotation and a retention
+ * run, while an event needs the workflow engine's read-judge-write against
+ * its subject and the store's own group commit with its per-tenant sequence
+ * lock; an intent is one INSERT in the cause's statement, on rare paths only.
+ * The builders return null when the server has no `operational` workflow (a
+ * test registry): nothing is written then.
  */
 export class OperationalEvents {
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  private again = false;
+
   constructor(private readonly deps: OperationalEventsDeps) {}
 
+  private intent(tenantId: string | null, type: OperationalType, data: Record<string, unknown>) {
+    if (!this.deps.registry.get(OPERATIONAL_WORKFLOW)) return null;
+    return newIntent(tenantId, type, data, this.deps.clock().getTime());
+  }
+
+  private endpointIntent(endpoint: EndpointRecord, type: OperationalType, details: Record<string, unknown>) {
+    return this.intent(endpoint.tenantId, type, { endpointId: endpoint.id, url: endpoint.url, ...details });
+  }
+
   /** After a failed attempt: `endpoint.failing` once the endpoint has failed for `failingAfterMs`. */
-  async failed(endpoint: EndpointRecord, nowMs: number): Promise<void> {
+  failed(endpoint: EndpointRecord, nowMs: number): OperationalIntent | null {
     const since = endpoint.failingSince ?? nowMs;
-    if (nowMs - since < this.deps.failingAfterMs) return;
-    await this.record(endpoint, 'endpoint.failing', ['healthy', null], {
-      failingSince: iso(since),
-    });
+    if (nowMs - since < this.deps.failingAfterMs) return null;
+    return this.endpointIntent(endpoint, 'endpoint.failing', { failingSince: iso(since) });
   }
 
   /** After a success of an endpoint that was failing, or when a disabled endpoint is enabled again. */
-  async recovered(endpoint: EndpointRecord, how: 'succeeded' | 'enabled'): Promise<void> {
-    await this.record(endpoint, 'endpoint.recovered', ['failing', 'disabled'], { how });
+  recovered(endpoint: EndpointRecord, how: 'succeeded' | 'enabled'): OperationalIntent | null {
+    return this.endpointIntent(endpoint, 'endpoint.recovered', { how });
   }
 
-  async disabled(endpoint: EndpointRecord, reason: string): Promise<void> {
-    await this.record(endpoint, 'endpoint.disabled', ['healthy', 'failing', null], { reason });
+  disabled(endpoint: EndpointRecord, reason: string): OperationalIntent | null {
+    return this.endpointIntent(endpoint, 'endpoint.disabled', { reason });
   }
 
-  /** A delivery gave up; nothing for a delivery of an operational event (a failing operator endpoint would feed itself). */
-  async deadLettered(endpoint: EndpointRecord, delivery: DeliveryRecord, attempts: number, lastError: string) {
-    try {
-      const event = await this.deps.store.getEvent(delivery.tenantId, delivery.eventId);
-      if (event?.workflow === OPERATIONAL_WORKFLOW) return;
-    } catch (error) {
-      this.deps.onError?.(error);
-      return;
-    }
-    await this.record(endpoint, 'delivery.dead-lettered', ['healthy', 'failing', 'disabled', null], {
+  /** A delivery gave up (none is recorded for a delivery of an operational event: see `recordIntent`). */
+  deadLettered(endpoint: EndpointRecord, delivery: DeliveryRecord, attempts: number, lastError: string) {
+    return this.endpointIntent(endpoint, 'delivery.dead-lettered', {
       deliveryId: delivery.id,
       eventId: delivery.eventId,
       attempts,
@@ -76,39 +91,79 @@ export class OperationalEvents {
   }
 
   /**
-   * Commits `type` on the endpoint's subject when its status is one of
-   * `from` (`null`: no subject yet, the event creates it). Skipped when the
-   * server has no `operational` workflow (a test registry).
+   * After a retention run: `retention.completed` in each tenant it deleted
+   * something of. Written after the run's last delete: a crash during the run
+   * loses its tally (what it deleted stays deleted and is not counted again).
    */
-  private async record(
-    endpoint: EndpointRecord,
-    type: OperationalType,
-    from: Array<string | null>,
-    details: Record<string, unknown>,
-  ): Promise<void> {
-    const { store, registry } = this.deps;
-    if (!registry.get(OPERATIONAL_WORKFLOW)) return;
-    const tenantId = endpoint.tenantId;
-    const id = endpointSubjectId(endpoint.id);
-    const data = { endpointId: endpoint.id, url: endpoint.url, ...details };
-    try {
-      for (let write = 0; write < MAX_WRITES; write++) {
-        const subject = await store.getSubject(tenantId, id);
-        if (!from.includes(subject?.status ?? null)) return;
-        const ctx = { now: this.deps.clock(), newSubjectId: randomUUID, newEventId };
-        const change = subject
-          ? applyEvent(registry, subject, { type, data }, ctx)
-          : createSubject(registry, { tenantId, workflow: OPERATIONAL_WORKFLOW, id, parent: null, type, data }, ctx);
-        if (!change.ok) throw change.error;
-        const result = await store.commit(tenantId, change.value);
-        if (result.ok) {
-          this.deps.onCommitted?.(result.events);
-          return;
-        }
-        // another process recorded first: judge again against what it wrote
-      }
-    } catch (error) {
-      this.deps.onError?.(error);
+  async retentionCompleted(cutoff: string, byTenant: ReadonlyMap<string, RetentionTally>): Promise<void> {
+    const intents = [...byTenant]
+      .filter(([, t]) => t.events + t.deliveries + t.attempts > 0)
+      .map(([tenantId, tally]) => this.intent(tenantId, 'retention.completed', { cutoff, ...tally }))
+      .filter((i): i is OperationalIntent => i !== null);
+    if (intents.length === 0) return;
+    await this.deps.intents.add(intents);
+    this.wake();
+  }
+
+  /** Drains every `pollMs` (intents of other processes: the API's, `tidings keys rotate`) and when woken. */
+  start(pollMs = 1_000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.wake(), pollMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.draining;
+  }
+
+  /** A cause of this process wrote an intent: drain now (only where `start` was called). */
+  wake(): void {
+    if (!this.timer) return;
+    if (this.draining) {
+      this.again = true;
+      return;
     }
+    this.draining = this.drain()
+      .then(
+        () => undefined,
+        (error: unknown) => this.deps.onError?.(error),
+      )
+      .finally(() => {
+        this.draining = null;
+        if (this.again && this.timer) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /**
+   * Records every intent, oldest first, each in its tenant (every tenant for
+   * a tenantless one), then deletes it: at least once, and never twice
+   * thanks to the commit's Idempotency-Key. Stops at the first failure, so
+   * an endpoint's events keep their order; the rest wait for the next drain.
+   * Returns how many intents were done; 0 when another process drains.
+   */
+  async drain(): Promise<number> {
+    const { intents, store } = this.deps;
+    const done = await intents.exclusively(async () => {
+      let count = 0;
+      for (;;) {
+        const batch = await intents.oldest(DRAIN_BATCH);
+        for (const intent of batch) {
+          const tenants = intent.tenantId === null ? (await store.listTenants()).map((t) => t.id) : [intent.tenantId];
+          if (this.deps.registry.get(OPERATIONAL_WORKFLOW)) {
+            for (const tenantId of tenants) await recordIntent(this.deps, tenantId, intent);
+          }
+          await intents.delete(intent.seq);
+          count += 1;
+        }
+        if (batch.length < DRAIN_BATCH) return count;
+      }
+    });
+    return done ?? 0;
   }
 }

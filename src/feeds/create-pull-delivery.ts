@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import type { OperationalEvents } from '../delivery/operational-events.js';
 import type { DeliveryStore } from '../delivery/storage/delivery-store.js';
 import { DestinationKeys } from '../keys/destination-keys.js';
 import { KeyRing } from '../keys/key-ring.js';
@@ -26,6 +27,11 @@ export interface PullDeliveryDeps {
   longPollMs?: number;
   /** Push deliveries, pruned by the retention job with the events. */
   deliveries?: Pick<DeliveryStore, 'pruneFinished'>;
+  /**
+   * Records `signing-key.rotated` and `retention.completed` (push delivery
+   * makes it, after this: hence a getter).
+   */
+  operational?: () => Pick<OperationalEvents, 'wake' | 'retentionCompleted'>;
 }
 
 /**
@@ -42,6 +48,7 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
     ...(deps.keyOverlapMs !== undefined ? { overlapMs: deps.keyOverlapMs } : {}),
     publishLeadMs: config.keyPublishLeadMs,
     ...(deps.sealer ? { sealer: deps.sealer } : {}),
+    onRotated: () => deps.operational?.().wake(),
   });
   const destinationKeys = new DestinationKeys({
     storage: storage.destinationKeys,
@@ -75,6 +82,7 @@ export function createPullDelivery(deps: PullDeliveryDeps) {
     clock,
     retentionDays: config.retentionDays,
     ...(deps.logger ? { logger: deps.logger } : {}),
+    onCompleted: async (cutoff, byTenant) => deps.operational?.().retentionCompleted(cutoff, byTenant),
   });
   return {
     keys,

@@ -1,3 +1,7 @@
+import {
+  PostgresOperationalIntentStorage,
+  SqliteOperationalIntentStorage,
+} from '../delivery/storage/operational-intent-storage.js';
 import { PostgresDestinationKeyStorage } from '../keys/postgres-destination-key-storage.js';
 import { PostgresKeyStorage } from '../keys/postgres-key-storage.js';
 import { SqliteDestinationKeyStorage } from '../keys/sqlite-destination-key-storage.js';
@@ -10,7 +14,11 @@ import { PostgresStreamStorage } from './storage/postgres-stream-storage.js';
 import { SqliteFeedStorage } from './storage/sqlite-feed-storage.js';
 import { SqliteStreamStorage } from './storage/sqlite-stream-storage.js';
 
-/** Pull delivery's storage on the same database (and connection / pool) as the main store. */
+/**
+ * Pull delivery's storage on the same database (and connection / pool) as the
+ * main store, and the operational events' outbox, which keys and retention
+ * write to as well as push delivery.
+ */
 export function openPullStorage(store: Store) {
   if (store.kind === 'sqlite') {
     const sqlite = store as SqliteStore;
@@ -21,6 +29,7 @@ export function openPullStorage(store: Store) {
       destinationKeys: new SqliteDestinationKeyStorage(sqlite.db),
       feed: new SqliteFeedStorage(sqlite.db, below),
       streams: new SqliteStreamStorage(sqlite.db, below),
+      intents: new SqliteOperationalIntentStorage(sqlite.db),
     };
   }
   const { pool } = store as PostgresStore;
@@ -29,5 +38,6 @@ export function openPullStorage(store: Store) {
     destinationKeys: new PostgresDestinationKeyStorage(pool),
     feed: new PostgresFeedStorage(pool),
     streams: new PostgresStreamStorage(pool),
+    intents: new PostgresOperationalIntentStorage(pool),
   };
 }

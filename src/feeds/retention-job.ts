@@ -21,8 +21,27 @@ export interface RetentionJobDeps {
    */
   batchSize?: number;
   logger?: { error: (obj: object, msg: string) => void };
+  /**
+   * After a run, with what it deleted per tenant and its cutoff: the server
+   * records `retention.completed` in each tenant it deleted something of
+   * (`OperationalEvents.retentionCompleted`).
+   */
+  onCompleted?: (cutoff: string, byTenant: ReadonlyMap<string, TenantTally>) => Promise<void>;
 }
 
+/** What a run deleted of one tenant's data. */
+export interface TenantTally {
+  events: number;
+  deliveries: number;
+  attempts: number;
+}
+
+/**
+ * What a run deleted: the totals, and per tenant what is counted by tenant
+ * (events, deliveries, attempts). SETs dropped for re-signing, SET errors and
+ * idempotency records are counted for the deployment only: they are deleted
+ * in global batches, and a dropped SET is signed again, not lost.
+ */
 export interface RetentionRun {
   events: number;
   sets: number;
@@ -30,9 +49,18 @@ export interface RetentionRun {
   setErrors: number;
   deliveries: number;
   attempts: number;
+  byTenant: Map<string, TenantTally>;
 }
 
-const NOTHING: RetentionRun = { events: 0, sets: 0, idempotencyRecords: 0, setErrors: 0, deliveries: 0, attempts: 0 };
+const nothing = (): RetentionRun => ({
+  events: 0,
+  sets: 0,
+  idempotencyRecords: 0,
+  setErrors: 0,
+  deliveries: 0,
+  attempts: 0,
+  byTenant: new Map(),
+});
 
 /**
  * Idempotency-Key answers are kept a day (as Stripe does): long enough for any
@@ -58,11 +86,12 @@ export class RetentionJob {
     const { store, storage, keys, clock } = this.deps;
     const batch = this.deps.batchSize ?? 1_000;
     const cutoff = new Date(clock().getTime() - this.deps.retentionDays * 86_400_000).toISOString();
-    const run: RetentionRun = { ...NOTHING };
+    const run = nothing();
     for (const tenant of await store.listTenants()) {
       for (;;) {
         const deleted = await storage.deleteExpiredEvents(tenant.id, cutoff, batch);
         run.events += deleted;
+        if (deleted > 0) tallyOf(run, tenant.id).events += deleted;
         if (deleted < batch) break;
         await yieldToEventLoop();
       }
@@ -88,6 +117,7 @@ export class RetentionJob {
       if (deleted < batch) break;
       await yieldToEventLoop();
     }
+    await this.deps.onCompleted?.(cutoff, run.byTenant);
     return run;
   }
 
@@ -103,6 +133,11 @@ export class RetentionJob {
       const pruned = await deliveries.pruneFinished(beforeMs, after, batch);
       run.deliveries += pruned.deliveries;
       run.attempts += pruned.attempts;
+      for (const [tenantId, t] of Object.entries(pruned.byTenant)) {
+        const tally = tallyOf(run, tenantId);
+        tally.deliveries += t.deliveries;
+        tally.attempts += t.attempts;
+      }
       after = pruned.next;
       await yieldToEventLoop();
     } while (after !== null);
@@ -116,7 +151,7 @@ export class RetentionJob {
       this.running = this.runOnce()
         .catch((error: unknown) => {
           logger?.error({ err: error }, 'retention run failed');
-          return { ...NOTHING };
+          return nothing();
         })
         .finally(() => {
           this.running = null;
@@ -132,6 +167,15 @@ export class RetentionJob {
     this.handle = null;
     await this.running;
   }
+}
+
+function tallyOf(run: RetentionRun, tenantId: string): TenantTally {
+  let tally = run.byTenant.get(tenantId);
+  if (!tally) {
+    tally = { events: 0, deliveries: 0, attempts: 0 };
+    run.byTenant.set(tenantId, tally);
+  }
+  return tally;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

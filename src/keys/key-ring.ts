@@ -1,4 +1,5 @@
 import { type CryptoKey, importPKCS8 } from 'jose';
+import { signingKeyRotated } from '../delivery/operational-intent.js';
 import { generateSigningKey, privateKeyRow } from './generate-signing-key.js';
 import type { KeyStorage } from './key-storage.js';
 import { SecretSealer } from './secret-sealer.js';
@@ -28,6 +29,12 @@ export interface KeyRingOptions {
    * time, while signing a page costs no key query.
    */
   cacheMs?: number;
+  /**
+   * Called after a rotation, whose `signing-key.rotated` intent was written
+   * with it (the server wakes its operational events' drain; the CLI has
+   * none and leaves the intent to the server's next drain).
+   */
+  onRotated?: () => void;
 }
 
 /**
@@ -116,16 +123,34 @@ export class KeyRing {
     return key;
   }
 
-  /** Replaces the active key of each purpose (all by default); the old ones stay in the JWKS for the overlap. */
+  /**
+   * Replaces the active key of each purpose (all by default); the old ones
+   * stay in the JWKS for the overlap. Each rotation writes, in its
+   * transaction, the intent of its `signing-key.rotated` operational event.
+   */
   async rotate(purposes: readonly KeyPurpose[] = KEY_PURPOSES): Promise<SigningKeyRecord[]> {
     const created: SigningKeyRecord[] = [];
     for (const purpose of purposes) {
       const now = this.options.clock();
       const key = await generateSigningKey(purpose, this.sealer, now);
-      await this.options.storage.rotateTo(key, now.toISOString());
+      const at = now.toISOString();
+      const iso = (ms: number) => new Date(ms).toISOString();
+      await this.options.storage.rotateTo(key, at, (retiredKid) =>
+        signingKeyRotated({
+          purpose,
+          kid: key.kid,
+          alg: key.alg,
+          retiredKid,
+          rotatedAt: at,
+          // a purpose's first key signs at once (see `signingKey`)
+          signsFrom: retiredKid === null ? key.createdAt : iso(Date.parse(key.createdAt) + this.publishLeadMs),
+          retiredKeyLeavesJwksAt: retiredKid === null ? null : iso(now.getTime() + this.overlapMs),
+        }),
+      );
       created.push(key);
     }
     await this.list(true);
+    if (created.length > 0) this.options.onRotated?.();
     return created;
   }
 
@@ -149,5 +174,9 @@ export class KeyRing {
 
   private get overlapMs(): number {
     return this.options.overlapMs ?? DEFAULT_KEY_OVERLAP_MS;
+  }
+
+  private get publishLeadMs(): number {
+    return this.options.publishLeadMs ?? DEFAULT_KEY_PUBLISH_LEAD_MS;
   }
 }

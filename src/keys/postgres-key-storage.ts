@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import type { OperationalIntent } from '../delivery/operational-intent.js';
+import { PG_INSERT_INTENTS, pgIntentArrays, pgIntentRows } from '../delivery/storage/operational-intent-sql.js';
 import type { SetAlgorithm } from '../formats/render-context.js';
 import type { Queryable } from '../storage/postgres/queryable.js';
 import { transaction } from '../storage/postgres/transaction.js';
@@ -58,13 +60,20 @@ export class PostgresKeyStorage implements KeyStorage {
     return (await insert(this.pool, key)) === 1;
   }
 
-  async rotateTo(key: SigningKeyRecord, at: string): Promise<void> {
+  async rotateTo(
+    key: SigningKeyRecord,
+    at: string,
+    intentFor?: (retiredKid: string | null) => OperationalIntent | null,
+  ): Promise<void> {
     await transaction(this.pool, async (client) => {
-      await client.query({
-        text: 'UPDATE signing_keys SET rotated_at = $1 WHERE purpose = $2 AND rotated_at IS NULL',
+      const retired = await client.query<{ kid: string }>({
+        text: 'UPDATE signing_keys SET rotated_at = $1 WHERE purpose = $2 AND rotated_at IS NULL RETURNING kid',
         values: [at, key.purpose],
       });
       await insert(client, key);
+      const intent = intentFor?.(retired.rows[0]?.kid ?? null);
+      if (intent)
+        await client.query({ text: `${PG_INSERT_INTENTS} ${pgIntentRows(1)}`, values: pgIntentArrays([intent]) });
     });
   }
 

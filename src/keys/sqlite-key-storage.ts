@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { OperationalIntent } from '../delivery/operational-intent.js';
+import { intentValues, SQLITE_INSERT_INTENT } from '../delivery/storage/operational-intent-sql.js';
 import type { SetAlgorithm } from '../formats/render-context.js';
 import type { KeyStorage } from './key-storage.js';
 import type { KeyPurpose, PublicJwk, SigningKeyRecord } from './signing-key.js';
@@ -34,13 +36,20 @@ export class SqliteKeyStorage implements KeyStorage {
     return this.insert(key) === 1;
   }
 
-  async rotateTo(key: SigningKeyRecord, at: string): Promise<void> {
+  async rotateTo(
+    key: SigningKeyRecord,
+    at: string,
+    intentFor?: (retiredKid: string | null) => OperationalIntent | null,
+  ): Promise<void> {
     this.db
       .transaction(() => {
-        this.db
-          .prepare('UPDATE signing_keys SET rotated_at = ? WHERE purpose = ? AND rotated_at IS NULL')
-          .run(at, key.purpose);
+        const retired = this.db
+          .prepare('UPDATE signing_keys SET rotated_at = ? WHERE purpose = ? AND rotated_at IS NULL RETURNING kid')
+          .pluck()
+          .get(at, key.purpose) as string | undefined;
         this.insert(key);
+        const intent = intentFor?.(retired ?? null);
+        if (intent) this.db.prepare(SQLITE_INSERT_INTENT).run(...intentValues(intent));
       })
       .immediate();
   }

@@ -92,6 +92,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     clock,
     sealer,
     keyOverlapMs: config.keyOverlapMs,
+    operational: () => push.operational,
   });
   const push = createDelivery({
     config,
@@ -102,6 +103,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     clock,
     setSigner: pull.signer,
     tracing,
+    intents: pull.storage.intents,
     preloadContexts: (tenantId, eventIds) =>
       loadRenderContextsById(pull.storage.feed, tenantId, eventIds, config.issuer),
     onError: (error) => app.log.error({ err: error }, 'push dispatcher tick failed'),
@@ -193,12 +195,15 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       if (config.role !== 'api') timers.start(config.timerIntervalMs);
       if (config.role !== 'api') pull.retention.start(undefined, app.log);
       if (config.role !== 'api') push.dispatcher.start();
+      // records the operational events whose intents the causes wrote (`delivery/operational-events.ts`)
+      if (config.role !== 'api') push.operational.start();
       listener?.start();
     },
     async close() {
       await listener?.stop();
       await timers.stop();
       await push.dispatcher.stop();
+      await push.operational.stop();
       if (config.role !== 'api') {
         // What this worker pushed, for operators (and the multi-process tests, since a worker has no /metrics).
         const { values } = await metrics.deliveryAttempts.get();

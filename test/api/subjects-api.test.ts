@@ -52,6 +52,22 @@ for (const backend of backends) {
       assert.ok(one.json().states.includes('VIDEOREVIEW'));
       assert.ok(one.json().transitions.some((x: { type: string }) => x.type === 'REQUEST_APPROVED'));
       assert.equal((await inject('GET', '/v1/workflows/no-such')).json().code, 'not_found');
+      const ops = (await inject('GET', '/v1/workflows/operational')).json() as {
+        states: string[];
+        transitions: Array<{ type: string; from: string[]; to: string }>;
+      };
+      assert.deepEqual(ops.states, ['healthy', 'failing', 'disabled', 'rotated', 'pruned']);
+      // each kind of subject keeps to its own states: no event crosses from one kind to another
+      const rotation = ops.transitions.filter((x) => x.type === 'signing-key.rotated');
+      assert.deepEqual(
+        rotation.map((x) => [x.from, x.to]),
+        [[['rotated'], 'rotated']],
+      );
+      assert.ok(
+        ops.transitions
+          .filter((x) => x.type.startsWith('endpoint.') || x.type === 'delivery.dead-lettered')
+          .every((x) => ![...x.from, x.to].some((s) => s === 'rotated' || s === 'pruned')),
+      );
     });
 
     test('creating a subject records its creation event; transitions move it and return the event', async () => {

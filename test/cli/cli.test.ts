@@ -35,6 +35,8 @@ describe('the tidings CLI', () => {
     const list = tidings('workflows', 'list');
     assert.equal(list.code, 0, list.err);
     assert.equal(list.out.trim().split('\n').length, 10); // the nine of product.md and `operational`
+    // operational's states: an endpoint's health, a signing key rotated, retention run (docs/operational-events.md)
+    assert.match(list.out, /^operational\s+native\s+healthy, failing, disabled, rotated, pruned$/m);
     const show = tidings('workflows', 'show', 'image-check');
     assert.equal(JSON.parse(show.out).name, 'image-check');
   });

@@ -34,6 +34,7 @@ export const FAST_DISPATCH: RuntimeOptions['delivery'] = {
 export interface Harness {
   app: TestApp;
   auth: { authorization: string };
+  tenantId: string;
   createEndpoint(body: Record<string, unknown>): Promise<{ id: string; secret: string } & Record<string, unknown>>;
   openTicket(id: string): Promise<void>;
   note(id: string, n: number): Promise<void>;
@@ -45,7 +46,7 @@ export interface Harness {
 export async function harness(env: Record<string, string> = {}, options: RuntimeOptions = {}): Promise<Harness> {
   const app = await startTestApp({ ...FAST, ...env }, { registry, delivery: FAST_DISPATCH, ...options });
   app.runtime.startWorkers();
-  const { auth } = await app.tenant();
+  const { auth, id: tenantId } = await app.tenant();
   const inject = app.runtime.app.inject.bind(app.runtime.app) as TestApp['runtime']['app']['inject'];
   const post = async (url: string, payload: unknown) => {
     const res = await app.runtime.app.inject({ method: 'POST', url, headers: auth, payload: payload as object });
@@ -55,6 +56,7 @@ export async function harness(env: Record<string, string> = {}, options: Runtime
   return {
     app,
     auth,
+    tenantId,
     inject,
     async createEndpoint(body) {
       return (await post('/v1/endpoints', body)) as { id: string; secret: string };

@@ -46,6 +46,7 @@ describe('retention', () => {
       setErrors: 0,
       deliveries: 0,
       attempts: 0,
+      byTenant: new Map(),
     });
   });
 

@@ -3,6 +3,7 @@ import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.
 import type { AttemptGroup } from '../delivery-stats.js';
 import type { EndpointRecord } from '../endpoint.js';
 import type { FanOutEvent } from '../match-endpoints.js';
+import type { OperationalIntent } from '../operational-intent.js';
 import type { TokenStore } from '../senders/oauth2/token-store.js';
 
 /** Picks, for one event, the endpoints that get a delivery. Pure and synchronous: it runs inside the fan-out transaction. */
@@ -52,6 +53,13 @@ export interface HealthReport {
   disableAfterMs: number;
   /** After a failure: the lease skips the endpoint until then (`circuit-breaker.ts`); `null` sets no pause. */
   probeAfter: number | null;
+  /**
+   * Operational events this report causes, written in its transaction
+   * (`../operational-intent.ts`): `always` with the change (failing,
+   * recovered), `ifDisabled` only when this call disabled the endpoint.
+   * None when the endpoint no longer exists.
+   */
+  intents?: { always: readonly OperationalIntent[]; ifDisabled: OperationalIntent | null };
 }
 
 /** How a try ends for the delivery row; applied only while the caller still holds the lease. */
@@ -75,6 +83,8 @@ export interface PageRequest {
 export interface PruneBatch {
   deliveries: number;
   attempts: number;
+  /** The same counts per tenant (tenants with none left out). */
+  byTenant: Record<string, { deliveries: number; attempts: number }>;
   /** Where the next batch starts (the last delivery id looked at), or null when the expired region is behind. */
   next: string | null;
 }
@@ -97,11 +107,22 @@ export interface DeliveryStore extends TokenStore {
    */
   endpointVersions(ids: readonly string[]): Promise<Map<string, string>>;
   listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]>;
-  /** Replaces every mutable field; false when the endpoint does not exist. */
-  updateEndpoint(endpoint: EndpointRecord): Promise<boolean>;
+  /**
+   * Replaces every mutable field; false when the endpoint does not exist.
+   * `intent` (an operational event the change causes: re-enabled) is written
+   * in the same transaction when it does.
+   */
+  updateEndpoint(endpoint: EndpointRecord, intent?: OperationalIntent | null): Promise<boolean>;
   /** Deletes the endpoint with its deliveries and attempts. */
   deleteEndpoint(tenantId: string, id: string): Promise<boolean>;
-  disableEndpoint(tenantId: string, id: string, reason: string, nowMs: number): Promise<void>;
+  /** `intent` (its `endpoint.disabled`) is written in the same transaction, when the endpoint exists. */
+  disableEndpoint(
+    tenantId: string,
+    id: string,
+    reason: string,
+    nowMs: number,
+    intent?: OperationalIntent | null,
+  ): Promise<void>;
   /**
    * Tracks how long an endpoint has been failing and its circuit breaker: a
    * success clears the clock and the pause; a failure starts the clock, sets
@@ -129,8 +150,17 @@ export interface DeliveryStore extends TokenStore {
   releaseHeld(nowMs: number): Promise<number>;
   /** Gives a lease back untried (rate limit), due again at `nextAttemptAt`. */
   release(id: string, leaseToken: string, nextAttemptAt: number): Promise<void>;
-  /** Stores the attempt and, when the lease still holds, moves the delivery on. */
-  recordAttempt(attempt: AttemptRecord, leaseToken: string, update: DeliveryUpdate, nowMs: number): Promise<boolean>;
+  /**
+   * Stores the attempt and, when the lease still holds, moves the delivery on;
+   * then, in the same transaction, `intent` (its `delivery.dead-lettered`).
+   */
+  recordAttempt(
+    attempt: AttemptRecord,
+    leaseToken: string,
+    update: DeliveryUpdate,
+    nowMs: number,
+    intent?: OperationalIntent | null,
+  ): Promise<boolean>;
 
   getDelivery(tenantId: string, id: string): Promise<DeliveryRecord | null>;
   /** Newest event first; `before` is the id of the last delivery of the previous page. */

@@ -7,6 +7,7 @@ import { type EventRow, eventFromRow } from '../../storage/rows.js';
 import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
 import { ATTEMPT_ORDER_SLACK_MS, type AttemptGroup, firstAttemptIdSince } from '../delivery-stats.js';
 import type { EndpointRecord } from '../endpoint.js';
+import type { OperationalIntent } from '../operational-intent.js';
 import type { StoredToken } from '../senders/oauth2/token-store.js';
 import {
   ATTEMPT_COLUMNS,
@@ -33,6 +34,7 @@ import {
   type RequeueTarget,
 } from './delivery-store.js';
 import { GroupCommit } from './group-commit.js';
+import { PG_INSERT_INTENTS, pgIntentArrays, pgIntentRows } from './operational-intent-sql.js';
 import { HOLD_BACK_SQL, LEASE_SQL, RELEASE_HELD_SQL, RELEASE_NEXT_SQL } from './postgres-lease-sql.js';
 
 /**
@@ -62,6 +64,7 @@ interface RecordArgs {
   leaseToken: string;
   update: DeliveryUpdate;
   nowMs: number;
+  intent: OperationalIntent | null;
 }
 
 /**
@@ -91,6 +94,20 @@ kept AS (
   WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
 )
 SELECT id FROM moved`;
+
+/**
+ * The same for a batch with dead letters: their operational events' intents
+ * (`../operational-intent.ts`) are written with the deliveries that moved,
+ * $19 naming each intent's delivery. A statement of its own, so the common
+ * batch runs exactly the statement it ran before.
+ */
+const RECORD_BATCH_WITH_INTENTS_SQL = RECORD_BATCH_SQL.replace(
+  'SELECT id FROM moved',
+  `, intents AS (
+  ${PG_INSERT_INTENTS} ${pgIntentRows(19, 'i.delivery_id IN (SELECT id FROM moved)', { name: 'delivery_id', type: 'text' })}
+)
+SELECT id FROM moved`,
+);
 
 /** The sequence of tenant `$1`'s event `eventId`, its id appended to `values` (the listings' `eventId` filter). */
 function eventSequence(values: unknown[], eventId: string): string {
@@ -178,11 +195,17 @@ export class PostgresDeliveryStore implements DeliveryStore {
     return rows.map(endpointFromRow);
   }
 
-  async updateEndpoint(e: EndpointRecord): Promise<boolean> {
-    const result = await this.pool.query({
-      text: `UPDATE endpoints SET spec = $1, enabled = $2, disabled_reason = $3, failing_since = $4, probe_after = $5,
+  async updateEndpoint(e: EndpointRecord, intent?: OperationalIntent | null): Promise<boolean> {
+    const update = `UPDATE endpoints SET spec = $1, enabled = $2, disabled_reason = $3, failing_since = $4, probe_after = $5,
                secret = $6, previous_secret = $7, previous_secret_expires_at = $8, updated_at = $9
-             WHERE tenant_id = $10 AND id = $11`,
+             WHERE tenant_id = $10 AND id = $11`;
+    // With an intent: one statement writes it when the update found the endpoint.
+    const result = await this.pool.query({
+      text: intent
+        ? `WITH u AS (${update} RETURNING 1),
+             i AS (${PG_INSERT_INTENTS} ${pgIntentRows(12, 'EXISTS (SELECT 1 FROM u)')})
+           SELECT 1 FROM u`
+        : update,
       values: [
         specOf(e),
         e.enabled,
@@ -195,6 +218,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
         e.updatedAt,
         e.tenantId,
         e.id,
+        ...(intent ? pgIntentArrays([intent]) : []),
       ],
     });
     return result.rowCount === 1;
@@ -279,32 +303,67 @@ export class PostgresDeliveryStore implements DeliveryStore {
     });
   }
 
-  async disableEndpoint(tenantId: string, id: string, reason: string, nowMs: number): Promise<void> {
+  async disableEndpoint(
+    tenantId: string,
+    id: string,
+    reason: string,
+    nowMs: number,
+    intent?: OperationalIntent | null,
+  ): Promise<void> {
+    const update =
+      'UPDATE endpoints SET enabled = false, disabled_reason = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4';
     await this.pool.query({
-      text: 'UPDATE endpoints SET enabled = false, disabled_reason = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4',
-      values: [reason, nowMs, tenantId, id],
+      text: intent
+        ? `WITH u AS (${update} RETURNING 1) ${PG_INSERT_INTENTS} ${pgIntentRows(5, 'EXISTS (SELECT 1 FROM u)')}`
+        : update,
+      values: [reason, nowMs, tenantId, id, ...(intent ? pgIntentArrays([intent]) : [])],
     });
   }
 
   async recordHealth(endpointId: string, health: HealthReport): Promise<boolean> {
     const { nowMs, disableAfterMs } = health;
+    const always = health.intents?.always ?? [];
     if (health.ok) {
+      const clear = `UPDATE endpoints SET failing_since = NULL, probe_after = NULL
+               WHERE id = $1 AND (failing_since IS NOT NULL OR probe_after IS NOT NULL)`;
       await this.pool.query({
-        text: `UPDATE endpoints SET failing_since = NULL, probe_after = NULL
-               WHERE id = $1 AND (failing_since IS NOT NULL OR probe_after IS NOT NULL)`,
-        values: [endpointId],
+        // its operational events (recovered) in the same statement, while the endpoint exists
+        text:
+          always.length > 0
+            ? `WITH u AS (${clear}) ${PG_INSERT_INTENTS} ${pgIntentRows(2, 'EXISTS (SELECT 1 FROM endpoints WHERE id = $1)')}`
+            : clear,
+        values: [endpointId, ...(always.length > 0 ? pgIntentArrays(always) : [])],
       });
       return false;
     }
-    // One statement: mark the failure and disable when it has lasted too long.
-    const result = await this.pool.query<{ disabled: boolean }>({
-      text: `UPDATE endpoints SET failing_since = coalesce(failing_since, $2), probe_after = coalesce($5, probe_after),
+    // One statement: mark the failure, disable when it has lasted too long, write the operational events it causes.
+    const ifDisabled = health.intents?.ifDisabled ?? null;
+    const intents = ifDisabled ? [...always, ifDisabled] : always;
+    const update = `UPDATE endpoints SET failing_since = coalesce(failing_since, $2), probe_after = coalesce($5, probe_after),
                enabled = CASE WHEN enabled AND coalesce(failing_since, $2) <= $3 THEN false ELSE enabled END,
                disabled_reason = CASE WHEN enabled AND coalesce(failing_since, $2) <= $3 THEN $4 ELSE disabled_reason END,
                updated_at = CASE WHEN enabled AND coalesce(failing_since, $2) <= $3 THEN $2 ELSE updated_at END
              WHERE id = $1
-             RETURNING (enabled = false AND updated_at = $2 AND disabled_reason = $4) AS disabled`,
-      values: [endpointId, nowMs, nowMs - disableAfterMs, failingTooLong(disableAfterMs), health.probeAfter],
+             RETURNING (enabled = false AND updated_at = $2 AND disabled_reason = $4) AS disabled`;
+    const result = await this.pool.query<{ disabled: boolean }>({
+      text:
+        intents.length > 0
+          ? `WITH u AS (${update}),
+               i AS (${PG_INSERT_INTENTS} ${pgIntentRows(
+                 6,
+                 'EXISTS (SELECT 1 FROM u) AND (NOT i.if_disabled OR (SELECT disabled FROM u))',
+                 { name: 'if_disabled', type: 'boolean' },
+               )})
+             SELECT disabled FROM u`
+          : update,
+      values: [
+        endpointId,
+        nowMs,
+        nowMs - disableAfterMs,
+        failingTooLong(disableAfterMs),
+        health.probeAfter,
+        ...(intents.length > 0 ? [intents.map((i) => i === ifDisabled), ...pgIntentArrays(intents)] : []),
+      ],
     });
     return result.rows[0]?.disabled === true;
   }
@@ -455,8 +514,9 @@ export class PostgresDeliveryStore implements DeliveryStore {
     leaseToken: string,
     update: DeliveryUpdate,
     nowMs: number,
+    intent?: OperationalIntent | null,
   ): Promise<boolean> {
-    return this.records.add({ attempt, leaseToken, update, nowMs });
+    return this.records.add({ attempt, leaseToken, update, nowMs, intent: intent ?? null });
   }
 
   /**
@@ -484,9 +544,11 @@ export class PostgresDeliveryStore implements DeliveryStore {
     const column = <T>(pick: (args: RecordArgs) => T) => sorted.map(pick);
     const attempts = sorted.map(({ attempt }) => attemptValues(attempt));
     const attemptColumn = (k: number) => attempts.map((values) => values[k] ?? null);
+    const withIntent = sorted.filter((a) => a.intent !== null);
     const { rows } = await this.pool.query<{ id: string }>({
-      name: 'tidings-record-attempts',
-      text: RECORD_BATCH_SQL,
+      ...(withIntent.length === 0
+        ? { name: 'tidings-record-attempts', text: RECORD_BATCH_SQL }
+        : { name: 'tidings-record-attempts-intents', text: RECORD_BATCH_WITH_INTENTS_SQL }),
       values: [
         column((a) => a.attempt.deliveryId),
         column((a) => a.leaseToken),
@@ -495,6 +557,12 @@ export class PostgresDeliveryStore implements DeliveryStore {
         column((a) => a.update.lastError),
         column((a) => a.nowMs),
         ...Array.from({ length: 12 }, (_, k) => attemptColumn(k)),
+        ...(withIntent.length === 0
+          ? []
+          : [
+              withIntent.map((a) => a.attempt.deliveryId),
+              ...pgIntentArrays(withIntent.map((a) => a.intent as OperationalIntent)),
+            ]),
       ],
     });
     const moved = new Set(rows.map((r) => r.id));
@@ -542,6 +610,10 @@ export class PostgresDeliveryStore implements DeliveryStore {
         values: updateParams,
       });
       const done = new Map(moved.rows.map((r) => [r.id, r.ordered]));
+      const intents = batch.flatMap((a) => (a.intent && done.has(a.attempt.deliveryId) ? [a.intent] : []));
+      if (intents.length > 0) {
+        await client.query({ text: `${PG_INSERT_INTENTS} ${pgIntentRows(1)}`, values: pgIntentArrays(intents) });
+      }
       for (const { attempt, update, nowMs } of batch) {
         if (done.get(attempt.deliveryId) !== true) continue; // not moved, or not under subject ordering
         if (update.status === 'pending') {
@@ -687,6 +759,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
       last_id: string | null;
       last_created: string | null;
       looked: string;
+      by_tenant: Array<{ tenant_id: string; deliveries: number; attempts: number }>;
     }>({
       text: `WITH head AS (
                SELECT id, status, created_at FROM deliveries WHERE id > $1 ORDER BY id LIMIT $2
@@ -694,13 +767,19 @@ export class PostgresDeliveryStore implements DeliveryStore {
                SELECT d.id FROM deliveries d JOIN head h ON h.id = d.id
                WHERE h.status <> 'pending' AND h.created_at < $3 FOR UPDATE OF d SKIP LOCKED
              ), gone AS (
-               DELETE FROM deliveries WHERE id IN (SELECT id FROM doomed) AND status <> 'pending' RETURNING id
+               DELETE FROM deliveries WHERE id IN (SELECT id FROM doomed) AND status <> 'pending' RETURNING id, tenant_id
              ), attempts AS (
-               DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM gone) RETURNING 1
-             ), last AS (SELECT id, created_at FROM head ORDER BY id DESC LIMIT 1)
+               DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM gone) RETURNING tenant_id
+             ), last AS (SELECT id, created_at FROM head ORDER BY id DESC LIMIT 1),
+             tallies AS (
+               SELECT tenant_id, sum(d)::int AS deliveries, sum(a)::int AS attempts FROM (
+                 SELECT tenant_id, 1 AS d, 0 AS a FROM gone UNION ALL SELECT tenant_id, 0, 1 FROM attempts
+               ) x GROUP BY tenant_id
+             )
              SELECT (SELECT count(*) FROM gone) AS deliveries, (SELECT count(*) FROM attempts) AS attempts,
                     (SELECT count(*) FROM head) AS looked, (SELECT id FROM last) AS last_id,
-                    (SELECT created_at FROM last) AS last_created`,
+                    (SELECT created_at FROM last) AS last_created,
+                    (SELECT coalesce(json_agg(tallies), '[]') FROM tallies) AS by_tenant`,
       values: [after ?? '', limit, beforeMs],
     });
     const row = rows[0];
@@ -708,6 +787,9 @@ export class PostgresDeliveryStore implements DeliveryStore {
     return {
       deliveries: Number(row?.deliveries ?? 0),
       attempts: Number(row?.attempts ?? 0),
+      byTenant: Object.fromEntries(
+        (row?.by_tenant ?? []).map((t) => [t.tenant_id, { deliveries: t.deliveries, attempts: t.attempts }]),
+      ),
       next: more ? (row?.last_id ?? null) : null,
     };
   }

@@ -50,7 +50,7 @@ export function sealedDeliveryStore(inner: DeliveryStore, box: SecretBox): Deliv
   return {
     ...bindAll(inner),
     createEndpoint: async (e) => inner.createEndpoint(await seal(e)),
-    updateEndpoint: async (e) => inner.updateEndpoint(await seal(e)),
+    updateEndpoint: async (e, intent) => inner.updateEndpoint(await seal(e), intent),
     getEndpoint: async (tenantId, id) => {
       const e = await inner.getEndpoint(tenantId, id);
       return e ? open(e) : null;

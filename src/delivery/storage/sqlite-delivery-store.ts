@@ -6,6 +6,7 @@ import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
 import { ATTEMPT_ORDER_SLACK_MS, type AttemptGroup, firstAttemptIdSince } from '../delivery-stats.js';
 import type { EndpointRecord } from '../endpoint.js';
 import type { FanOutEvent } from '../match-endpoints.js';
+import type { OperationalIntent } from '../operational-intent.js';
 import type { StoredToken } from '../senders/oauth2/token-store.js';
 import {
   ATTEMPT_COLUMNS,
@@ -32,6 +33,7 @@ import {
   type RequeueTarget,
 } from './delivery-store.js';
 import { GroupCommit } from './group-commit.js';
+import { intentValues, SQLITE_INSERT_INTENT } from './operational-intent-sql.js';
 import { ProcessLeases } from './process-leases.js';
 import {
   DELIVERIES_BY_ID_SQL,
@@ -69,6 +71,7 @@ interface RecordArgs {
   leaseToken: string;
   update: DeliveryUpdate;
   nowMs: number;
+  intent?: OperationalIntent | null;
 }
 
 /** The sequence of the tenant's event `@eventId` (the `eventId` filters of the listings). */
@@ -160,8 +163,16 @@ export class SqliteDeliveryStore implements DeliveryStore {
     return rows.map(endpointFromRow);
   }
 
-  async updateEndpoint(e: EndpointRecord): Promise<boolean> {
+  async updateEndpoint(e: EndpointRecord, intent?: OperationalIntent | null): Promise<boolean> {
     this.endpointWrites++;
+    return this.db.transaction(() => {
+      const updated = this.writeEndpoint(e);
+      if (updated && intent) this.writeIntent(intent);
+      return updated;
+    })();
+  }
+
+  private writeEndpoint(e: EndpointRecord): boolean {
     const info = this.stmt(
       `UPDATE endpoints SET spec = ?, enabled = ?, disabled_reason = ?, failing_since = ?, probe_after = ?, secret = ?,
            previous_secret = ?, previous_secret_expires_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
@@ -245,35 +256,59 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.stmt('UPDATE endpoint_tokens SET fetching_until = NULL WHERE endpoint_id = ?').run(endpointId);
   }
 
-  async disableEndpoint(tenantId: string, id: string, reason: string, nowMs: number): Promise<void> {
+  async disableEndpoint(
+    tenantId: string,
+    id: string,
+    reason: string,
+    nowMs: number,
+    intent?: OperationalIntent | null,
+  ): Promise<void> {
     this.endpointWrites++;
-    this.stmt(
-      'UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE tenant_id = ? AND id = ?',
-    ).run(reason, nowMs, tenantId, id);
+    this.db.transaction(() => {
+      const info = this.stmt(
+        'UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE tenant_id = ? AND id = ?',
+      ).run(reason, nowMs, tenantId, id);
+      if (info.changes === 1 && intent) this.writeIntent(intent);
+    })();
+  }
+
+  /** An operational event's intent, inside the caller's transaction (`../operational-intent.ts`). */
+  private writeIntent(intent: OperationalIntent): void {
+    this.stmt(SQLITE_INSERT_INTENT).run(...intentValues(intent));
   }
 
   async recordHealth(endpointId: string, health: HealthReport): Promise<boolean> {
     const { nowMs, disableAfterMs } = health;
-    // No fsync of its own (see `relaxed`): a power loss can only forget the newest change of a failure clock.
+    const always = health.intents?.always ?? [];
+    // No fsync of its own (see `relaxed`): a power loss can only forget the newest change of a failure clock
+    // (and the operational events it causes, which are written with it).
     if (health.ok) {
       this.relaxed(() =>
-        this.stmt(
-          `UPDATE endpoints SET failing_since = NULL, probe_after = NULL
-           WHERE id = ? AND (failing_since IS NOT NULL OR probe_after IS NOT NULL)`,
-        ).run(endpointId),
+        this.db.transaction(() => {
+          this.stmt(
+            `UPDATE endpoints SET failing_since = NULL, probe_after = NULL
+             WHERE id = ? AND (failing_since IS NOT NULL OR probe_after IS NOT NULL)`,
+          ).run(endpointId);
+          if (always.length > 0 && this.stmt('SELECT 1 FROM endpoints WHERE id = ?').get(endpointId) !== undefined) {
+            for (const intent of always) this.writeIntent(intent);
+          }
+        })(),
       );
       return false;
     }
     return this.relaxed(() =>
       this.db
         .transaction(() => {
-          this.stmt(
+          const marked = this.stmt(
             'UPDATE endpoints SET failing_since = coalesce(failing_since, ?), probe_after = coalesce(?, probe_after) WHERE id = ?',
           ).run(nowMs, health.probeAfter, endpointId);
           const info = this.stmt(
             'UPDATE endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1 AND failing_since <= ?',
           ).run(failingTooLong(disableAfterMs), nowMs, endpointId, nowMs - disableAfterMs);
           if (info.changes === 1) this.endpointWrites++;
+          if (marked.changes === 1) for (const intent of always) this.writeIntent(intent);
+          const ifDisabled = health.intents?.ifDisabled;
+          if (info.changes === 1 && ifDisabled) this.writeIntent(ifDisabled);
           return info.changes === 1;
         })
         .immediate(),
@@ -523,17 +558,19 @@ export class SqliteDeliveryStore implements DeliveryStore {
     leaseToken: string,
     update: DeliveryUpdate,
     nowMs: number,
+    intent?: OperationalIntent | null,
   ): Promise<boolean> {
-    return this.records.add({ attempt, leaseToken, update, nowMs });
+    return this.records.add({ attempt, leaseToken, update, nowMs, intent: intent ?? null });
   }
 
   /**
    * One attempt record, inside the caller's transaction: the attempt is kept
    * if the delivery still exists (it may have been deleted with its endpoint
    * while in flight), and the delivery moves on only while the caller holds
-   * the lease. Only an ordered delivery's siblings are held back or released.
+   * the lease, and with it its `intent` is written. Only an ordered
+   * delivery's siblings are held back or released.
    */
-  private recordOne({ attempt, leaseToken, update, nowMs }: RecordArgs): boolean {
+  private recordOne({ attempt, leaseToken, update, nowMs, intent }: RecordArgs): boolean {
     const lease = this.leases.get(attempt.deliveryId, leaseToken);
     const moved =
       lease !== undefined &&
@@ -560,6 +597,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
       ).run(...attemptValues(attempt), attempt.deliveryId);
       return false;
     }
+    if (intent) this.writeIntent(intent);
     if (lease.ordered && update.status === 'pending') {
       this.stmt(HOLD_BACK_SQL).run({ next: update.nextAttemptAt, id: attempt.deliveryId });
     } else if (lease.ordered) {
@@ -695,16 +733,24 @@ export class SqliteDeliveryStore implements DeliveryStore {
         const expired = head.filter((d) => d.status !== 'pending' && d.created_at < beforeMs).map((d) => d.id);
         const last = head.at(-1);
         const next = last && head.length === limit && last.created_at < beforeMs ? last.id : null;
-        if (expired.length === 0) return { deliveries: 0, attempts: 0, next };
+        if (expired.length === 0) return { deliveries: 0, attempts: 0, byTenant: {}, next };
         const list = JSON.stringify(expired);
+        const byTenant: PruneBatch['byTenant'] = {};
+        const tally = (tenantId: string) => (byTenant[tenantId] ??= { deliveries: 0, attempts: 0 });
         const attempts = this.stmt(
-          'DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT value FROM json_each(?))',
-        ).run(list).changes;
+          'DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) RETURNING tenant_id',
+        )
+          .pluck()
+          .all(list) as string[];
+        for (const tenantId of attempts) tally(tenantId).attempts += 1;
         // Re-checked here: a requeue may have made one pending since it was read (same transaction on SQLite, but cheap).
         const deliveries = this.stmt(
-          "DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) AND status <> 'pending'",
-        ).run(list).changes;
-        return { deliveries, attempts, next };
+          "DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) AND status <> 'pending' RETURNING tenant_id",
+        )
+          .pluck()
+          .all(list) as string[];
+        for (const tenantId of deliveries) tally(tenantId).deliveries += 1;
+        return { deliveries: deliveries.length, attempts: attempts.length, byTenant, next };
       })
       .immediate();
   }

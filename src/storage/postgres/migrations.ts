@@ -6,6 +6,7 @@ import {
   POSTGRES_ENDPOINT_TOKENS_MIGRATION,
   POSTGRES_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
+import { POSTGRES_OPERATIONAL_INTENTS_MIGRATION } from '../../delivery/storage/operational-intent-sql.js';
 import { POSTGRES_PULL_SQL } from '../../feeds/storage/pull-migration.js';
 import { POSTGRES_DESTINATION_KEYS_MIGRATION } from '../../keys/destination-keys-migration.js';
 import { POSTGRES_SIGNALS_MIGRATION } from '../../signals/ssf-migration.js';
@@ -162,4 +163,7 @@ CREATE INDEX portal_link_uses_by_expiry ON portal_link_uses (expires_at);`,
   { version: 12, name: 'endpoint-tokens', sql: POSTGRES_ENDPOINT_TOKENS_MIGRATION },
   // Tracing (src/observability) and OpenID Shared Signals streams (src/signals).
   { version: 13, name: 'trace-context-and-ssf-streams', sql: POSTGRES_SIGNALS_MIGRATION },
+  // The operational events' outbox: an intent written with its cause, turned into the event by a drain
+  // (src/delivery/operational-intent.ts).
+  { version: 14, name: 'operational-intents', sql: POSTGRES_OPERATIONAL_INTENTS_MIGRATION },
 ];

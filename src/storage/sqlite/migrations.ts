@@ -6,6 +6,7 @@ import {
   SQLITE_ENDPOINT_TOKENS_MIGRATION,
   SQLITE_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
+import { SQLITE_OPERATIONAL_INTENTS_MIGRATION } from '../../delivery/storage/operational-intent-sql.js';
 import { SQLITE_PULL_SQL } from '../../feeds/storage/pull-migration.js';
 import { SQLITE_DESTINATION_KEYS_MIGRATION } from '../../keys/destination-keys-migration.js';
 import { SQLITE_SIGNALS_MIGRATION } from '../../signals/ssf-migration.js';
@@ -146,4 +147,7 @@ CREATE INDEX portal_link_uses_by_expiry ON portal_link_uses(expires_at);`,
   { version: 12, name: 'endpoint-tokens', sql: SQLITE_ENDPOINT_TOKENS_MIGRATION },
   // Tracing (src/observability) and OpenID Shared Signals streams (src/signals).
   { version: 13, name: 'trace-context-and-ssf-streams', sql: SQLITE_SIGNALS_MIGRATION },
+  // The operational events' outbox: an intent written with its cause, turned into the event by a drain
+  // (src/delivery/operational-intent.ts).
+  { version: 14, name: 'operational-intents', sql: SQLITE_OPERATIONAL_INTENTS_MIGRATION },
 ];
