@@ -81,9 +81,14 @@ for (const backend of backends) {
         });
         assert.equal(res.statusCode, 201, res.body);
       }
-      // acme: endpoint.failing at the first 500, delivery.dead-lettered after the third; beta: endpoint.disabled (410)
-      // and the dead letter of the delivery that got the 410.
-      await eventually(async () => (await list()).events.length >= 4, 20_000);
+      // acme: endpoint.failing at the first 500, delivery.dead-lettered after the third; beta: the dead letter of the
+      // delivery that got the 410, and endpoint.disabled.
+      await eventually(async () => {
+        const types = (await list()).events.map((e) => `${e.tenantId === acme.id ? 'acme' : 'beta'} ${e.type}`);
+        return ['acme delivery.dead-lettered', 'beta endpoint.disabled', 'beta delivery.dead-lettered'].every((t) =>
+          types.includes(t),
+        );
+      }, 30_000);
     });
     after(async () => {
       await Promise.all(receivers.map((r) => r.close()));
@@ -102,7 +107,11 @@ for (const backend of backends) {
           .map((e) => e.type)
           .reverse();
       assert.deepEqual(of(acme.id), ['endpoint.failing', 'delivery.dead-lettered']);
-      assert.deepEqual(new Set(of(beta.id)), new Set(['endpoint.disabled', 'delivery.dead-lettered']));
+      // 410: the dead letter, then endpoint.disabled; a loaded machine may time a try out first (endpoint.failing)
+      assert.deepEqual(
+        of(beta.id).filter((type) => type !== 'endpoint.failing'),
+        ['delivery.dead-lettered', 'endpoint.disabled'],
+      );
       for (const e of events) {
         const tenant = e.tenantId === acme.id ? 'acme' : 'beta';
         assert.equal(e.tenantName, tenant === 'acme' ? 'Acme Trust' : 'Beta Signing');
