@@ -18,3 +18,4 @@ export type HistoryEvent = SubjectHistory['events'][number];
 export type ApiKey = ResponseOf<'/v1/api-keys', 'get'>['apiKeys'][number];
 export type SigningKey = ResponseOf<'/v1/signing-keys', 'get'>['keys'][number];
 export type PortalSession = ResponseOf<'/v1/portal-sessions', 'post'>;
+export type OperationalEvents = ResponseOf<'/v1/operational-events', 'get'>;

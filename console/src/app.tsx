@@ -4,6 +4,7 @@ import { EndpointPage } from './pages/endpoint';
 import { Endpoints, NewEndpoint } from './pages/endpoints';
 import { Events } from './pages/events';
 import { Home } from './pages/home';
+import { OperationalEvents } from './pages/operational-events';
 import { ApiKeys, Keys, Tenants } from './pages/operator';
 import { PortalEntry } from './pages/portal';
 import { SignIn } from './pages/sign-in';
@@ -24,6 +25,7 @@ function Nav(props: { s: Session }) {
     ['/keys', 'Keys', true],
     ['/api-keys', 'API keys', props.s.key !== null],
     ['/tenants', 'Tenants', props.s.admin !== null],
+    ['/operational-events', 'Operations', props.s.admin !== null],
   ];
   return (
     <nav aria-label="Main">
@@ -96,6 +98,7 @@ export function App() {
           <Route path="/keys" component={Keys} />
           <Route path="/api-keys" component={ApiKeys} />
           <Route path="/tenants" component={Tenants} />
+          <Route path="/operational-events" component={OperationalEvents} />
           <Route>
             <p>
               Nothing here. <Link href="/">Home</Link>

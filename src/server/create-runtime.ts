@@ -12,6 +12,7 @@ import { consoleRoutes } from '../http/routes/console-routes.js';
 import { destinationKeyRoutes } from '../http/routes/destination-key-routes.js';
 import { feedRoutes } from '../http/routes/feed-routes.js';
 import { keyRoutes } from '../http/routes/key-routes.js';
+import { operationalEventRoutes } from '../http/routes/operational-event-routes.js';
 import { portalRoutes } from '../http/routes/portal-routes.js';
 import { reestroRoutes } from '../http/routes/reestro-routes.js';
 import { signingKeyRoutes } from '../http/routes/signing-key-routes.js';
@@ -146,6 +147,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         portalRoutes(portalTokens),
         signingKeyRoutes(pull.keys),
         subjectHistoryRoutes(pull, store, registry, config.issuer),
+        operationalEventRoutes(pull.storage.feed, store, registry),
         consoleRoutes({ frameOrigins: config.consoleFrameOrigins }),
         reestroRoutes(new ReestroFeed({ storage: pull.storage.feed, issuer: config.issuer, clock })),
         consentRoutes(store),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { startReceiver } from '../delivery/receiver.js';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/test-runtime.js';
 
@@ -34,11 +34,18 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
   const flaky = startReceiver((_req, res) =>
     res.writeHead(failing ? 500 : 204).end(failing ? 'down for maintenance' : ''),
   );
+  const gone = startReceiver((_req, res) => res.writeHead(410).end());
+  let flakyEndpoint = '';
 
   before(async () => {
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
-    t = await startTestApp({ TIDINGS_RETRY_SCHEDULE: '300ms,300ms', TIDINGS_PUSH_TIMEOUT: '2s' });
+    // endpoint.failing at the first failed attempt (docs/operational-events.md), so the health views have events
+    t = await startTestApp({
+      TIDINGS_RETRY_SCHEDULE: '300ms,300ms',
+      TIDINGS_PUSH_TIMEOUT: '2s',
+      TIDINGS_ENDPOINT_FAILING_AFTER: '0s',
+    });
     await t.runtime.app.listen({ port: 0, host: '127.0.0.1' });
     t.runtime.startWorkers();
     const address = t.runtime.app.server.address();
@@ -66,6 +73,7 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
     await t?.close();
     await (await ok).close();
     await (await flaky).close();
+    await (await gone).close();
   });
 
   const call = async (method: string, url: string, body?: object, bearer = key) => {
@@ -97,6 +105,13 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
         .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     });
     assert.deepEqual(violations, [], `axe on ${name}`);
+  }
+
+  /** The `datetime` of each `<time>` in these rows, in page order. */
+  async function datetimes(rows: Locator) {
+    const times: string[] = [];
+    for (const time of await rows.locator('time').all()) times.push((await time.getAttribute('datetime')) ?? '');
+    return times;
   }
 
   async function shot(p: Page, name: string) {
@@ -228,6 +243,7 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
   test('a failing delivery, retried by hand after the receiver recovers, then replayed since a time', async () => {
     const since = new Date(Date.now() - 1000);
     const endpoint = await call('POST', '/v1/endpoints', { url: (await flaky).url, workflows: ['image-check'] });
+    flakyEndpoint = endpoint.id;
     await call('POST', '/v1/subjects', { workflow: 'image-check', id: 'img-1', attributes: { ImageType: 'Custom' } });
     await (await flaky).waitFor(3, 15_000);
     await page.goto(`${base}/console/endpoints/${endpoint.id}`);
@@ -257,6 +273,74 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
     await page.getByText('1 deliveries queued again.').waitFor();
     await (await flaky).waitFor(before + 1);
     await shot(page, '09-endpoint-replayed');
+  });
+
+  test("an endpoint's health history: its operational events newest first, its reported state", async () => {
+    // The test before: the first 500 recorded endpoint.failing, the third gave up (delivery.dead-lettered), the retry
+    // by hand succeeded (endpoint.recovered).
+    await page.goto(`${base}/console/endpoints/${flakyEndpoint}`);
+    await page.getByRole('heading', { level: 2, name: 'Health history' }).waitFor();
+    const rows = page.locator('table.health-history tbody tr');
+    for (let i = 0; i < 50 && (await rows.count()) < 3; i++) {
+      await page.waitForTimeout(200);
+      await page.getByRole('button', { name: 'Reload history' }).click();
+    }
+    const types = await rows.locator('td:nth-child(2)').allTextContents();
+    assert.deepEqual(types, ['endpoint.recovered', 'delivery.dead-lettered', 'endpoint.failing']);
+    const times = await datetimes(rows);
+    assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+    await page.locator('section[aria-labelledby="health-history"] .badge.ok', { hasText: 'healthy' }).waitFor();
+    const deadLetter = rows.nth(1);
+    assert.match((await deadLetter.textContent()) ?? '', /lastError.*HTTP 500; gave up after 3 attempts/);
+    assert.match((await rows.nth(0).textContent()) ?? '', /howsucceeded/);
+    await accessible(page, 'endpoint-health-history');
+    await shot(page, '19-endpoint-health-history');
+  });
+
+  test("the operator's operational events of every tenant, filtered by type and tenant, linking to the endpoint", async () => {
+    const beta = await t.tenant('Beta Signing');
+    await call('POST', '/v1/endpoints', { url: (await gone).url, workflows: ['image-check'] }, beta.apiKey);
+    await call(
+      'POST',
+      '/v1/subjects',
+      { workflow: 'image-check', id: 'img-beta', attributes: { ImageType: 'Custom' } },
+      beta.apiKey,
+    );
+    await page.goto(`${base}/console/operational-events`);
+    await page.getByRole('heading', { level: 1, name: 'Operational events' }).waitFor();
+    const rows = page.locator('table.operational tbody tr');
+    // Beta's endpoint answered 410: the dead letter of the delivery that got it, and endpoint.disabled (a loaded
+    // machine may time a try out first: endpoint.failing too).
+    const betaRows = rows.filter({ hasText: 'Beta Signing' });
+    for (let i = 0; i < 50 && (await betaRows.filter({ hasText: 'endpoint.disabled' }).count()) === 0; i++) {
+      await page.waitForTimeout(200);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+    }
+    assert.equal(await betaRows.filter({ hasText: 'delivery.dead-lettered' }).count(), 1);
+    assert.equal(await rows.filter({ hasText: 'Acme Trust' }).count(), 3);
+    const times = await datetimes(rows);
+    assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+    await page.getByText('endpoint answered 410 Gone', { exact: true }).waitFor();
+    await accessible(page, 'operational-events');
+    await shot(page, '20-operational-events');
+
+    await page.getByLabel('Type').selectOption('endpoint.disabled');
+    await rows.filter({ hasText: 'Acme Trust' }).first().waitFor({ state: 'detached' });
+    assert.equal(await rows.count(), 1);
+    assert.match((await rows.first().textContent()) ?? '', /Beta Signing.*endpoint\.disabled/);
+    await shot(page, '21-operational-events-disabled');
+
+    await page.getByLabel('Type').selectOption('');
+    await page.getByLabel('Tenant').selectOption({ label: 'Acme Trust' });
+    await rows.filter({ hasText: 'Beta Signing' }).first().waitFor({ state: 'detached' });
+    assert.equal(await rows.count(), 3);
+    // The link opens the endpoint's page with the API key signed in (Acme's).
+    await rows
+      .first()
+      .getByRole('link', { name: `endpoint.${flakyEndpoint}` })
+      .click();
+    await page.getByRole('heading', { level: 1, name: /^Endpoint http/ }).waitFor();
+    await page.locator('table.health-history tbody tr').nth(2).waitFor();
   });
 
   test('every page passes axe-core and is captured at 1280 px, on a phone and in dark mode', async () => {
@@ -309,6 +393,8 @@ describe('console in a browser', { skip: missing ? 'Chromium missing' : false },
       ['/', 'phone-dark-home'],
       ['/subjects/req-1', 'phone-dark-subject'],
       ['/endpoints', 'phone-dark-endpoints'],
+      [`/endpoints/${flakyEndpoint}`, 'phone-dark-endpoint-health'],
+      ['/operational-events', 'phone-dark-operational-events'],
     ] as const) {
       await p.goto(`${base}/console${path}`);
       await p.locator('h1').waitFor();

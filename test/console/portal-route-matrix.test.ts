@@ -17,7 +17,7 @@ import { ADMIN_TOKEN, startTestApp, type TestApp } from '../helpers/test-runtime
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** Routes only the admin token opens. */
-const OPERATOR = /^\/v1\/(tenants|signing-keys)(\/|$)/;
+const OPERATOR = /^\/v1\/(tenants|signing-keys|operational-events)(\/|$)/;
 /** Routes that hold other credentials: refused to every portal session. */
 const CREDENTIALS = /^\/v1\/(api-keys|portal-links)(\/|$)/;
 /** Routes without authentication (health, discovery, the exchange itself). */

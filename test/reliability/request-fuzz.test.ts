@@ -193,6 +193,16 @@ function generator(seed: number, ids: { subject: string; tenant: string }) {
   add('POST', () => '/v1/portal-links', true);
   add('POST', () => '/v1/portal-sessions', true);
   add('GET', () => '/v1/signing-keys');
+  add(
+    'GET',
+    () =>
+      `/v1/operational-events${r.pick([
+        query(),
+        `?tenantId=${r.pick([ids.tenant, ids.tenant, pathId()])}`,
+        `?type=${r.pick(['endpoint.failing', 'delivery.dead-lettered', 'endpoint.recovered', ...EVENT_TYPES, '%ff'])}`,
+        `?tenantId=${ids.tenant}&type=endpoint.disabled&limit=${r.pick(NUMBERS)}`,
+      ])}`,
+  );
   add('POST', () => '/v1/signing-keys/rotate', true);
   for (const path of ['/healthz', '/readyz', '/.well-known/jwks.json', '/.well-known/ssf-configuration'])
     add('GET', () => path);

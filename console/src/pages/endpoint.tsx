@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { Link, useLocation } from 'wouter-preact';
 import { api, query, useApi } from '../api';
 import type { Attempt, Delivery, TestAnswer } from '../api-types';
+import { HealthHistory } from '../components/health-history';
 import { Badge, ErrorNote, Field, Json, Loading, Page } from '../components/ui';
 import { endpointBody, formOf } from '../lib/endpoint-form';
 import { ago, isoFromLocal } from '../lib/format-time';
@@ -130,6 +131,7 @@ export function EndpointPage(props: { id: string }) {
               }}
             />
           )}
+          <HealthHistory endpointId={props.id} />
           {manage && <Replay path={path} />}
           <Deliveries endpointId={props.id} manage={manage} />
         </>

@@ -4407,6 +4407,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operational-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Operational events of every tenant (or one), newest first, with the tenant's name (admin token)
+         * @description The `operational` workflow's events (endpoint.failing, endpoint.disabled, endpoint.recovered, delivery.dead-lettered, ...) across tenants. `type` must be one of the workflow's event types, listed in `types`; an unknown `tenantId` is 404.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only this tenant */
+                    tenantId?: string;
+                    /** @description Only this event type */
+                    type?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            events: {
+                                tenantId: string;
+                                tenantName: string;
+                                /** Format: uuid */
+                                id: string;
+                                /** @description Gap-free sequence number in its tenant's feed */
+                                sequence: number;
+                                /** @description endpoint.<endpoint id> for an endpoint event */
+                                subjectId: string;
+                                workflow: string;
+                                type: string;
+                                from: string | null;
+                                to: string;
+                                /** Format: date-time */
+                                occurredAt: string;
+                                subjectVersion: number;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description The operational workflow's event types */
+                            types: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/realty/crypto/v2/events": {
         parameters: {
             query?: never;
