@@ -34,6 +34,8 @@ const LOG_SIZE = 500;
 const LOG_CLIENTS = 4;
 /** `BENCH_FEED_PROFILE=dir`: a CPU profile of the server (this process) during each HTTP feed read, written there. */
 const PROFILE_DIR = process.env.BENCH_FEED_PROFILE;
+/** `BENCH_FEED_LOGS=0`: the cursor feed only, without the SET log reads (they sign for seconds on a busy machine). */
+const WITH_LOGS = process.env.BENCH_FEED_LOGS !== '0';
 const TAGS = { authenticationTags: { metadata: 'bWV0YWRhdGEtdGFn', data: 'ZGF0YS10YWc' } };
 
 /** Runs `read` under the inspector's CPU profiler when BENCH_FEED_PROFILE is set. */
@@ -118,6 +120,39 @@ interface Backend {
   server: ProcessGroup[];
 }
 
+/** The SET logs' subjects: a warm and `repeats` cold logs of each signing algorithm, one event per commit. */
+async function fillLogs(runtime: Runtime, tenantId: string, repeats: number): Promise<void> {
+  const { store, registry } = runtime;
+  await fillSubjects(
+    store,
+    registry,
+    tenantId,
+    [
+      { workflow: 'fit-case', id: 'case', events: [] },
+      ...['warm', ...Array.from({ length: repeats }, (_, r) => `cold-${r}`)].map((name) =>
+        videoidPlan(`ed-${name}`, LOG_SIZE - 1),
+      ),
+    ],
+    { perCommit: 1, inFlight: 1 },
+  );
+  const fitCase = await store.getSubject(tenantId, 'case');
+  await fillSubjects(
+    store,
+    registry,
+    tenantId,
+    ['warm', ...Array.from({ length: repeats }, (_, r) => `cold-${r}`)].map((name) => ({
+      workflow: 'fit-submission',
+      id: `ps-${name}`,
+      parent: fitCase,
+      events: [
+        { type: 'submit-submission', data: TAGS },
+        ...Array.from({ length: LOG_SIZE - 2 }, () => ({ type: 'notify-submission', data: TAGS })),
+      ],
+    })),
+    { perCommit: 1, inFlight: 1 },
+  );
+}
+
 async function openBackend(databaseUrl: string | null, repeats: number): Promise<Backend> {
   const dataDir = databaseUrl ? null : mkdtempSync(join(tmpdir(), 'tidings-bench-feed-'));
   const config = loadConfig({
@@ -131,7 +166,7 @@ async function openBackend(databaseUrl: string | null, repeats: number): Promise
   const origin = await runtime.app.listen({ port: 0, host: '127.0.0.1' });
   const { store, registry } = runtime;
   // Both signing keys exist and are imported before any timing (RSA-4096 generation takes seconds).
-  for (const workflow of ['videoid-request', 'fit-submission']) {
+  for (const workflow of WITH_LOGS ? ['videoid-request', 'fit-submission'] : []) {
     await runtime.pull.keys.privateKey((await runtime.pull.signer.keyFor(workflow)).kid);
   }
   const feedTenant = await createTenant(runtime, 'bench-feed');
@@ -147,34 +182,7 @@ async function openBackend(databaseUrl: string | null, repeats: number): Promise
   );
 
   // SET logs: a warm and `repeats` cold ones of each signing algorithm.
-  await fillSubjects(
-    store,
-    registry,
-    logTenant.id,
-    [
-      { workflow: 'fit-case', id: 'case', events: [] },
-      ...['warm', ...Array.from({ length: repeats }, (_, r) => `cold-${r}`)].map((name) =>
-        videoidPlan(`ed-${name}`, LOG_SIZE - 1),
-      ),
-    ],
-    { perCommit: 1, inFlight: 1 },
-  );
-  const fitCase = await store.getSubject(logTenant.id, 'case');
-  await fillSubjects(
-    store,
-    registry,
-    logTenant.id,
-    ['warm', ...Array.from({ length: repeats }, (_, r) => `cold-${r}`)].map((name) => ({
-      workflow: 'fit-submission',
-      id: `ps-${name}`,
-      parent: fitCase,
-      events: [
-        { type: 'submit-submission', data: TAGS },
-        ...Array.from({ length: LOG_SIZE - 2 }, () => ({ type: 'notify-submission', data: TAGS })),
-      ],
-    })),
-    { perCommit: 1, inFlight: 1 },
-  );
+  if (WITH_LOGS) await fillLogs(runtime, logTenant.id, repeats);
 
   // A production database has planner statistics; a table filled seconds ago has
   // none until autovacuum gets to it (~1 min), and without them PostgreSQL sorts
@@ -290,6 +298,7 @@ async function oneRepeat(b: Backend, repeat: number, durationMs: number): Promis
     }
   }
 
+  if (!WITH_LOGS) return out;
   const logSpec = { origin: b.origin, headers: b.logTenant.headers, logSize: LOG_SIZE };
   for (const [alg, prefix] of [
     ['EdDSA', 'ed'],
