@@ -32,7 +32,13 @@ function once(dir) {
   const json = JSON.parse(readFileSync(join(dir, 'bench/results/latest.json'), 'utf8'));
   const figures = new Map();
   for (const row of json.ingest ?? []) figures.set(`ingest ${row.label}`, row.perSecond);
-  for (const row of json.feed ?? []) figures.set(`feed ${row.backend} ${row.label}`, row.perSecond);
+  for (const row of json.feed ?? []) {
+    figures.set(`feed ${row.backend} ${row.label}`, row.perSecond);
+    // server CPU µs per item (bench builds that measure it): lower is better
+    if (typeof row.cpuUs === 'number')
+      figures.set(`feed ${row.backend} ${row.label}, server CPU µs per item`, row.cpuUs);
+  }
+  figures.set('load average after the run', Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]));
   return figures;
 }
 
@@ -42,13 +48,13 @@ for (let i = 0; i < runs; i++) {
   sides.before.push(once(before));
   sides.after.push(once(process.cwd()));
 }
-console.log('| figure | before /s | after /s | after ÷ before | runs before | runs after |');
+console.log('| figure | before | after | after ÷ before | runs before | runs after |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const key of sides.after[0].keys()) {
   const b = sides.before.map((m) => m.get(key) ?? Number.NaN);
   const a = sides.after.map((m) => m.get(key) ?? Number.NaN);
-  const round = (xs) => xs.map((x) => Math.round(x)).join(', ');
+  const round = (xs) => xs.map((x) => (x < 100 ? x.toFixed(1) : Math.round(x))).join(', ');
   console.log(
-    `| ${key} | ${Math.round(median(b))} | ${Math.round(median(a))} | ${(median(a) / median(b)).toFixed(2)} | ${round(b)} | ${round(a)} |`,
+    `| ${key} | ${median(b).toFixed(1)} | ${median(a).toFixed(1)} | ${(median(a) / median(b)).toFixed(2)} | ${round(b)} | ${round(a)} |`,
   );
 }

@@ -1,13 +1,16 @@
 import { wrongField } from '../errors/tidings-error.js';
 import type { StoredEvent } from '../events/event.js';
 import { FORMATS, isFormatName } from '../formats/index.js';
+import { nativeFits, nativeJson, snapshotAttributesJson } from '../formats/native-json.js';
+import { type EventRow, eventFromRow, nativeSourceFromRow } from '../storage/rows.js';
 import type { Store } from '../storage/store.js';
 import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import type { EventSets } from './event-sets.js';
+import { JsonText } from './json-text.js';
 import type { FeedQuery } from './query-params.js';
 import { loadRenderContexts } from './render-contexts.js';
 import { renderEach, type SkippedEvent } from './skipped-event.js';
-import type { FeedFilter, FeedStorage } from './storage/feed-storage.js';
+import type { FeedStorage } from './storage/feed-storage.js';
 
 export interface FeedServiceDeps {
   store: Store;
@@ -45,14 +48,17 @@ export class FeedService {
       ...(query.workflow !== undefined ? { workflow: query.workflow } : {}),
       ...(query.type !== undefined ? { type: query.type } : {}),
     };
-    const events =
-      query.afterEventId === null
-        ? await this.deps.storage.listFeedEvents(tenantId, { ...filter, afterSequence: 0 })
-        : await this.pageAfter(tenantId, query.afterEventId, filter);
+    const page = await this.deps.storage.listFeedRows(tenantId, query.afterEventId, filter);
+    // A cursor the tenant never saw, or whose event is past the retention window (deleted or about
+    // to be), is a 400 rather than an empty page: the reader has lost events and must know.
+    const cutoff = this.deps.clock().getTime() - this.deps.retentionDays * DAY_MS;
+    if (!page || (page.cursorOccurredAt !== null && Date.parse(page.cursorOccurredAt) < cutoff)) {
+      throw wrongField('afterEventId', 'afterEventId is unknown or past retention');
+    }
     return {
       // The last event looked at, shown or skipped: a reader is never stuck before an event.
-      lastEventId: events.at(-1)?.id ?? query.afterEventId,
-      ...(await this.render(tenantId, events, query.format)),
+      lastEventId: page.rows.at(-1)?.id ?? query.afterEventId,
+      ...(await this.renderRows(tenantId, page.rows, query.format)),
     };
   }
 
@@ -119,27 +125,56 @@ export class FeedService {
   }
 
   /**
-   * The page after a cursor, looked up with it in one statement. A cursor the
-   * tenant never saw, or whose event is past the retention window (deleted or
-   * about to be), is a 400 rather than an empty page: the reader has lost
-   * events and must know.
+   * A page's rows rendered: an event in the native format with a render
+   * snapshot is written straight to JSON text from its stored data and
+   * attributes (`nativeJson`: no parse, no objects, the same bytes); every
+   * other event is parsed and goes through `render`. Order, `skipped` and
+   * `eventIds` are as `render` gives them for the whole page.
    */
-  private async pageAfter(
+  private async renderRows(
     tenantId: string,
-    afterEventId: string,
-    filter: Omit<FeedFilter, 'afterSequence'>,
-  ): Promise<StoredEvent[]> {
-    const page = await this.deps.storage.listFeedEventsAfterId(tenantId, afterEventId, filter);
-    const cutoff = this.deps.clock().getTime() - this.deps.retentionDays * DAY_MS;
-    if (!page || Date.parse(page.cursorOccurredAt) < cutoff) {
-      throw wrongField('afterEventId', 'afterEventId is unknown or past retention');
+    rows: readonly EventRow[],
+    format: FeedQuery['format'],
+  ): Promise<Omit<FeedPage, 'lastEventId'>> {
+    const texts = new Map<EventRow, JsonText>();
+    const others: StoredEvent[] = [];
+    for (const row of rows) {
+      const text = this.nativeText(row, format);
+      if (text) texts.set(row, text);
+      else others.push(eventFromRow(row));
     }
-    return page.events;
+    const rendered = await this.render(tenantId, others, format);
+    if (texts.size === 0) return rendered;
+    const byId = new Map(rendered.eventIds.map((id, i) => [id, rendered.events[i]]));
+    const events: unknown[] = [];
+    const eventIds: string[] = [];
+    for (const row of rows) {
+      const item = texts.get(row) ?? byId.get(row.id);
+      if (item === undefined && !byId.has(row.id)) continue;
+      events.push(item);
+      eventIds.push(row.id);
+    }
+    return { events, skipped: rendered.skipped, eventIds };
+  }
+
+  /** The native rendering of `row` as text, or null when it renders another way (see `renderRows`). */
+  private nativeText(row: EventRow, format: FeedQuery['format']): JsonText | null {
+    const { data, render_context: snapshot } = row;
+    if (typeof data !== 'string' || typeof snapshot !== 'string') return null;
+    if (this.formatOfWorkflow(row.workflow, format) !== 'native') return null;
+    const attributes = snapshotAttributesJson(snapshot);
+    if (attributes === null) return null;
+    const source = nativeSourceFromRow(row, data, attributes);
+    return nativeFits(source) ? new JsonText(nativeJson(source, this.deps.issuer)) : null;
   }
 
   /** The format an event renders in: `vendor` is its workflow's default format. */
   private formatOf(event: StoredEvent, choice: FeedQuery['format']): string {
+    return this.formatOfWorkflow(event.workflow, choice);
+  }
+
+  private formatOfWorkflow(workflow: string, choice: FeedQuery['format']): string {
     if (choice !== 'vendor') return choice;
-    return this.deps.registry.get(event.workflow)?.definition.format ?? 'native';
+    return this.deps.registry.get(workflow)?.definition.format ?? 'native';
   }
 }

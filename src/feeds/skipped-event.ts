@@ -1,3 +1,5 @@
+import { JsonText } from './json-text.js';
+
 /**
  * Why a read left an event out: `too_deep` when its data nests deeper than
  * JSON can be written (an event stored before the request depth limit
@@ -40,31 +42,38 @@ export function renderEach<E extends { id: string }, T>(
 
 /**
  * The JSON text of a page whose `events` were rendered from `eventIds` (same
- * order). One `JSON.stringify` of the whole page on the common path; only when
- * that throws (an item nests too deep to write) is each item written on its
- * own, and those that fail are left out and added to `skipped`. `skipped` is
- * in the body only when something was left out.
+ * order). One `JSON.stringify` of the whole page on the common path; items
+ * that are already text (`JsonText`) go in as they are. Only when writing an
+ * item throws (it nests too deep to write) is each item written on its own,
+ * and those that fail are left out and added to `skipped`. `skipped` is in the
+ * body only when something was left out.
  */
 export function pageJson(
   page: { events: readonly unknown[]; skipped: readonly SkippedEvent[]; [member: string]: unknown },
   eventIds: readonly string[],
 ): string {
   const { skipped, ...rest } = page;
-  try {
-    return JSON.stringify(skipped.length > 0 ? { ...rest, skipped } : rest);
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
+  if (!page.events.some((item) => item instanceof JsonText)) {
+    try {
+      return JSON.stringify(skipped.length > 0 ? { ...rest, skipped } : rest);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+    }
   }
   const kept: string[] = [];
   const more: SkippedEvent[] = [...skipped];
   page.events.forEach((item, i) => {
+    if (item instanceof JsonText) {
+      kept.push(item.json);
+      return;
+    }
     try {
       kept.push(JSON.stringify(item) ?? 'null');
     } catch (error) {
       more.push({ eventId: eventIds[i] ?? '', code: skipCodeOf(error) });
     }
   });
-  const head = JSON.stringify({ ...rest, events: [], skipped: more });
+  const head = JSON.stringify({ ...rest, events: [], ...(more.length > 0 ? { skipped: more } : {}) });
   // `{...,"events":[],"skipped":[...]}`: the kept items' text goes between the brackets.
   const at = head.indexOf('"events":[]') + '"events":['.length;
   return `${head.slice(0, at)}${kept.join(',')}${head.slice(at)}`;

@@ -1,4 +1,5 @@
 import type { RenderSnapshot, StoredEvent } from '../events/event.js';
+import type { NativeSource } from '../formats/native-json.js';
 import type { Subject } from '../subjects/subject.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
 import type { ApiKeyRecord, DueTimer, IdempotencyRecord, Tenant } from './store.js';
@@ -108,6 +109,26 @@ export const eventFromRow = (r: EventRow): StoredEvent => ({
     ? { snapshot: r.render_context === null ? null : json<RenderSnapshot>(r.render_context) }
     : {}),
   ...(r.trace_context ? { traceparent: r.trace_context } : {}),
+});
+
+/**
+ * The native format's text source (`native-json.ts`) of a feed row: its
+ * stored `data` text and its snapshot's attributes text; the other fields
+ * converted exactly as `eventFromRow` converts them.
+ */
+export const nativeSourceFromRow = (r: EventRow, dataJson: string, attributesJson: string): NativeSource => ({
+  id: r.id,
+  sequence: Number(r.sequence),
+  subjectId: r.subject_id,
+  parentId: r.parent_id,
+  workflow: r.workflow,
+  type: r.type,
+  from: r.from_status,
+  to: r.to_status,
+  occurredAt: iso(r.occurred_at),
+  subjectVersion: Number(r.subject_version),
+  dataJson,
+  attributesJson,
 });
 
 export interface IdempotencyRow {

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../events/event.js';
+import type { EventRow } from '../../storage/rows.js';
 import type { Subject } from '../../subjects/subject.js';
 
 /** Which events a log shows: one subject's, or (for a FIT-Connect case) also those of its children. */
@@ -37,6 +38,18 @@ export interface FeedStorage {
     afterEventId: string,
     filter: Omit<FeedFilter, 'afterSequence'>,
   ): Promise<{ cursorOccurredAt: string; events: StoredEvent[] } | null>;
+  /**
+   * The page of `listFeedEvents` (from the start: `afterEventId` null) or of
+   * `listFeedEventsAfterId`, as rows whose JSON columns (`data`,
+   * `render_context`) are the text they are stored as, not parsed: the native
+   * format writes them as they are (`native-json.ts`). `cursorOccurredAt` is
+   * null without a cursor; null when the tenant has no event `afterEventId`.
+   */
+  listFeedRows(
+    tenantId: string,
+    afterEventId: string | null,
+    filter: Omit<FeedFilter, 'afterSequence'>,
+  ): Promise<{ cursorOccurredAt: string | null; rows: EventRow[] } | null>;
   /**
    * The newest events first, before the event `beforeEventId` when given (null
    * when the tenant has no such event), with the tenant's newest event id for

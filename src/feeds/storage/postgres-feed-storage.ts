@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { RenderSnapshot, StoredEvent } from '../../events/event.js';
 import { eraseFromSnapshot } from '../../formats/render-snapshot.js';
-import { RENDER_EVENT_COLUMNS, SUBJECT_COLUMNS } from '../../storage/postgres/sql/columns.js';
+import { EVENT_COLUMNS, RENDER_EVENT_COLUMNS, SUBJECT_COLUMNS } from '../../storage/postgres/sql/columns.js';
 import { transaction } from '../../storage/postgres/transaction.js';
 import { type EventRow, eventFromRow, type SubjectRow, subjectFromRow } from '../../storage/rows.js';
 import type { Subject } from '../../subjects/subject.js';
@@ -26,6 +26,16 @@ const LOG_SOURCE = `(SELECT ${RENDER_EVENT_COLUMNS} FROM events WHERE tenant_id 
 const LOG_SEQUENCES = `(SELECT sequence FROM events WHERE tenant_id = $1 AND subject_id = $2
   UNION ALL SELECT sequence FROM events WHERE tenant_id = $1 AND parent_id = $2 AND $3::boolean)`;
 
+/**
+ * `RENDER_EVENT_COLUMNS` with the JSON columns as text: pg would parse a `json`
+ * column with JSON.parse, which the native format never needs (a `json` value's
+ * text is the text stored). Not `->` to cut the attributes out in SQL: on
+ * `json` it de-escapes every string of the document and fails on a lone
+ * surrogate escape, which `json` stores and a page must still serve.
+ */
+const FEED_ROW_COLUMNS = `${EVENT_COLUMNS.replace(/, data$/, '')}, data::text AS data,
+  render_context::text AS render_context, trace_context`;
+
 export class PostgresFeedStorage implements FeedStorage {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -40,6 +50,47 @@ export class PostgresFeedStorage implements FeedStorage {
       values: [tenantId, filter.afterSequence, filter.limit, filter.workflow ?? null, filter.type ?? null],
     });
     return rows.map(eventFromRow);
+  }
+
+  async listFeedRows(
+    tenantId: string,
+    afterEventId: string | null,
+    filter: Omit<FeedFilter, 'afterSequence'>,
+  ): Promise<{ cursorOccurredAt: string | null; rows: EventRow[] } | null> {
+    const rest = [filter.limit, filter.workflow ?? null, filter.type ?? null];
+    if (afterEventId === null) {
+      const { rows } = await this.pool.query<EventRow>({
+        name: 'tidings_feed_rows',
+        text: `SELECT ${FEED_ROW_COLUMNS} FROM events
+               WHERE tenant_id = $1 AND sequence > $2
+                 AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
+               ORDER BY sequence LIMIT $3`,
+        values: [tenantId, 0, ...rest],
+      });
+      return { cursorOccurredAt: null, rows };
+    }
+    // One round trip, as listFeedEventsAfterId: no row is no such cursor, a row of NULLs an empty page.
+    const { rows } = await this.pool.query<
+      { cursor_occurred_at: Date } & { [K in keyof EventRow]: EventRow[K] | null }
+    >({
+      name: 'tidings_feed_rows_after_id',
+      text: `SELECT c.occurred_at AS cursor_occurred_at, page.*
+             FROM (SELECT sequence, occurred_at FROM events WHERE tenant_id = $1 AND id = $2) c
+             LEFT JOIN LATERAL (
+               SELECT ${FEED_ROW_COLUMNS} FROM events
+               WHERE tenant_id = $1 AND sequence > c.sequence
+                 AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
+               ORDER BY sequence LIMIT $3
+             ) page ON true
+             ORDER BY page.sequence`,
+      values: [tenantId, afterEventId, ...rest],
+    });
+    const first = rows[0];
+    if (!first) return null;
+    return {
+      cursorOccurredAt: first.cursor_occurred_at.toISOString(),
+      rows: rows.filter((r) => r.sequence !== null) as EventRow[],
+    };
   }
 
   async listFeedEventsNewest(

@@ -58,6 +58,37 @@ export class SqliteFeedStorage implements FeedStorage {
     return { cursorOccurredAt: cursor.occurred_at, events };
   }
 
+  async listFeedRows(
+    tenantId: string,
+    afterEventId: string | null,
+    filter: Omit<FeedFilter, 'afterSequence'>,
+  ): Promise<{ cursorOccurredAt: string | null; rows: EventRow[] } | null> {
+    let after = 0;
+    let cursorOccurredAt: string | null = null;
+    if (afterEventId !== null) {
+      const cursor = this.stmt('SELECT sequence, occurred_at FROM events WHERE tenant_id = ? AND id = ?').get(
+        tenantId,
+        afterEventId,
+      ) as { sequence: number; occurred_at: string } | undefined;
+      if (!cursor) return null;
+      after = cursor.sequence;
+      cursorOccurredAt = cursor.occurred_at;
+    }
+    const where = ['tenant_id = @tenantId', 'sequence > @after', 'sequence < @below'];
+    if (filter.workflow !== undefined) where.push('workflow = @workflow');
+    if (filter.type !== undefined) where.push('type = @type');
+    // TEXT columns: `data` and `render_context` come back as the text stored.
+    const rows = this.stmt(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY sequence LIMIT @limit`).all({
+      tenantId,
+      after,
+      below: this.sequenceBelow(tenantId),
+      workflow: filter.workflow,
+      type: filter.type,
+      limit: filter.limit,
+    }) as EventRow[];
+    return { cursorOccurredAt, rows };
+  }
+
   async listFeedEventsNewest(
     tenantId: string,
     beforeEventId: string | null,
