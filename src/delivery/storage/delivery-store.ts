@@ -1,6 +1,7 @@
 import { describeDuration } from '../circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
 import type { AttemptGroup } from '../delivery-stats.js';
+import type { StoredEvent } from '../../events/event.js';
 import type { EndpointRecord } from '../endpoint.js';
 import type { FanOutEvent } from '../match-endpoints.js';
 import type { TokenStore } from '../senders/oauth2/token-store.js';
@@ -43,6 +44,22 @@ export interface LeaseRequest {
    * are still being recorded, instead of the whole cap in lockstep.
    */
   minBatch: number;
+}
+
+/**
+ * A delivery leased for a push, with what pushing it reads besides the
+ * endpoint, fetched by the lease itself (`DeliveryStore.leaseForPush`).
+ */
+export interface LeasedPush {
+  delivery: DeliveryRecord;
+  /** Its event with the render snapshot and trace context; null when the event is no longer stored (retention). */
+  event: StoredEvent | null;
+  /**
+   * Its endpoint's version (`updated_at` with `failing_since`, the two columns
+   * every change moves): lets a dispatcher keep endpoints between leases and
+   * re-read only those that changed. Undefined when the endpoint no longer exists.
+   */
+  endpointVersion: string | undefined;
 }
 
 /** What one attempt says about its endpoint (see `recordHealth`). */
@@ -90,12 +107,6 @@ export type RequeueTarget = { endpointId: string; sinceMs: number; failedOnly: b
 export interface DeliveryStore extends TokenStore {
   createEndpoint(endpoint: EndpointRecord): Promise<void>;
   getEndpoint(tenantId: string, id: string): Promise<EndpointRecord | null>;
-  /**
-   * A version per existing endpoint of `ids` (`updated_at` with
-   * `failing_since`, the two columns every change moves): lets a dispatcher
-   * keep endpoints between leases and re-read only those that changed.
-   */
-  endpointVersions(ids: readonly string[]): Promise<Map<string, string>>;
   listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]>;
   /** Replaces every mutable field; false when the endpoint does not exist. */
   updateEndpoint(endpoint: EndpointRecord): Promise<boolean>;
@@ -118,6 +129,12 @@ export interface DeliveryStore extends TokenStore {
   fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number>;
   /** Leases due deliveries of enabled endpoints, oldest first, honouring subject ordering. */
   lease(request: LeaseRequest): Promise<DeliveryRecord[]>;
+  /**
+   * `lease`, each delivery with its event and its endpoint's version: what
+   * the dispatcher reads for a tick, in one statement on PostgreSQL instead
+   * of a lease, an endpoint-version read and an events read.
+   */
+  leaseForPush(request: LeaseRequest): Promise<LeasedPush[]>;
   /**
    * Called when a dispatcher starts: frees leases no live process can hold.
    * SQLite: every lease (one process owns the file, so a lease at start-up is

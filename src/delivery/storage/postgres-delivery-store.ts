@@ -19,6 +19,8 @@ import {
   ENDPOINT_COLUMNS,
   type EndpointRow,
   endpointFromRow,
+  type LeasedPushRow,
+  leasedPushFromRow,
   specOf,
 } from './delivery-rows.js';
 import {
@@ -27,13 +29,20 @@ import {
   type EndpointMatcher,
   failingTooLong,
   type HealthReport,
+  type LeasedPush,
   type LeaseRequest,
   type PageRequest,
   type PruneBatch,
   type RequeueTarget,
 } from './delivery-store.js';
 import { GroupCommit } from './group-commit.js';
-import { HOLD_BACK_SQL, LEASE_SQL, RELEASE_HELD_SQL, RELEASE_NEXT_SQL } from './postgres-lease-sql.js';
+import {
+  HOLD_BACK_SQL,
+  LEASE_FOR_PUSH_SQL,
+  LEASE_SQL,
+  RELEASE_HELD_SQL,
+  RELEASE_NEXT_SQL,
+} from './postgres-lease-sql.js';
 
 /**
  * The outbox's oldest $1 rows with their events, and each event's subject's
@@ -125,6 +134,19 @@ export function attemptsQuery(tenantId: string, endpointId: string, page: PageRe
   };
 }
 
+/** The parameters of `LEASE_SQL` and `LEASE_FOR_PUSH_SQL`. */
+function leaseValues(request: LeaseRequest): unknown[] {
+  return [
+    request.nowMs,
+    request.nowMs + request.leaseMs,
+    randomUUID(),
+    request.perEndpointCap,
+    request.limit,
+    request.minBatch,
+    [...(request.answered ?? [])],
+  ];
+}
+
 /** Deliveries on the shared PostgreSQL database; any number of worker processes may lease from it. */
 export class PostgresDeliveryStore implements DeliveryStore {
   /** `leasePool`: the connection for leases, see `LEASE_SESSION_OPTIONS`. */
@@ -159,15 +181,6 @@ export class PostgresDeliveryStore implements DeliveryStore {
       values: [tenantId, id],
     });
     return rows[0] ? endpointFromRow(rows[0]) : null;
-  }
-
-  async endpointVersions(ids: readonly string[]): Promise<Map<string, string>> {
-    const { rows } = await this.pool.query<{ id: string; version: string }>({
-      text: `SELECT id, updated_at || ':' || coalesce(failing_since::text, '') AS version FROM endpoints
-               WHERE id = ANY($1::text[])`,
-      values: [ids],
-    });
-    return new Map(rows.map((r) => [r.id, r.version]));
   }
 
   async listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]> {
@@ -412,19 +425,19 @@ export class PostgresDeliveryStore implements DeliveryStore {
   private readonly orderedLeases = new Set<string>();
 
   private async leaseRows(request: LeaseRequest): Promise<DeliveryRecord[]> {
-    const { rows } = await this.leasePool.query<DeliveryRow>({
-      text: LEASE_SQL,
-      values: [
-        request.nowMs,
-        request.nowMs + request.leaseMs,
-        randomUUID(),
-        request.perEndpointCap,
-        request.limit,
-        request.minBatch,
-        [...(request.answered ?? [])],
-      ],
-    });
+    const { rows } = await this.leasePool.query<DeliveryRow>({ text: LEASE_SQL, values: leaseValues(request) });
     return rows.map(deliveryFromRow);
+  }
+
+  /** The lease, each delivery's event and its endpoint's version in one statement (`LEASE_FOR_PUSH_SQL`). */
+  async leaseForPush(request: LeaseRequest): Promise<LeasedPush[]> {
+    const { rows } = await this.leasePool.query<LeasedPushRow>({
+      text: LEASE_FOR_PUSH_SQL,
+      values: leaseValues(request),
+    });
+    const leased = rows.map(leasedPushFromRow);
+    for (const { delivery } of leased) if (delivery.ordered) this.orderedLeases.add(delivery.id);
+    return leased;
   }
 
   async releaseHeld(nowMs: number): Promise<number> {

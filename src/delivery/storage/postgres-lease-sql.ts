@@ -1,5 +1,5 @@
 import { HELD } from '../delivery.js';
-import { DELIVERY_COLUMNS } from './delivery-rows.js';
+import { DELIVERY_COLUMNS, LEASED_EVENT_COLUMNS } from './delivery-rows.js';
 
 /** The lease and hold/release statements of the PostgreSQL delivery store, one per action. */
 
@@ -15,8 +15,7 @@ import { DELIVERY_COLUMNS } from './delivery-rows.js';
  * locked with SKIP LOCKED and the lease re-checked on the locked row version,
  * so two workers never lease the same delivery.
  */
-export const LEASE_SQL = `
-WITH busy AS (
+const LEASE_CTES = `busy AS (
   SELECT endpoint_id, count(*)::int AS n FROM deliveries
   WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until > $1 AND id <> ALL($7::text[])
   GROUP BY endpoint_id
@@ -45,10 +44,33 @@ locked AS (
   SELECT id FROM deliveries
   WHERE id IN (SELECT id FROM picked) AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $1)
   FOR UPDATE SKIP LOCKED
-)
-UPDATE deliveries SET lease_until = $2, lease_token = $3
+)`;
+
+const LEASE_UPDATE = `UPDATE deliveries SET lease_until = $2, lease_token = $3
 WHERE id IN (SELECT id FROM locked)
 RETURNING ${DELIVERY_COLUMNS}`;
+
+export const LEASE_SQL = `WITH ${LEASE_CTES}
+${LEASE_UPDATE}`;
+
+/**
+ * `LEASE_SQL` with what the dispatcher reads to push each leased delivery:
+ * its event's columns (a lookup by the events' key per leased row, LATERAL so
+ * the plan holds without statistics) and its endpoint's version
+ * (`LeasedPush.endpointVersion`). One round trip per tick where the lease, the versions
+ * and the events were three in a row. The events are read in the statement's
+ * snapshot: a delivery's event was committed before the delivery was created.
+ */
+export const LEASE_FOR_PUSH_SQL = `WITH ${LEASE_CTES},
+leased AS (${LEASE_UPDATE})
+SELECT l.*, ${LEASED_EVENT_COLUMNS.map((c) => `ev.${c}`).join(', ')},
+  en.updated_at || ':' || coalesce(en.failing_since::text, '') AS endpoint_version
+FROM leased l
+LEFT JOIN LATERAL (
+  SELECT ${LEASED_EVENT_COLUMNS.join(', ')} FROM events
+  WHERE events.tenant_id = l.tenant_id AND events.sequence = l.event_sequence
+) ev ON true
+LEFT JOIN endpoints en ON en.id = l.endpoint_id`;
 
 /**
  * The lease runs on a connection without bitmap scans (`leasePool` of the

@@ -18,6 +18,8 @@ import {
   ENDPOINT_COLUMNS,
   type EndpointRow,
   endpointFromRow,
+  type LeasedPushRow,
+  leasedPushFromRow,
   specOf,
 } from './delivery-rows.js';
 import {
@@ -26,6 +28,7 @@ import {
   type EndpointMatcher,
   failingTooLong,
   type HealthReport,
+  type LeasedPush,
   type LeaseRequest,
   type PageRequest,
   type PruneBatch,
@@ -35,6 +38,7 @@ import { GroupCommit } from './group-commit.js';
 import { ProcessLeases } from './process-leases.js';
 import {
   DELIVERIES_BY_ID_SQL,
+  DELIVERIES_FOR_PUSH_SQL,
   DUE_SQL,
   HOLD_BACK_SQL,
   LEASABLE_ENDPOINTS_SQL,
@@ -143,14 +147,6 @@ export class SqliteDeliveryStore implements DeliveryStore {
       id,
     ) as EndpointRow | undefined;
     return row ? endpointFromRow(row) : null;
-  }
-
-  async endpointVersions(ids: readonly string[]): Promise<Map<string, string>> {
-    const rows = this.stmt(
-      `SELECT id, updated_at || ':' || coalesce(failing_since, '') AS version FROM endpoints
-         WHERE id IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(ids)) as Array<{ id: string; version: string }>;
-    return new Map(rows.map((r) => [r.id, r.version]));
   }
 
   async listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]> {
@@ -422,6 +418,34 @@ export class SqliteDeliveryStore implements DeliveryStore {
    * `push` setup, one receiver, 6 alternated pairs: more, smaller leases).
    */
   async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
+    const picked = this.pick(request);
+    if (picked.length === 0) return [];
+    const rows = this.stmt(DELIVERIES_BY_ID_SQL).all({ ids: JSON.stringify(picked) }) as DeliveryRow[];
+    const take = this.taker(request);
+    return rows.map(take);
+  }
+
+  /** `lease` with each delivery's event and endpoint version, read with the leased rows (`DELIVERIES_FOR_PUSH_SQL`). */
+  async leaseForPush(request: LeaseRequest): Promise<LeasedPush[]> {
+    const picked = this.pick(request);
+    if (picked.length === 0) return [];
+    const rows = this.stmt(DELIVERIES_FOR_PUSH_SQL).all({ ids: JSON.stringify(picked) }) as LeasedPushRow[];
+    const take = this.taker(request);
+    return rows.map((row) => ({ ...leasedPushFromRow(row), delivery: take(row) }));
+  }
+
+  /** Takes the in-memory lease of each row read for one lease call (one token per call). */
+  private taker(request: LeaseRequest): (row: DeliveryRow) => DeliveryRecord {
+    const token = randomUUID();
+    const leaseUntil = request.nowMs + request.leaseMs;
+    return (row) => {
+      this.leases.take(row.id, { token, until: leaseUntil, endpointId: row.endpoint_id, ordered: row.ordered === 1 });
+      return { ...deliveryFromRow(row), leaseUntil, leaseToken: token };
+    };
+  }
+
+  /** The ids a lease takes: per leasable endpoint, up to its free slots of due deliveries, oldest first. */
+  private pick(request: LeaseRequest): string[] {
     const { nowMs: now, limit, perEndpointCap, minBatch } = request;
     const busy = this.leases.busyByEndpoint(now);
     const endpoints = this.stmt(LEASABLE_ENDPOINTS_SQL).all({ now }) as Array<{
@@ -431,8 +455,6 @@ export class SqliteDeliveryStore implements DeliveryStore {
     }>;
     const due = this.stmt(DUE_SQL).pluck();
     const orderedDue = this.stmt(ORDERED_DUE_SQL).pluck();
-    const token = randomUUID();
-    const leaseUntil = now + request.leaseMs;
     const picked: string[] = [];
     const start = endpoints.length === 0 ? 0 : this.leaseRotation++ % endpoints.length;
     for (let i = 0; i < endpoints.length && picked.length < limit; i++) {
@@ -451,12 +473,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
         free -= 1;
       }
     }
-    if (picked.length === 0) return [];
-    const rows = this.stmt(DELIVERIES_BY_ID_SQL).all({ ids: JSON.stringify(picked) }) as DeliveryRow[];
-    return rows.map((row) => {
-      this.leases.take(row.id, { token, until: leaseUntil, endpointId: row.endpoint_id, ordered: row.ordered === 1 });
-      return { ...deliveryFromRow(row), leaseUntil, leaseToken: token };
-    });
+    return picked;
   }
 
   async releaseHeld(nowMs: number): Promise<number> {
