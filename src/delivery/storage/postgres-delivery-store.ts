@@ -325,7 +325,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
   async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
     // Most ticks find the outbox empty (a finished push wakes the dispatcher too): one indexed read
     // then, instead of a transaction, the advisory lock and the batch query (4 round trips).
-    const next = await this.pool.query({ text: 'SELECT id FROM outbox ORDER BY id LIMIT 1' });
+    const next = await this.pool.query({ name: 'tidings-outbox-head', text: 'SELECT id FROM outbox ORDER BY id LIMIT 1' });
     if (next.rows.length === 0) return 0;
     return transaction(this.pool, async (client) => {
       const lock = await client.query<{ ok: boolean }>({
@@ -432,6 +432,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
   /** The lease, each delivery's event and its endpoint's version in one statement (`LEASE_FOR_PUSH_SQL`). */
   async leaseForPush(request: LeaseRequest): Promise<LeasedPush[]> {
     const { rows } = await this.leasePool.query<LeasedPushRow>({
+      name: 'tidings-lease-for-push',
       text: LEASE_FOR_PUSH_SQL,
       values: leaseValues(request),
     });

@@ -78,9 +78,12 @@ LEFT JOIN endpoints en ON en.id = l.endpoint_id`;
  * through `deliveries_leased` with one never marks the index entries of
  * finished deliveries dead, so until a vacuum every lease re-read all of them
  * (10,100 entries, 614 heap pages, 1.4 ms for 64 live leases, 20 s into a
- * push run); a plain index scan marks them once: 0.1 ms.
+ * push run); a plain index scan marks them once: 0.1 ms. The push lease is a
+ * prepared statement (parsed once per connection), yet planned for its
+ * parameters on every run, as an unnamed statement is: a generic plan knows
+ * neither how many rows are leased at `$1` nor how many are due.
  */
-export const LEASE_SESSION_OPTIONS = '-c enable_bitmapscan=off';
+export const LEASE_SESSION_OPTIONS = '-c enable_bitmapscan=off -c plan_cache_mode=force_custom_plan';
 
 /** When an ordered delivery is final, its subject's next pending delivery is no longer held. */
 export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = $1
