@@ -147,6 +147,11 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Deliveries answered 2xx and waiting for their record (`LeaseRequest.answered`). */
   private readonly answered = new Set<string>();
+  /** This process's pushes not yet answered 2xx, per endpoint (see `ended`). */
+  private readonly openByEndpoint = new Map<string, number>();
+  /** The last lease's per-endpoint cap, and whether it filled every free in-flight slot (see `ended`). */
+  private lastCap = 0;
+  private saturated = false;
   private state: 'stopped' | 'running' | 'draining' = 'stopped';
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -313,9 +318,11 @@ export class Dispatcher {
 
   private async leaseAndPush(): Promise<boolean> {
     const free = this.options.maxInFlight - this.inFlight.size;
+    this.saturated = free <= 0;
     if (free <= 0) return false;
     const now = this.deps.clock().getTime();
     const cap = this.fairShare(now);
+    this.lastCap = cap;
     // The lease brings each delivery's event and its endpoint's version: one statement on PostgreSQL.
     const leased = await this.deps.deliveries.leaseForPush({
       nowMs: now,
@@ -325,6 +332,7 @@ export class Dispatcher {
       minBatch: Math.ceil(cap / REFILL_GROUPS),
       answered: this.answered,
     });
+    this.saturated = leased.length === free;
     if (leased.length === 0) return false;
     for (const { delivery } of leased) this.recentEndpoints.set(delivery.endpointId, now);
     const endpoints = await this.endpointsOf(leased);
@@ -428,15 +436,50 @@ export class Dispatcher {
   }
 
   private push(delivery: DeliveryRecord, endpoint: EndpointRecord, contexts?: RenderContexts): void {
-    const onAnswered = () => this.answered.add(delivery.id);
+    const endpointId = endpoint.id;
+    this.countOpen(endpointId, 1);
+    let open = true;
+    const close = () => {
+      if (open) this.countOpen(endpointId, -1);
+      open = false;
+    };
+    const onAnswered = () => {
+      this.answered.add(delivery.id);
+      close();
+    };
     const task = deliverOne(this.deliverDeps, delivery, endpoint, { contexts, onAnswered })
       .catch((error: unknown) => this.deps.onError?.(error))
       .finally(() => {
         this.inFlight.delete(task);
         this.answered.delete(delivery.id);
-        this.nudge();
+        close();
+        this.ended(endpointId);
       });
     this.inFlight.add(task);
+  }
+
+  private countOpen(endpointId: string, by: number): void {
+    const n = (this.openByEndpoint.get(endpointId) ?? 0) + by;
+    if (n > 0) this.openByEndpoint.set(endpointId, n);
+    else this.openByEndpoint.delete(endpointId);
+  }
+
+  /**
+   * A push ended (recorded): a tick follows only if a lease could now take
+   * more. That is so when the last lease filled every free in-flight slot,
+   * or when this endpoint has room for a refill group as the lease counts
+   * it: its leased deliveries not answered 2xx, never fewer than this
+   * process's open pushes, so a tick left out here would have leased nothing
+   * for it. Other endpoints' work that falls due meanwhile comes with a
+   * nudge (commits, notifications, requeues) or the poll. Before, every
+   * ended push asked for a tick, and most of those leased nothing (one
+   * receiver on PostgreSQL: a round trip each; see bench/RESULTS.md).
+   */
+  private ended(endpointId: string): void {
+    const open = this.openByEndpoint.get(endpointId) ?? 0;
+    const cap = this.lastCap;
+    const room = open === 0 || cap - open >= Math.min(Math.ceil(cap / REFILL_GROUPS), cap);
+    if (this.saturated || room) this.nudge();
   }
 
   /**
