@@ -294,8 +294,14 @@ export class Dispatcher {
     this.tickAgain = false;
     let busy = false;
     try {
-      busy = await this.fanOut();
-      busy = (await this.leaseAndPush()) || busy;
+      // Fan-out and lease at once: on PostgreSQL two connections, so a tick waits
+      // one round trip instead of two, and a fan-out batch (a transaction of
+      // several) no longer holds the lease back; what it creates is leased by
+      // the next tick, right after (busy). SQLite's fan-out runs synchronously
+      // when called, so there it still ends before the lease starts.
+      const [fanned, leased] = await Promise.allSettled([this.fanOut(), this.leaseAndPush()]);
+      for (const result of [fanned, leased]) if (result.status === 'rejected') this.deps.onError?.(result.reason);
+      busy = (fanned.status === 'fulfilled' && fanned.value) || (leased.status === 'fulfilled' && leased.value);
       await this.repairHeld();
     } catch (error) {
       this.deps.onError?.(error);
