@@ -89,7 +89,7 @@ moved AS (
   UPDATE deliveries d SET status = v.status, attempts = d.attempts + 1, next_attempt_at = v.next_attempt_at,
     lease_until = NULL, lease_token = NULL, last_error = v.last_error, updated_at = v.now_ms
   FROM v WHERE d.id = v.id AND d.lease_token = v.lease_token
-  RETURNING d.id
+  RETURNING d.id, d.ordered
 ),
 kept AS (
   INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.replace('id, ', '')})
@@ -99,7 +99,7 @@ kept AS (
       response_excerpt, error_class, error_message)
   WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
 )
-SELECT id FROM moved`;
+SELECT id, ordered FROM moved`;
 
 /** The sequence of tenant `$1`'s event `eventId`, its id appended to `values` (the listings' `eventId` filter). */
 function eventSequence(values: unknown[], eventId: string): string {
@@ -493,12 +493,18 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * trips (BEGIN, INSERT, UPDATE, COMMIT). Prepared once per connection.
    */
   private async recordBatchInOneStatement(batch: RecordArgs[]): Promise<boolean[]> {
+    const moved = await this.recordStatement(this.pool, batch);
+    return batch.map(({ attempt }) => moved.has(attempt.deliveryId));
+  }
+
+  /** `RECORD_BATCH_SQL` for `batch`: the deliveries moved on, each with whether it is under subject ordering. */
+  private async recordStatement(db: pg.Pool | pg.PoolClient, batch: RecordArgs[]): Promise<Map<string, boolean>> {
     // a stable lock order, so two workers' batches cannot deadlock on the same rows
     const sorted = [...batch].sort((a, b) => (a.attempt.deliveryId < b.attempt.deliveryId ? -1 : 1));
     const column = <T>(pick: (args: RecordArgs) => T) => sorted.map(pick);
     const attempts = sorted.map(({ attempt }) => attemptValues(attempt));
     const attemptColumn = (k: number) => attempts.map((values) => values[k] ?? null);
-    const { rows } = await this.pool.query<{ id: string }>({
+    const { rows } = await db.query<{ id: string; ordered: boolean }>({
       name: 'tidings-record-attempts',
       text: RECORD_BATCH_SQL,
       values: [
@@ -511,60 +517,30 @@ export class PostgresDeliveryStore implements DeliveryStore {
         ...Array.from({ length: 12 }, (_, k) => attemptColumn(k)),
       ],
     });
-    const moved = new Set(rows.map((r) => r.id));
-    return batch.map(({ attempt }) => moved.has(attempt.deliveryId));
+    return new Map(rows.map((r) => [r.id, r.ordered]));
   }
 
+  /**
+   * A batch with deliveries under subject ordering: in one transaction, the
+   * records as above, then one statement holding back the subjects of those
+   * retried and one releasing the next of those final. Five round trips
+   * whatever the batch (BEGIN, records, hold back, release, COMMIT) where
+   * each ordered delivery's follow-up was one more.
+   */
   private async recordBatchOrdered(batch: RecordArgs[]): Promise<boolean[]> {
-    const attemptWidth = 12;
-    const attemptParams: unknown[] = [];
-    const attemptTuples = batch.map(({ attempt }, i) => {
-      attemptParams.push(...attemptValues(attempt));
-      const p = (k: number) => `$${i * attemptWidth + k + 1}`;
-      return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}::integer, ${p(5)}::bigint, ${p(6)}, ${p(7)}::integer, ${p(8)}::integer, ${p(9)}, ${p(10)}, ${p(11)})`;
-    });
-    const updateWidth = 6;
-    const updateParams: unknown[] = [];
-    // a stable lock order, so two workers' batches cannot deadlock on the same rows
-    const sorted = [...batch].sort((a, b) => (a.attempt.deliveryId < b.attempt.deliveryId ? -1 : 1));
-    const updateTuples = sorted.map(({ attempt, leaseToken, update, nowMs }, i) => {
-      updateParams.push(
-        attempt.deliveryId,
-        leaseToken,
-        update.status,
-        update.status === 'pending' ? update.nextAttemptAt : nowMs,
-        update.lastError,
-        nowMs,
-      );
-      const p = (k: number) => `$${i * updateWidth + k + 1}`;
-      return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}::bigint, ${p(4)}, ${p(5)}::bigint)`;
-    });
     return transaction(this.pool, async (client) => {
-      await client.query({
-        text: `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.replace('id, ', '')})
-               SELECT v.* FROM (VALUES ${attemptTuples.join(', ')}) AS v(tenant_id, endpoint_id, delivery_id, event_id,
-                 attempt, started_at, outcome, http_status, latency_ms, response_excerpt, error_class, error_message)
-               WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.delivery_id)`,
-        values: attemptParams,
-      });
-      const moved = await client.query<{ id: string; ordered: boolean }>({
-        text: `UPDATE deliveries d SET status = v.status, attempts = d.attempts + 1, next_attempt_at = v.next_attempt_at,
-                 lease_until = NULL, lease_token = NULL, last_error = v.last_error, updated_at = v.now_ms
-               FROM (VALUES ${updateTuples.join(', ')}) AS v(id, lease_token, status, next_attempt_at, last_error, now_ms)
-               WHERE d.id = v.id AND d.lease_token = v.lease_token
-               RETURNING d.id, d.ordered`,
-        values: updateParams,
-      });
-      const done = new Map(moved.rows.map((r) => [r.id, r.ordered]));
+      const moved = await this.recordStatement(client, batch);
+      const held = { ids: [] as string[], at: [] as number[] };
+      const released = { ids: [] as string[], at: [] as number[] };
       for (const { attempt, update, nowMs } of batch) {
-        if (done.get(attempt.deliveryId) !== true) continue; // not moved, or not under subject ordering
-        if (update.status === 'pending') {
-          await client.query({ text: HOLD_BACK_SQL, values: [update.nextAttemptAt, attempt.deliveryId] });
-        } else {
-          await client.query({ text: RELEASE_NEXT_SQL, values: [nowMs, attempt.deliveryId] });
-        }
+        if (moved.get(attempt.deliveryId) !== true) continue; // not moved, or not under subject ordering
+        const to = update.status === 'pending' ? held : released;
+        to.ids.push(attempt.deliveryId);
+        to.at.push(update.status === 'pending' ? update.nextAttemptAt : nowMs);
       }
-      return batch.map(({ attempt }) => done.has(attempt.deliveryId));
+      if (held.ids.length > 0) await client.query({ text: HOLD_BACK_SQL, values: [held.ids, held.at] });
+      if (released.ids.length > 0) await client.query({ text: RELEASE_NEXT_SQL, values: [released.ids, released.at] });
+      return batch.map(({ attempt }) => moved.has(attempt.deliveryId));
     });
   }
 

@@ -85,12 +85,22 @@ LEFT JOIN endpoints en ON en.id = l.endpoint_id`;
  */
 export const LEASE_SESSION_OPTIONS = '-c enable_bitmapscan=off -c plan_cache_mode=force_custom_plan';
 
-/** When an ordered delivery is final, its subject's next pending delivery is no longer held. */
-export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = $1
-  WHERE next_attempt_at = ${HELD} AND id = (
-    SELECT n.id FROM deliveries n JOIN deliveries r ON r.id = $2 AND r.ordered
-    WHERE n.endpoint_id = r.endpoint_id AND n.subject_id = r.subject_id AND n.ordered AND n.status = 'pending'
-    ORDER BY n.event_sequence LIMIT 1)`;
+/**
+ * When ordered deliveries are final, each one's subject's next pending
+ * delivery is no longer held: `$1` the final deliveries' ids, `$2` when each
+ * became final. One statement for a batch of records (a round trip each
+ * before): a batch holds at most one delivery per endpoint and subject, since
+ * a younger one is leased only once its elders are final.
+ */
+export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = f.now_ms
+  FROM (
+    SELECT v.now_ms, (
+      SELECT n.id FROM deliveries n
+      WHERE n.endpoint_id = r.endpoint_id AND n.subject_id = r.subject_id AND n.ordered AND n.status = 'pending'
+      ORDER BY n.event_sequence LIMIT 1) AS next_id
+    FROM unnest($1::text[], $2::bigint[]) AS v(id, now_ms) JOIN deliveries r ON r.id = v.id AND r.ordered
+  ) f
+  WHERE deliveries.id = f.next_id AND deliveries.next_attempt_at = ${HELD}`;
 
 /**
  * Repairs the one race the release above cannot see: a fan-out that held a
@@ -103,8 +113,12 @@ export const RELEASE_HELD_SQL = `UPDATE deliveries d SET next_attempt_at = $1
       WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.ordered
         AND p.status = 'pending' AND p.event_sequence < d.event_sequence)`;
 
-/** Under subject ordering, a retry holds back the subject's later deliveries (see the SQLite store). */
-export const HOLD_BACK_SQL = `UPDATE deliveries d SET next_attempt_at = $1
-  FROM deliveries r
-  WHERE r.id = $2 AND r.ordered AND d.endpoint_id = r.endpoint_id AND d.subject_id = r.subject_id
-    AND d.ordered AND d.status = 'pending' AND d.event_sequence > r.event_sequence AND d.next_attempt_at < $1`;
+/**
+ * Under subject ordering, a retry holds back the subject's later deliveries
+ * (see the SQLite store): `$1` the retried deliveries' ids, `$2` each one's
+ * next attempt. One statement for a batch of records, as `RELEASE_NEXT_SQL`.
+ */
+export const HOLD_BACK_SQL = `UPDATE deliveries d SET next_attempt_at = v.next_attempt_at
+  FROM unnest($1::text[], $2::bigint[]) AS v(id, next_attempt_at) JOIN deliveries r ON r.id = v.id
+  WHERE r.ordered AND d.endpoint_id = r.endpoint_id AND d.subject_id = r.subject_id
+    AND d.ordered AND d.status = 'pending' AND d.event_sequence > r.event_sequence AND d.next_attempt_at < v.next_attempt_at`;
