@@ -136,8 +136,9 @@ export function healthyFirst(leased: DeliveryRecord[], endpoints: Map<string, En
 
 /**
  * The delivery engine of one process. Each tick: fan the outbox out into
- * deliveries, then lease due deliveries up to the free in-flight slots and
- * push each (prepare → send → record, `deliver-one.ts`). States:
+ * deliveries and, at the same time, lease due deliveries (with their events)
+ * up to the free in-flight slots and push each (prepare → send → record,
+ * `deliver-one.ts`). States:
  *   stopped → running (start) → draining (stop: no new leases, in-flight pushes finish) → stopped.
  */
 export class Dispatcher {

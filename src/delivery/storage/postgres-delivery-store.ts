@@ -74,11 +74,12 @@ interface RecordArgs {
 }
 
 /**
- * One batch of attempt records without subject-ordering follow-ups: each
- * delivery moves on only while the caller's lease holds, and an attempt is
- * kept if its delivery still exists (deleted with its endpoint meanwhile: not
- * kept). Both read the snapshot from before the statement, as the two
- * statements of `recordBatchOrdered` did in one transaction.
+ * One batch of attempt records: each delivery moves on only while the
+ * caller's lease holds, and an attempt is kept if its delivery still exists
+ * (deleted with its endpoint meanwhile: not kept). Both read the snapshot
+ * from before the statement, as an INSERT then an UPDATE in one transaction
+ * did. Returns the deliveries moved, with whether each is under subject
+ * ordering (whose follow-ups `recordBatchOrdered` then runs).
  */
 const RECORD_BATCH_SQL = `
 WITH v AS (
