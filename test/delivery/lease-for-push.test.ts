@@ -111,7 +111,12 @@ for (const backend of backends) {
       const probe = await store().leaseForPush(request({ nowMs: later + 2_000 }));
       assert.equal(probe.length, 1, 'failing: one probe');
       assert.notEqual(probe[0]?.endpointVersion, a.endpointVersion, 'failing_since moved the version');
-      await store().recordHealth(a.delivery.endpointId, { ok: true, nowMs: later, disableAfterMs: 0, probeAfter: null });
+      await store().recordHealth(a.delivery.endpointId, {
+        ok: true,
+        nowMs: later,
+        disableAfterMs: 0,
+        probeAfter: null,
+      });
       const rest = await store().leaseForPush(request({ nowMs: later + 4_000 }));
       const gone = [...probe, ...rest].find((l) => l.delivery.id === b.delivery.id);
       assert.ok(gone, 'the delivery of the deleted event is leased');

@@ -1,7 +1,7 @@
+import type { StoredEvent } from '../../events/event.js';
 import { describeDuration } from '../circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
 import type { AttemptGroup } from '../delivery-stats.js';
-import type { StoredEvent } from '../../events/event.js';
 import type { EndpointRecord } from '../endpoint.js';
 import type { FanOutEvent } from '../match-endpoints.js';
 import type { TokenStore } from '../senders/oauth2/token-store.js';

@@ -326,7 +326,10 @@ export class PostgresDeliveryStore implements DeliveryStore {
   async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
     // Most ticks find the outbox empty (a finished push wakes the dispatcher too): one indexed read
     // then, instead of a transaction, the advisory lock and the batch query (4 round trips).
-    const next = await this.pool.query({ name: 'tidings-outbox-head', text: 'SELECT id FROM outbox ORDER BY id LIMIT 1' });
+    const next = await this.pool.query({
+      name: 'tidings-outbox-head',
+      text: 'SELECT id FROM outbox ORDER BY id LIMIT 1',
+    });
     if (next.rows.length === 0) return 0;
     return transaction(this.pool, async (client) => {
       const lock = await client.query<{ ok: boolean }>({
