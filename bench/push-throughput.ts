@@ -80,9 +80,10 @@ async function tidings(
     await t.prefill(events);
     if (fanOutFirst) while ((await t.runtime.push.deliveries.fanOut(500, matchEndpoints, Date.now())) > 0) {}
     await receivers.reset();
-    // PUSH_CPU_GROUPS: the database's transaction count too (after the prefill's backends have reported theirs)
-    const countTransactions = process.env.PUSH_CPU_GROUPS && databaseUrl;
-    if (countTransactions) await new Promise((r) => setTimeout(r, 1_500));
+    // PUSH_COUNT_TRANSACTIONS: the database's transaction count too, once the prefill's backends have reported
+    // theirs (an idle backend reports within PostgreSQL's idle interval, 10 s)
+    const countTransactions = process.env.PUSH_COUNT_TRANSACTIONS && databaseUrl;
+    if (countTransactions) await new Promise((r) => setTimeout(r, 11_000));
     const transactionsBefore = countTransactions ? await t.transactions() : null;
     let started: number;
     let meter: { stop(): CpuReport };
@@ -113,11 +114,13 @@ async function tidings(
       // where the CPU went, per delivery (µs), group by group: e.g. worker against its database's backends
       const parts = cpu.groups.map((g) => `${g.name} ${Math.round((1e6 * g.seconds) / expected)}`);
       process.stderr.write(`push cpu µs/delivery (${cli ?? 'this build'}, ${workers} workers): ${parts.join('; ')}\n`);
-      if (transactionsBefore !== null) {
-        await new Promise((r) => setTimeout(r, 1_500)); // the backends report their counts once idle
-        const statements = ((await t.transactions()) ?? 0) - transactionsBefore;
-        process.stderr.write(`push transactions per delivery: ${(statements / expected).toFixed(3)}\n`);
-      }
+    }
+    if (transactionsBefore !== null) {
+      await new Promise((r) => setTimeout(r, 11_000)); // the backends report their counts once idle
+      const count = ((await t.transactions()) ?? 0) - transactionsBefore;
+      process.stderr.write(
+        `push transactions per delivery (${cli ?? 'this build'}): ${(count / expected).toFixed(3)} (${count} for ${expected})\n`,
+      );
     }
     const duplicates = await receivers.duplicates();
     if (duplicates > 0) process.stderr.write(`push: ${duplicates} repeated deliveries (at least once)\n`);
