@@ -136,9 +136,9 @@ export function healthyFirst(leased: DeliveryRecord[], endpoints: Map<string, En
 
 /**
  * The delivery engine of one process. Each tick: fan the outbox out into
- * deliveries and, at the same time, lease due deliveries (with their events)
- * up to the free in-flight slots and push each (prepare → send → record,
- * `deliver-one.ts`). States:
+ * deliveries, then lease due deliveries (with their events) up to the free
+ * in-flight slots and push each (prepare → send → record, `deliver-one.ts`).
+ * States:
  *   stopped → running (start) → draining (stop: no new leases, in-flight pushes finish) → stopped.
  */
 export class Dispatcher {
@@ -148,11 +148,6 @@ export class Dispatcher {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Deliveries answered 2xx and waiting for their record (`LeaseRequest.answered`). */
   private readonly answered = new Set<string>();
-  /** This process's pushes not yet answered 2xx, per endpoint (see `ended`). */
-  private readonly openByEndpoint = new Map<string, number>();
-  /** The last lease's per-endpoint cap, and whether it filled every free in-flight slot (see `ended`). */
-  private lastCap = 0;
-  private saturated = false;
   private state: 'stopped' | 'running' | 'draining' = 'stopped';
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
@@ -295,14 +290,8 @@ export class Dispatcher {
     this.tickAgain = false;
     let busy = false;
     try {
-      // Fan-out and lease at once: on PostgreSQL two connections, so a tick waits
-      // one round trip instead of two, and a fan-out batch (a transaction of
-      // several) no longer holds the lease back; what it creates is leased by
-      // the next tick, right after (busy). SQLite's fan-out runs synchronously
-      // when called, so there it still ends before the lease starts.
-      const [fanned, leased] = await Promise.allSettled([this.fanOut(), this.leaseAndPush()]);
-      for (const result of [fanned, leased]) if (result.status === 'rejected') this.deps.onError?.(result.reason);
-      busy = (fanned.status === 'fulfilled' && fanned.value) || (leased.status === 'fulfilled' && leased.value);
+      busy = await this.fanOut();
+      busy = (await this.leaseAndPush()) || busy;
       await this.repairHeld();
     } catch (error) {
       this.deps.onError?.(error);
@@ -325,11 +314,9 @@ export class Dispatcher {
 
   private async leaseAndPush(): Promise<boolean> {
     const free = this.options.maxInFlight - this.inFlight.size;
-    this.saturated = free <= 0;
     if (free <= 0) return false;
     const now = this.deps.clock().getTime();
     const cap = this.fairShare(now);
-    this.lastCap = cap;
     // The lease brings each delivery's event and its endpoint's version: one statement on PostgreSQL.
     const leased = await this.deps.deliveries.leaseForPush({
       nowMs: now,
@@ -339,7 +326,6 @@ export class Dispatcher {
       minBatch: Math.ceil(cap / REFILL_GROUPS),
       answered: this.answered,
     });
-    this.saturated = leased.length === free;
     if (leased.length === 0) return false;
     for (const { delivery } of leased) this.recentEndpoints.set(delivery.endpointId, now);
     const endpoints = await this.endpointsOf(leased);
@@ -443,50 +429,15 @@ export class Dispatcher {
   }
 
   private push(delivery: DeliveryRecord, endpoint: EndpointRecord, contexts?: RenderContexts): void {
-    const endpointId = endpoint.id;
-    this.countOpen(endpointId, 1);
-    let open = true;
-    const close = () => {
-      if (open) this.countOpen(endpointId, -1);
-      open = false;
-    };
-    const onAnswered = () => {
-      this.answered.add(delivery.id);
-      close();
-    };
+    const onAnswered = () => this.answered.add(delivery.id);
     const task = deliverOne(this.deliverDeps, delivery, endpoint, { contexts, onAnswered })
       .catch((error: unknown) => this.deps.onError?.(error))
       .finally(() => {
         this.inFlight.delete(task);
         this.answered.delete(delivery.id);
-        close();
-        this.ended(endpointId);
+        this.nudge();
       });
     this.inFlight.add(task);
-  }
-
-  private countOpen(endpointId: string, by: number): void {
-    const n = (this.openByEndpoint.get(endpointId) ?? 0) + by;
-    if (n > 0) this.openByEndpoint.set(endpointId, n);
-    else this.openByEndpoint.delete(endpointId);
-  }
-
-  /**
-   * A push ended (recorded): a tick follows only if a lease could now take
-   * more. That is so when the last lease filled every free in-flight slot,
-   * or when this endpoint has room for a refill group as the lease counts
-   * it: its leased deliveries not answered 2xx, never fewer than this
-   * process's open pushes, so a tick left out here would have leased nothing
-   * for it. Other endpoints' work that falls due meanwhile comes with a
-   * nudge (commits, notifications, requeues) or the poll. Before, every
-   * ended push asked for a tick, and most of those leased nothing (one
-   * receiver on PostgreSQL: a round trip each; see bench/RESULTS.md).
-   */
-  private ended(endpointId: string): void {
-    const open = this.openByEndpoint.get(endpointId) ?? 0;
-    const cap = this.lastCap;
-    const room = open === 0 || cap - open >= Math.min(Math.ceil(cap / REFILL_GROUPS), cap);
-    if (this.saturated || room) this.nudge();
   }
 
   /**
