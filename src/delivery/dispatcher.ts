@@ -17,7 +17,7 @@ import { OAuth2Sender } from './senders/oauth2/oauth2-sender.js';
 import type { Sender } from './senders/sender.js';
 import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
 import type { ResolveAll } from './ssrf-guard.js';
-import type { DeliveryStore, LeasedPush } from './storage/delivery-store.js';
+import type { DeliveryStore, LeasedDelivery } from './storage/delivery-store.js';
 import { sendTestPush, type TestPushResult } from './test-push.js';
 import { TransformRunner } from './transform/transform-runner.js';
 
@@ -318,7 +318,7 @@ export class Dispatcher {
     const now = this.deps.clock().getTime();
     const cap = this.fairShare(now);
     // The lease brings each delivery's event and its endpoint's version: one statement on PostgreSQL.
-    const leased = await this.deps.deliveries.leaseForPush({
+    const leased = await this.deps.deliveries.lease({
       nowMs: now,
       limit: free,
       leaseMs: this.options.totalTimeoutMs + this.options.leaseMarginMs,
@@ -327,11 +327,10 @@ export class Dispatcher {
       answered: this.answered,
     });
     if (leased.length === 0) return false;
-    for (const { delivery } of leased) this.recentEndpoints.set(delivery.endpointId, now);
+    for (const delivery of leased) this.recentEndpoints.set(delivery.endpointId, now);
     const endpoints = await this.endpointsOf(leased);
     const contexts = await this.contextsOf(leased);
-    const deliveries = leased.map((l) => l.delivery);
-    for (const delivery of healthyFirst(deliveries, endpoints)) {
+    for (const delivery of healthyFirst(leased, endpoints)) {
       const endpoint = endpoints.get(delivery.endpointId);
       if (!endpoint) continue; // deleted meanwhile: its deliveries went with it
       const wait = this.limiter.take(endpoint.id, endpoint.rateLimit, now);
@@ -351,23 +350,24 @@ export class Dispatcher {
    * profile), and a round trip per endpoint on PostgreSQL. Deleted endpoints
    * are absent.
    */
-  private async endpointsOf(leased: readonly LeasedPush[]): Promise<Map<string, EndpointRecord>> {
+  private async endpointsOf(leased: readonly LeasedDelivery[]): Promise<Map<string, EndpointRecord>> {
     const endpoints = new Map<string, EndpointRecord>();
     const seen = new Set<string>();
-    for (const { delivery, endpointVersion: version } of leased) {
+    for (const delivery of leased) {
+      const version = delivery.endpointVersion;
       const id = delivery.endpointId;
       if (seen.has(id)) continue;
       seen.add(id);
       const cached = this.endpointCache.get(id);
-      if (version === undefined) {
+      if (version === null) {
         this.endpointCache.delete(id);
-      } else if (cached?.version === version) {
+      } else if (version !== undefined && cached?.version === version) {
         endpoints.set(id, cached.endpoint);
       } else {
         const endpoint = await this.deps.deliveries.getEndpoint(delivery.tenantId, id);
         if (endpoint) {
           // read after the version: at worst newer than it, and read again next time
-          this.endpointCache.set(id, { version, endpoint });
+          if (version !== undefined) this.endpointCache.set(id, { version, endpoint });
           endpoints.set(id, endpoint);
         }
       }
@@ -383,15 +383,16 @@ export class Dispatcher {
    * push fails as permanent). Without `renderContexts`, or when it fails, each
    * push loads its own context.
    */
-  private async contextsOf(leased: readonly LeasedPush[]): Promise<RenderContexts> {
+  private async contextsOf(leased: readonly LeasedDelivery[]): Promise<RenderContexts> {
     const contexts: RenderContexts = new Map();
     const load = this.deps.renderContexts;
     if (!load) return contexts;
     const byTenant = new Map<string, StoredEvent[]>();
     const seen = new Set<string>();
-    for (const { delivery, event } of leased) {
+    for (const delivery of leased) {
+      const { event } = delivery;
       const key = contextKey(delivery.tenantId, delivery.eventId);
-      if (seen.has(key)) continue;
+      if (event === undefined || seen.has(key)) continue; // not read with the lease: the push loads it
       seen.add(key);
       if (event === null) {
         contexts.set(key, Promise.resolve(null));

@@ -8,15 +8,15 @@ import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpe
 import { registry } from './delivery-kit.js';
 
 /**
- * `leaseForPush`, called directly on both backends (no dispatcher runs): the
- * lease the dispatcher makes, each delivery with its event as the store reads
- * it and its endpoint's version, which moves when the endpoint changes.
+ * The lease brings what a push reads, called directly on both backends (no
+ * dispatcher runs): each leased delivery with its event as the store reads it
+ * and its endpoint's version, which moves when the endpoint changes.
  */
 const backends = await testBackends();
 after(() => dropBackends(backends));
 
 for (const backend of backends) {
-  describe(`lease for push (${backend.name})`, { skip: backend.skip }, () => {
+  describe(`the lease brings what a push reads (${backend.name})`, { skip: backend.skip }, () => {
     let app: TestApp;
     let tenantId: string;
     const NOW = Date.parse('2030-01-01T00:00:00Z'); // every delivery below is due
@@ -60,25 +60,26 @@ for (const backend of backends) {
     after(() => app.close());
 
     test('each leased delivery comes with its event as the store reads it, and its endpoint version', async () => {
-      const leased = await store().leaseForPush(request());
+      const leased = await store().lease(request());
       assert.equal(leased.length, 3);
-      for (const { delivery, event, endpointVersion } of leased) {
+      for (const delivery of leased) {
+        const { event } = delivery;
         assert.ok(delivery.leaseToken && delivery.leaseUntil === NOW + 60_000, 'leased');
         assert.deepEqual(event, await app.runtime.store.getEvent(tenantId, delivery.eventId));
         assert.equal(event?.sequence, delivery.eventSequence);
         assert.ok(event?.snapshot, 'with its render snapshot');
-        assert.equal(typeof endpointVersion, 'string');
+        assert.equal(typeof delivery.endpointVersion, 'string');
       }
       assert.equal(new Set(leased.map((l) => l.endpointVersion)).size, 1, 'one endpoint, one version');
-      assert.deepEqual(await store().leaseForPush(request()), [], 'leased: not leased again');
+      assert.deepEqual(await store().lease(request()), [], 'leased: not leased again');
       const first = leased[0];
       assert.ok(first);
       const recorded = await store().recordAttempt(
         {
           tenantId,
-          endpointId: first.delivery.endpointId,
-          deliveryId: first.delivery.id,
-          eventId: first.delivery.eventId,
+          endpointId: first.endpointId,
+          deliveryId: first.id,
+          eventId: first.eventId,
           attempt: 1,
           startedAt: NOW,
           outcome: 'succeeded',
@@ -88,7 +89,7 @@ for (const backend of backends) {
           errorClass: null,
           errorMessage: null,
         },
-        first.delivery.leaseToken ?? '',
+        first.leaseToken ?? '',
         { status: 'succeeded', lastError: null },
         NOW,
       );
@@ -97,31 +98,31 @@ for (const backend of backends) {
 
     test("a changed endpoint has another version; a deleted event comes as null, its delivery's lease as usual", async () => {
       const later = NOW + 120_000; // the leases above have expired
-      const again = await store().leaseForPush(request({ nowMs: later, leaseMs: 1_000 }));
+      const again = await store().lease(request({ nowMs: later, leaseMs: 1_000 }));
       assert.equal(again.length, 2, 'the two unfinished deliveries again');
       const [a, b] = again;
       assert.ok(a && b);
-      await store().recordHealth(a.delivery.endpointId, {
+      await store().recordHealth(a.endpointId, {
         ok: false,
         nowMs: later,
         disableAfterMs: 86_400_000,
         probeAfter: null,
       });
-      await deleteEvent(b.delivery.eventId);
-      const probe = await store().leaseForPush(request({ nowMs: later + 2_000 }));
+      await deleteEvent(b.eventId);
+      const probe = await store().lease(request({ nowMs: later + 2_000 }));
       assert.equal(probe.length, 1, 'failing: one probe');
       assert.notEqual(probe[0]?.endpointVersion, a.endpointVersion, 'failing_since moved the version');
-      await store().recordHealth(a.delivery.endpointId, {
+      await store().recordHealth(a.endpointId, {
         ok: true,
         nowMs: later,
         disableAfterMs: 0,
         probeAfter: null,
       });
-      const rest = await store().leaseForPush(request({ nowMs: later + 4_000 }));
-      const gone = [...probe, ...rest].find((l) => l.delivery.id === b.delivery.id);
+      const rest = await store().lease(request({ nowMs: later + 4_000 }));
+      const gone = [...probe, ...rest].find((l) => l.id === b.id);
       assert.ok(gone, 'the delivery of the deleted event is leased');
       assert.equal(gone.event, null);
-      assert.equal(gone.delivery.eventId, b.delivery.eventId);
+      assert.equal(gone.eventId, b.eventId);
     });
   });
 }

@@ -2,7 +2,7 @@ import { type EventRow, eventFromRow } from '../../storage/rows.js';
 import type { ErrorClass } from '../attempt-outcome.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
 import type { EndpointRecord, EndpointSpec } from '../endpoint.js';
-import type { LeasedPush } from './delivery-store.js';
+import type { LeasedDelivery } from './delivery-store.js';
 
 /** Row shapes of migration 2 on both backends; PostgreSQL bigints arrive as text, json already parsed. */
 type Int = number | string;
@@ -118,7 +118,7 @@ export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
 }
 
 /**
- * The event columns a push lease reads beside its deliveries' (`leaseForPush`):
+ * The event columns a lease reads beside its deliveries' (`DeliveryStore.lease`):
  * the event's tenant, sequence, id and subject are the delivery's own columns,
  * so only these travel, under names no delivery column has.
  */
@@ -136,12 +136,11 @@ export const LEASED_EVENT_COLUMNS = [
 ] as const;
 
 /** A delivery row with its event's columns (all null when the event is gone) and its endpoint's version. */
-export type LeasedPushRow = DeliveryRow & {
+export type LeasedRow = DeliveryRow & {
   [K in (typeof LEASED_EVENT_COLUMNS)[number]]: EventRow[K] | null;
 } & { endpoint_version: string | null };
 
-export function leasedPushFromRow(r: LeasedPushRow): LeasedPush {
-  const delivery = deliveryFromRow(r);
+export function leasedFromRow(r: LeasedRow): LeasedDelivery {
   // `workflow` is NOT NULL in events: null here means no event matched (deleted by retention)
   const event =
     r.workflow === null
@@ -162,7 +161,7 @@ export function leasedPushFromRow(r: LeasedPushRow): LeasedPush {
           render_context: r.render_context ?? null,
           trace_context: r.trace_context,
         });
-  return { delivery, event, endpointVersion: r.endpoint_version ?? undefined };
+  return { ...deliveryFromRow(r), event, endpointVersion: r.endpoint_version };
 }
 
 export interface AttemptRow {

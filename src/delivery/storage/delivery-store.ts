@@ -47,19 +47,20 @@ export interface LeaseRequest {
 }
 
 /**
- * A delivery leased for a push, with what pushing it reads besides the
- * endpoint, fetched by the lease itself (`DeliveryStore.leaseForPush`).
+ * A leased delivery with what pushing it reads besides the endpoint, fetched
+ * by the lease itself (one statement on PostgreSQL). Both stores fill both
+ * fields; a delivery without them (not read) is pushed as before: its event
+ * and endpoint read apart.
  */
-export interface LeasedPush {
-  delivery: DeliveryRecord;
+export interface LeasedDelivery extends DeliveryRecord {
   /** Its event with the render snapshot and trace context; null when the event is no longer stored (retention). */
-  event: StoredEvent | null;
+  event?: StoredEvent | null;
   /**
    * Its endpoint's version (`updated_at` with `failing_since`, the two columns
    * every change moves): lets a dispatcher keep endpoints between leases and
-   * re-read only those that changed. Undefined when the endpoint no longer exists.
+   * re-read only those that changed. Null when the endpoint no longer exists.
    */
-  endpointVersion: string | undefined;
+  endpointVersion?: string | null;
 }
 
 /** What one attempt says about its endpoint (see `recordHealth`). */
@@ -127,14 +128,13 @@ export interface DeliveryStore extends TokenStore {
    * many outbox rows were consumed.
    */
   fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number>;
-  /** Leases due deliveries of enabled endpoints, oldest first, honouring subject ordering. */
-  lease(request: LeaseRequest): Promise<DeliveryRecord[]>;
   /**
-   * `lease`, each delivery with its event and its endpoint's version: what
-   * the dispatcher reads for a tick, in one statement on PostgreSQL instead
-   * of a lease, an endpoint-version read and an events read.
+   * Leases due deliveries of enabled endpoints, oldest first, honouring
+   * subject ordering; each comes with its event and its endpoint's version,
+   * what the dispatcher reads for a tick (on PostgreSQL one statement where a
+   * lease, an endpoint-version read and an events read were three).
    */
-  leaseForPush(request: LeaseRequest): Promise<LeasedPush[]>;
+  lease(request: LeaseRequest): Promise<LeasedDelivery[]>;
   /**
    * Called when a dispatcher starts: frees leases no live process can hold.
    * SQLite: every lease (one process owns the file, so a lease at start-up is

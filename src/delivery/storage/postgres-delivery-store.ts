@@ -19,8 +19,8 @@ import {
   ENDPOINT_COLUMNS,
   type EndpointRow,
   endpointFromRow,
-  type LeasedPushRow,
-  leasedPushFromRow,
+  type LeasedRow,
+  leasedFromRow,
   specOf,
 } from './delivery-rows.js';
 import {
@@ -29,20 +29,14 @@ import {
   type EndpointMatcher,
   failingTooLong,
   type HealthReport,
-  type LeasedPush,
+  type LeasedDelivery,
   type LeaseRequest,
   type PageRequest,
   type PruneBatch,
   type RequeueTarget,
 } from './delivery-store.js';
 import { GroupCommit } from './group-commit.js';
-import {
-  HOLD_BACK_SQL,
-  LEASE_FOR_PUSH_SQL,
-  LEASE_SQL,
-  RELEASE_HELD_SQL,
-  RELEASE_NEXT_SQL,
-} from './postgres-lease-sql.js';
+import { HOLD_BACK_SQL, LEASE_SQL, RELEASE_HELD_SQL, RELEASE_NEXT_SQL } from './postgres-lease-sql.js';
 
 /**
  * The outbox's oldest $1 rows with their events, and each event's subject's
@@ -135,7 +129,7 @@ export function attemptsQuery(tenantId: string, endpointId: string, page: PageRe
   };
 }
 
-/** The parameters of `LEASE_SQL` and `LEASE_FOR_PUSH_SQL`. */
+/** The parameters of `LEASE_SQL`. */
 function leaseValues(request: LeaseRequest): unknown[] {
   return [
     request.nowMs,
@@ -419,31 +413,19 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * one receiver on PostgreSQL, one worker process, 25,000 deliveries,
    * alternated, bitmap scans off: 3,215 and 3,355 → 4,847 and 4,717/s.
    */
-  async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
-    const leased = await this.leaseRows(request);
+  async lease(request: LeaseRequest): Promise<LeasedDelivery[]> {
+    const { rows } = await this.leasePool.query<LeasedRow>({
+      name: 'tidings-lease',
+      text: LEASE_SQL,
+      values: leaseValues(request),
+    });
+    const leased = rows.map(leasedFromRow);
     for (const d of leased) if (d.ordered) this.orderedLeases.add(d.id);
     return leased;
   }
 
   /** Leased deliveries of this process under subject ordering: their records need the follow-ups (`recordBatch`). */
   private readonly orderedLeases = new Set<string>();
-
-  private async leaseRows(request: LeaseRequest): Promise<DeliveryRecord[]> {
-    const { rows } = await this.leasePool.query<DeliveryRow>({ text: LEASE_SQL, values: leaseValues(request) });
-    return rows.map(deliveryFromRow);
-  }
-
-  /** The lease, each delivery's event and its endpoint's version in one statement (`LEASE_FOR_PUSH_SQL`). */
-  async leaseForPush(request: LeaseRequest): Promise<LeasedPush[]> {
-    const { rows } = await this.leasePool.query<LeasedPushRow>({
-      name: 'tidings-lease-for-push',
-      text: LEASE_FOR_PUSH_SQL,
-      values: leaseValues(request),
-    });
-    const leased = rows.map(leasedPushFromRow);
-    for (const { delivery } of leased) if (delivery.ordered) this.orderedLeases.add(delivery.id);
-    return leased;
-  }
 
   async releaseHeld(nowMs: number): Promise<number> {
     const result = await this.pool.query({ text: RELEASE_HELD_SQL, values: [nowMs] });

@@ -46,23 +46,21 @@ locked AS (
   FOR UPDATE SKIP LOCKED
 )`;
 
-const LEASE_UPDATE = `UPDATE deliveries SET lease_until = $2, lease_token = $3
-WHERE id IN (SELECT id FROM locked)
-RETURNING ${DELIVERY_COLUMNS}`;
-
-export const LEASE_SQL = `WITH ${LEASE_CTES}
-${LEASE_UPDATE}`;
-
 /**
- * `LEASE_SQL` with what the dispatcher reads to push each leased delivery:
- * its event's columns (a lookup by the events' key per leased row, LATERAL so
- * the plan holds without statistics) and its endpoint's version
- * (`LeasedPush.endpointVersion`). One round trip per tick where the lease, the versions
- * and the events were three in a row. The events are read in the statement's
- * snapshot: a delivery's event was committed before the delivery was created.
+ * `LEASE_CTES`, the lease itself, and what the dispatcher reads to push each
+ * leased delivery: its event's columns (a lookup by the events' key per leased
+ * row, LATERAL so the plan holds without statistics) and its endpoint's
+ * version (`LeasedDelivery.endpointVersion`). One round trip per tick where
+ * the lease, the versions and the events were three in a row. The events are
+ * read in the statement's snapshot: a delivery's event was committed before
+ * the delivery was created.
  */
-export const LEASE_FOR_PUSH_SQL = `WITH ${LEASE_CTES},
-leased AS (${LEASE_UPDATE})
+export const LEASE_SQL = `WITH ${LEASE_CTES},
+leased AS (
+  UPDATE deliveries SET lease_until = $2, lease_token = $3
+  WHERE id IN (SELECT id FROM locked)
+  RETURNING ${DELIVERY_COLUMNS}
+)
 SELECT l.*, ${LEASED_EVENT_COLUMNS.map((c) => `ev.${c}`).join(', ')},
   en.updated_at || ':' || coalesce(en.failing_since::text, '') AS endpoint_version
 FROM leased l

@@ -40,14 +40,12 @@ export const ORDERED_DUE_SQL = `SELECT d.id FROM deliveries d
         AND p.status = 'pending' AND p.event_sequence < d.event_sequence))
   ORDER BY d.next_attempt_at, d.event_sequence LIMIT @scan`;
 
-/** The picked deliveries, whole (reading whole rows per endpoint query cost ~14 µs more a query). */
-export const DELIVERIES_BY_ID_SQL = `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id IN (SELECT value FROM json_each(@ids))`;
-
 /**
- * `DELIVERIES_BY_ID_SQL` with what pushing each one reads: its event's columns
- * (by the events' key) and its endpoint's version (`LeasedPush.endpointVersion`).
+ * The picked deliveries, whole (reading whole rows per endpoint query cost
+ * ~14 µs more a query), each with what pushing it reads: its event's columns
+ * (by the events' key) and its endpoint's version (`LeasedDelivery.endpointVersion`).
  */
-export const DELIVERIES_FOR_PUSH_SQL = `SELECT ${DELIVERY_COLUMNS.split(', ')
+export const LEASED_DELIVERIES_SQL = `SELECT ${DELIVERY_COLUMNS.split(', ')
   .map((c) => `d.${c}`)
   .join(', ')}, ${LEASED_EVENT_COLUMNS.map((c) => `ev.${c}`).join(', ')},
     en.updated_at || ':' || coalesce(en.failing_since, '') AS endpoint_version
