@@ -140,6 +140,12 @@ export interface TidingsBench {
   succeeded(): Promise<number>;
   /** Deliveries not yet final, plus outbox rows not yet fanned out. */
   unfinished(): Promise<number>;
+  /**
+   * PostgreSQL: transactions committed or rolled back in the bench's database
+   * so far (`pg_stat_database`, so a statement outside a transaction counts
+   * one; a backend reports within ~1 s of going idle); null on SQLite.
+   */
+  transactions(): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -222,6 +228,10 @@ export async function openTidings(opts: {
         (await sql('SELECT count(*) AS n FROM outbox'))
       );
     },
+    transactions: async () =>
+      runtime.store.kind === 'sqlite'
+        ? null
+        : sql('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()'),
     async close() {
       await runtime.close();
       rmSync(dataDir, { recursive: true, force: true });

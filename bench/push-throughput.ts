@@ -47,6 +47,17 @@ export interface PushFigures {
 const DRAIN_TIMEOUT_MS = 120_000;
 
 /**
+ * `PUSH_SYSTEMS=graphile-worker,postgres`: only these configurations (of raw,
+ * bullmq, pg-boss, graphile-worker, sqlite, postgres; `PUSH_BASELINE` counts
+ * as postgres), e.g. to compare two builds on PostgreSQL beside
+ * graphile-worker without the rest. Default: all.
+ */
+function runsSystem(system: string): boolean {
+  const only = process.env.PUSH_SYSTEMS;
+  return !only || only.split(',').includes(system);
+}
+
+/**
  * Tidings: prefill `events`, start the dispatcher (in process, or `workers` child processes), wait for every
  * success. The clock covers the fan-out (outbox → one delivery per endpoint) unless `fanOutFirst`: then the
  * deliveries exist before it starts, as the queues' jobs do (their inserts are not timed either).
@@ -69,6 +80,11 @@ async function tidings(
     await t.prefill(events);
     if (fanOutFirst) while ((await t.runtime.push.deliveries.fanOut(500, matchEndpoints, Date.now())) > 0) {}
     await receivers.reset();
+    // PUSH_COUNT_TRANSACTIONS: the database's transaction count too, once the prefill's backends have reported
+    // theirs (an idle backend reports within PostgreSQL's idle interval, 10 s)
+    const countTransactions = process.env.PUSH_COUNT_TRANSACTIONS && databaseUrl;
+    if (countTransactions) await new Promise((r) => setTimeout(r, 11_000));
+    const transactionsBefore = countTransactions ? await t.transactions() : null;
     let started: number;
     let meter: { stop(): CpuReport };
     if (workers === 0) {
@@ -94,6 +110,18 @@ async function tidings(
     await until(async () => (await t.succeeded()) >= expected, DRAIN_TIMEOUT_MS, 5);
     const seconds = (now() - started) / 1000;
     const cpu = meter.stop();
+    if (process.env.PUSH_CPU_GROUPS) {
+      // where the CPU went, per delivery (µs), group by group: e.g. worker against its database's backends
+      const parts = cpu.groups.map((g) => `${g.name} ${Math.round((1e6 * g.seconds) / expected)}`);
+      process.stderr.write(`push cpu µs/delivery (${cli ?? 'this build'}, ${workers} workers): ${parts.join('; ')}\n`);
+    }
+    if (transactionsBefore !== null) {
+      await new Promise((r) => setTimeout(r, 11_000)); // the backends report their counts once idle
+      const count = ((await t.transactions()) ?? 0) - transactionsBefore;
+      process.stderr.write(
+        `push transactions per delivery (${cli ?? 'this build'}): ${(count / expected).toFixed(3)} (${count} for ${expected})\n`,
+      );
+    }
     const duplicates = await receivers.duplicates();
     if (duplicates > 0) process.stderr.write(`push: ${duplicates} repeated deliveries (at least once)\n`);
     return { perSecond: expected / seconds, deliveries: expected, cpu };
@@ -127,27 +155,35 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
       const urls = receivers.urls[0] as string[];
       try {
         for (let i = 0; i < opts.repeats; i++) {
-          add(
-            `raw ceiling (undici → node:http, ${BASELINE_CONCURRENCY} in flight)`,
-            count,
-            await rawCeiling(urls, opts.durationMs),
-          );
-          add(
-            `BullMQ (Redis), concurrency ${BASELINE_CONCURRENCY}`,
-            count,
-            await bullmq(urls, deliveries, DRAIN_TIMEOUT_MS),
-          );
-          if (boss?.url) {
+          if (runsSystem('raw')) {
+            add(
+              `raw ceiling (undici → node:http, ${BASELINE_CONCURRENCY} in flight)`,
+              count,
+              await rawCeiling(urls, opts.durationMs),
+            );
+          }
+          if (runsSystem('bullmq')) {
+            add(
+              `BullMQ (Redis), concurrency ${BASELINE_CONCURRENCY}`,
+              count,
+              await bullmq(urls, deliveries, DRAIN_TIMEOUT_MS),
+            );
+          }
+          if (boss?.url && runsSystem('pg-boss')) {
             add(PG_BOSS_LABEL, count, await pgBoss(boss.url, urls, deliveries, DRAIN_TIMEOUT_MS));
+          }
+          if (boss?.url && runsSystem('graphile-worker')) {
             add(GRAPHILE_LABEL, count, await graphileWorker(boss.url, urls, deliveries, DRAIN_TIMEOUT_MS));
           }
-          add('Tidings on SQLite (in process)', count, await tidings(receivers, urls, deliveries, null, 0));
-          add(
-            'Tidings on SQLite, fanned out before the clock (as the queues are prefilled)',
-            count,
-            await tidings(receivers, urls, deliveries, null, 0, true),
-          );
-          if (opts.databaseUrl) {
+          if (runsSystem('sqlite')) {
+            add('Tidings on SQLite (in process)', count, await tidings(receivers, urls, deliveries, null, 0));
+            add(
+              'Tidings on SQLite, fanned out before the clock (as the queues are prefilled)',
+              count,
+              await tidings(receivers, urls, deliveries, null, 0, true),
+            );
+          }
+          if (opts.databaseUrl && runsSystem('postgres')) {
             // PUSH_PG_WORKERS=1: one worker process only (e.g. on a busy machine)
             for (const workers of (process.env.PUSH_PG_WORKERS ?? '1,2').split(',').map(Number)) {
               const db = await postgresTestDatabase();
@@ -158,12 +194,16 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
                 await db.drop();
               }
             }
-            // PUSH_BASELINE=path/to/dist/src/cli/main.js: another build's worker process, interleaved (before/after)
-            const baseline = process.env.PUSH_BASELINE;
-            if (baseline) {
+            // PUSH_BASELINE=path/to/dist/src/cli/main.js: another build's worker process, interleaved (before/after);
+            // several builds, comma-separated, each in its own row
+            const baselines = (process.env.PUSH_BASELINE ?? '').split(',').filter((b) => b !== '');
+            for (const baseline of baselines) {
               const db = await postgresTestDatabase();
               try {
-                const label = 'Tidings on PostgreSQL, 1 worker process of the PUSH_BASELINE build';
+                const label =
+                  baselines.length === 1
+                    ? 'Tidings on PostgreSQL, 1 worker process of the PUSH_BASELINE build'
+                    : `Tidings on PostgreSQL, 1 worker process of ${baseline}`;
                 add(label, count, await tidings(receivers, urls, deliveries, db.url ?? null, 1, false, baseline));
               } finally {
                 await db.drop();

@@ -26,7 +26,7 @@ export interface DeliveryDeps {
   resolveAll?: ResolveAll;
   /** Signs SETs for `format: set`; without it such endpoints are refused. */
   setSigner?: SetSigner;
-  preloadContexts?: DispatcherDeps['preloadContexts'];
+  renderContexts?: DispatcherDeps['renderContexts'];
   onError?: (error: unknown) => void;
   /** Wakes the dispatchers of other processes too (PostgreSQL NOTIFY), after a replay or retry queued deliveries. */
   notifyWorkers?: () => void;
@@ -72,7 +72,7 @@ export function createDelivery(input: DeliveryDeps) {
     resolveAll,
     pushProxy: deps.config.pushProxy,
     ...(deps.setSigner ? { setSigner: deps.setSigner } : {}),
-    ...(deps.preloadContexts ? { preloadContexts: deps.preloadContexts } : {}),
+    ...(deps.renderContexts ? { renderContexts: deps.renderContexts } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),
     ...(deps.options ? { options: deps.options } : {}),
     tracing: deps.tracing ?? null,

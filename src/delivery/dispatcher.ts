@@ -1,3 +1,4 @@
+import type { StoredEvent } from '../events/event.js';
 import type { RenderContext } from '../formats/render-context.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
@@ -16,7 +17,7 @@ import { OAuth2Sender } from './senders/oauth2/oauth2-sender.js';
 import type { Sender } from './senders/sender.js';
 import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
 import type { ResolveAll } from './ssrf-guard.js';
-import type { DeliveryStore } from './storage/delivery-store.js';
+import type { DeliveryStore, LeasedDelivery } from './storage/delivery-store.js';
 import { sendTestPush, type TestPushResult } from './test-push.js';
 import { TransformRunner } from './transform/transform-runner.js';
 
@@ -109,10 +110,11 @@ export interface DispatcherDeps {
   /** `TIDINGS_PUSH_PROXY`: HTTP pushes leave through this CONNECT proxy unless their endpoint names another. */
   pushProxy?: string | null;
   /**
-   * Loads the render contexts of many events at once (the feed's batched
-   * loader); without it each push reads its event, subject and certificates.
+   * The render contexts of many events of a tenant at once, one per event in
+   * order (the feed's batched loader: no reads for events with a render
+   * snapshot); without it each push reads its event, subject and certificates.
    */
-  preloadContexts?: (tenantId: string, eventIds: readonly string[]) => Promise<Map<string, RenderContext>>;
+  renderContexts?: (tenantId: string, events: readonly StoredEvent[]) => Promise<RenderContext[]>;
   onError?: (error: unknown) => void;
   options?: Partial<DispatcherOptions>;
   /** Tracing on: a span per attempt (`deliver-one.ts`). */
@@ -134,8 +136,9 @@ export function healthyFirst(leased: DeliveryRecord[], endpoints: Map<string, En
 
 /**
  * The delivery engine of one process. Each tick: fan the outbox out into
- * deliveries, then lease due deliveries up to the free in-flight slots and
- * push each (prepare → send → record, `deliver-one.ts`). States:
+ * deliveries, then lease due deliveries (with their events) up to the free
+ * in-flight slots and push each (prepare → send → record, `deliver-one.ts`).
+ * States:
  *   stopped → running (start) → draining (stop: no new leases, in-flight pushes finish) → stopped.
  */
 export class Dispatcher {
@@ -314,6 +317,7 @@ export class Dispatcher {
     if (free <= 0) return false;
     const now = this.deps.clock().getTime();
     const cap = this.fairShare(now);
+    // The lease brings each delivery's event and its endpoint's version: one statement on PostgreSQL.
     const leased = await this.deps.deliveries.lease({
       nowMs: now,
       limit: free,
@@ -322,10 +326,10 @@ export class Dispatcher {
       minBatch: Math.ceil(cap / REFILL_GROUPS),
       answered: this.answered,
     });
+    if (leased.length === 0) return false;
     for (const delivery of leased) this.recentEndpoints.set(delivery.endpointId, now);
     const endpoints = await this.endpointsOf(leased);
-    const contexts: RenderContexts = new Map();
-    await this.preload(leased, contexts);
+    const contexts = await this.contextsOf(leased);
     for (const delivery of healthyFirst(leased, endpoints)) {
       const endpoint = endpoints.get(delivery.endpointId);
       if (!endpoint) continue; // deleted meanwhile: its deliveries went with it
@@ -336,31 +340,34 @@ export class Dispatcher {
       }
       this.push(delivery, endpoint, contexts);
     }
-    return leased.length > 0 && leased.length === free;
+    return leased.length === free;
   }
 
   /**
-   * The endpoints of a lease: one query for their versions, and a read only
-   * for those new to this dispatcher or changed since. Reading each one per
-   * lease was ~6% of push CPU with 100 endpoints (SQLite, CPU profile), and
-   * a round trip per endpoint on PostgreSQL. Deleted endpoints are absent.
+   * The endpoints of a lease: their versions came with it, and an endpoint is
+   * read only when it is new to this dispatcher or changed since. Reading each
+   * one per lease was ~6% of push CPU with 100 endpoints (SQLite, CPU
+   * profile), and a round trip per endpoint on PostgreSQL. Deleted endpoints
+   * are absent.
    */
-  private async endpointsOf(leased: readonly DeliveryRecord[]): Promise<Map<string, EndpointRecord>> {
-    const tenantOf = new Map(leased.map((d) => [d.endpointId, d.tenantId]));
-    const versions = await this.deps.deliveries.endpointVersions([...tenantOf.keys()]);
+  private async endpointsOf(leased: readonly LeasedDelivery[]): Promise<Map<string, EndpointRecord>> {
     const endpoints = new Map<string, EndpointRecord>();
-    for (const [id, tenantId] of tenantOf) {
-      const version = versions.get(id);
+    const seen = new Set<string>();
+    for (const delivery of leased) {
+      const version = delivery.endpointVersion;
+      const id = delivery.endpointId;
+      if (seen.has(id)) continue;
+      seen.add(id);
       const cached = this.endpointCache.get(id);
-      if (version === undefined) {
+      if (version === null) {
         this.endpointCache.delete(id);
-      } else if (cached?.version === version) {
+      } else if (version !== undefined && cached?.version === version) {
         endpoints.set(id, cached.endpoint);
       } else {
-        const endpoint = await this.deps.deliveries.getEndpoint(tenantId, id);
+        const endpoint = await this.deps.deliveries.getEndpoint(delivery.tenantId, id);
         if (endpoint) {
           // read after the version: at worst newer than it, and read again next time
-          this.endpointCache.set(id, { version, endpoint });
+          if (version !== undefined) this.endpointCache.set(id, { version, endpoint });
           endpoints.set(id, endpoint);
         }
       }
@@ -369,28 +376,43 @@ export class Dispatcher {
   }
 
   /**
-   * Fills `contexts` for a whole lease with a few queries per tenant instead
-   * of three reads per push. A failure only costs the optimisation: each push
-   * then loads its own context.
+   * The render contexts of a lease, from the events it brought: an event's
+   * render snapshot is all a renderer needs, so this reads nothing for events
+   * written since snapshots exist (`renderContexts` reads the subjects of older
+   * ones, a few queries per tenant). An event no longer stored gets null (the
+   * push fails as permanent). Without `renderContexts`, or when it fails, each
+   * push loads its own context.
    */
-  private async preload(leased: readonly DeliveryRecord[], contexts: RenderContexts): Promise<void> {
-    const load = this.deps.preloadContexts;
-    if (!load || leased.length === 0) return;
-    const byTenant = new Map<string, Set<string>>();
-    for (const d of leased) {
-      const ids = byTenant.get(d.tenantId) ?? new Set<string>();
-      ids.add(d.eventId);
-      byTenant.set(d.tenantId, ids);
+  private async contextsOf(leased: readonly LeasedDelivery[]): Promise<RenderContexts> {
+    const contexts: RenderContexts = new Map();
+    const load = this.deps.renderContexts;
+    if (!load) return contexts;
+    const byTenant = new Map<string, StoredEvent[]>();
+    const seen = new Set<string>();
+    for (const delivery of leased) {
+      const { event } = delivery;
+      const key = contextKey(delivery.tenantId, delivery.eventId);
+      if (event === undefined || seen.has(key)) continue; // not read with the lease: the push loads it
+      seen.add(key);
+      if (event === null) {
+        contexts.set(key, Promise.resolve(null));
+        continue;
+      }
+      const events = byTenant.get(delivery.tenantId) ?? [];
+      events.push(event);
+      byTenant.set(delivery.tenantId, events);
     }
     try {
-      for (const [tenantId, ids] of byTenant) {
-        const loaded = await load(tenantId, [...ids]);
-        for (const id of ids) contexts.set(contextKey(tenantId, id), Promise.resolve(loaded.get(id) ?? null));
+      for (const [tenantId, events] of byTenant) {
+        for (const ctx of await load(tenantId, events)) {
+          contexts.set(contextKey(tenantId, ctx.event.id), Promise.resolve(ctx));
+        }
       }
     } catch (error) {
       contexts.clear();
       this.deps.onError?.(error);
     }
+    return contexts;
   }
 
   /**

@@ -5,7 +5,7 @@ import { PostgresDeliveryStore } from '../delivery/storage/postgres-delivery-sto
 import { SqliteDeliveryStore } from '../delivery/storage/sqlite-delivery-store.js';
 import { createPullDelivery } from '../feeds/create-pull-delivery.js';
 import { ReestroFeed } from '../feeds/reestro-feed.js';
-import { loadRenderContextsById } from '../feeds/render-contexts.js';
+import { loadRenderContexts } from '../feeds/render-contexts.js';
 import { buildApp } from '../http/build-app.js';
 import { consentRoutes } from '../http/routes/consent-routes.js';
 import { consoleRoutes } from '../http/routes/console-routes.js';
@@ -105,8 +105,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     setSigner: pull.signer,
     tracing,
     intents: pull.storage.intents,
-    preloadContexts: (tenantId, eventIds) =>
-      loadRenderContextsById(pull.storage.feed, tenantId, eventIds, config.issuer),
+    renderContexts: (tenantId, events) => loadRenderContexts(pull.storage.feed, tenantId, events, config.issuer),
     onError: (error) => app.log.error({ err: error }, 'push dispatcher tick failed'),
     ...(store.kind === 'postgres' ? { notifyWorkers: () => void notifyOutbox((store as PostgresStore).pool) } : {}),
     // SQLite ticks are in-process statements: run them without a timer's gap (`immediateTicks`).

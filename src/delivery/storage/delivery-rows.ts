@@ -1,6 +1,8 @@
+import { type EventRow, eventFromRow } from '../../storage/rows.js';
 import type { ErrorClass } from '../attempt-outcome.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
 import type { EndpointRecord, EndpointSpec } from '../endpoint.js';
+import type { LeasedDelivery } from './delivery-store.js';
 
 /** Row shapes of migration 2 on both backends; PostgreSQL bigints arrive as text, json already parsed. */
 type Int = number | string;
@@ -113,6 +115,53 @@ export function deliveryFromRow(r: DeliveryRow): DeliveryRecord {
     createdAt: int(r.created_at),
     updatedAt: int(r.updated_at),
   };
+}
+
+/**
+ * The event columns a lease reads beside its deliveries' (`DeliveryStore.lease`):
+ * the event's tenant, sequence, id and subject are the delivery's own columns,
+ * so only these travel, under names no delivery column has.
+ */
+export const LEASED_EVENT_COLUMNS = [
+  'parent_id',
+  'workflow',
+  'type',
+  'from_status',
+  'to_status',
+  'occurred_at',
+  'subject_version',
+  'data',
+  'render_context',
+  'trace_context',
+] as const;
+
+/** A delivery row with its event's columns (all null when the event is gone) and its endpoint's version. */
+export type LeasedRow = DeliveryRow & {
+  [K in (typeof LEASED_EVENT_COLUMNS)[number]]: EventRow[K] | null;
+} & { endpoint_version: string | null };
+
+export function leasedFromRow(r: LeasedRow): LeasedDelivery {
+  // `workflow` is NOT NULL in events: null here means no event matched (deleted by retention)
+  const event =
+    r.workflow === null
+      ? null
+      : eventFromRow({
+          tenant_id: r.tenant_id,
+          sequence: r.event_sequence,
+          id: r.event_id,
+          subject_id: r.subject_id,
+          parent_id: r.parent_id,
+          workflow: r.workflow,
+          type: r.type as string,
+          from_status: r.from_status,
+          to_status: r.to_status as string,
+          occurred_at: r.occurred_at as string | Date,
+          subject_version: r.subject_version as number | string,
+          data: r.data as EventRow['data'],
+          render_context: r.render_context ?? null,
+          trace_context: r.trace_context,
+        });
+  return { ...deliveryFromRow(r), event, endpointVersion: r.endpoint_version };
 }
 
 export interface AttemptRow {

@@ -1,3 +1,4 @@
+import type { StoredEvent } from '../../events/event.js';
 import { describeDuration } from '../circuit-breaker.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from '../delivery.js';
 import type { AttemptGroup } from '../delivery-stats.js';
@@ -44,6 +45,23 @@ export interface LeaseRequest {
    * are still being recorded, instead of the whole cap in lockstep.
    */
   minBatch: number;
+}
+
+/**
+ * A leased delivery with what pushing it reads besides the endpoint, fetched
+ * by the lease itself (one statement on PostgreSQL). Both stores fill both
+ * fields; a delivery without them (not read) is pushed as before: its event
+ * and endpoint read apart.
+ */
+export interface LeasedDelivery extends DeliveryRecord {
+  /** Its event with the render snapshot and trace context; null when the event is no longer stored (retention). */
+  event?: StoredEvent | null;
+  /**
+   * Its endpoint's version (`updated_at` with `failing_since`, the two columns
+   * every change moves): lets a dispatcher keep endpoints between leases and
+   * re-read only those that changed. Null when the endpoint no longer exists.
+   */
+  endpointVersion?: string | null;
 }
 
 /** What one attempt says about its endpoint (see `recordHealth`). */
@@ -100,12 +118,6 @@ export type RequeueTarget = { endpointId: string; sinceMs: number; failedOnly: b
 export interface DeliveryStore extends TokenStore {
   createEndpoint(endpoint: EndpointRecord): Promise<void>;
   getEndpoint(tenantId: string, id: string): Promise<EndpointRecord | null>;
-  /**
-   * A version per existing endpoint of `ids` (`updated_at` with
-   * `failing_since`, the two columns every change moves): lets a dispatcher
-   * keep endpoints between leases and re-read only those that changed.
-   */
-  endpointVersions(ids: readonly string[]): Promise<Map<string, string>>;
   listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]>;
   /**
    * Replaces every mutable field; false when the endpoint does not exist.
@@ -137,8 +149,13 @@ export interface DeliveryStore extends TokenStore {
    * many outbox rows were consumed.
    */
   fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number>;
-  /** Leases due deliveries of enabled endpoints, oldest first, honouring subject ordering. */
-  lease(request: LeaseRequest): Promise<DeliveryRecord[]>;
+  /**
+   * Leases due deliveries of enabled endpoints, oldest first, honouring
+   * subject ordering; each comes with its event and its endpoint's version,
+   * what the dispatcher reads for a tick (on PostgreSQL one statement where a
+   * lease, an endpoint-version read and an events read were three).
+   */
+  lease(request: LeaseRequest): Promise<LeasedDelivery[]>;
   /**
    * Called when a dispatcher starts: frees leases no live process can hold.
    * SQLite: every lease (one process owns the file, so a lease at start-up is

@@ -20,6 +20,8 @@ import {
   ENDPOINT_COLUMNS,
   type EndpointRow,
   endpointFromRow,
+  type LeasedRow,
+  leasedFromRow,
   specOf,
 } from './delivery-rows.js';
 import {
@@ -28,6 +30,7 @@ import {
   type EndpointMatcher,
   failingTooLong,
   type HealthReport,
+  type LeasedDelivery,
   type LeaseRequest,
   type PageRequest,
   type PruneBatch,
@@ -68,11 +71,12 @@ interface RecordArgs {
 }
 
 /**
- * One batch of attempt records without subject-ordering follow-ups: each
- * delivery moves on only while the caller's lease holds, and an attempt is
- * kept if its delivery still exists (deleted with its endpoint meanwhile: not
- * kept). Both read the snapshot from before the statement, as the two
- * statements of `recordBatchOrdered` did in one transaction.
+ * One batch of attempt records: each delivery moves on only while the
+ * caller's lease holds, and an attempt is kept if its delivery still exists
+ * (deleted with its endpoint meanwhile: not kept). Both read the snapshot
+ * from before the statement, as an INSERT then an UPDATE in one transaction
+ * did. Returns the deliveries moved, with whether each is under subject
+ * ordering (whose follow-ups `recordBatchOrdered` then runs).
  */
 const RECORD_BATCH_SQL = `
 WITH v AS (
@@ -83,7 +87,7 @@ moved AS (
   UPDATE deliveries d SET status = v.status, attempts = d.attempts + 1, next_attempt_at = v.next_attempt_at,
     lease_until = NULL, lease_token = NULL, last_error = v.last_error, updated_at = v.now_ms
   FROM v WHERE d.id = v.id AND d.lease_token = v.lease_token
-  RETURNING d.id
+  RETURNING d.id, d.ordered
 ),
 kept AS (
   INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.replace('id, ', '')})
@@ -93,7 +97,7 @@ kept AS (
       response_excerpt, error_class, error_message)
   WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)
 )
-SELECT id FROM moved`;
+SELECT id, ordered FROM moved`;
 
 /**
  * The same for a batch with dead letters: their operational events' intents
@@ -102,11 +106,11 @@ SELECT id FROM moved`;
  * batch runs exactly the statement it ran before.
  */
 const RECORD_BATCH_WITH_INTENTS_SQL = RECORD_BATCH_SQL.replace(
-  'SELECT id FROM moved',
+  'SELECT id, ordered FROM moved',
   `, intents AS (
   ${PG_INSERT_INTENTS} ${pgIntentRows(19, 'i.delivery_id IN (SELECT id FROM moved)', { name: 'delivery_id', type: 'text' })}
 )
-SELECT id FROM moved`,
+SELECT id, ordered FROM moved`,
 );
 
 /** The sequence of tenant `$1`'s event `eventId`, its id appended to `values` (the listings' `eventId` filter). */
@@ -140,6 +144,19 @@ export function attemptsQuery(tenantId: string, endpointId: string, page: PageRe
            ORDER BY id DESC LIMIT $5`,
     values,
   };
+}
+
+/** The parameters of `LEASE_SQL`. */
+function leaseValues(request: LeaseRequest): unknown[] {
+  return [
+    request.nowMs,
+    request.nowMs + request.leaseMs,
+    randomUUID(),
+    request.perEndpointCap,
+    request.limit,
+    request.minBatch,
+    [...(request.answered ?? [])],
+  ];
 }
 
 /** Deliveries on the shared PostgreSQL database; any number of worker processes may lease from it. */
@@ -176,15 +193,6 @@ export class PostgresDeliveryStore implements DeliveryStore {
       values: [tenantId, id],
     });
     return rows[0] ? endpointFromRow(rows[0]) : null;
-  }
-
-  async endpointVersions(ids: readonly string[]): Promise<Map<string, string>> {
-    const { rows } = await this.pool.query<{ id: string; version: string }>({
-      text: `SELECT id, updated_at || ':' || coalesce(failing_since::text, '') AS version FROM endpoints
-               WHERE id = ANY($1::text[])`,
-      values: [ids],
-    });
-    return new Map(rows.map((r) => [r.id, r.version]));
   }
 
   async listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]> {
@@ -371,7 +379,10 @@ export class PostgresDeliveryStore implements DeliveryStore {
   async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
     // Most ticks find the outbox empty (a finished push wakes the dispatcher too): one indexed read
     // then, instead of a transaction, the advisory lock and the batch query (4 round trips).
-    const next = await this.pool.query({ text: 'SELECT id FROM outbox ORDER BY id LIMIT 1' });
+    const next = await this.pool.query({
+      name: 'tidings-outbox-head',
+      text: 'SELECT id FROM outbox ORDER BY id LIMIT 1',
+    });
     if (next.rows.length === 0) return 0;
     return transaction(this.pool, async (client) => {
       const lock = await client.query<{ ok: boolean }>({
@@ -461,30 +472,19 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * one receiver on PostgreSQL, one worker process, 25,000 deliveries,
    * alternated, bitmap scans off: 3,215 and 3,355 → 4,847 and 4,717/s.
    */
-  async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
-    const leased = await this.leaseRows(request);
+  async lease(request: LeaseRequest): Promise<LeasedDelivery[]> {
+    const { rows } = await this.leasePool.query<LeasedRow>({
+      name: 'tidings-lease',
+      text: LEASE_SQL,
+      values: leaseValues(request),
+    });
+    const leased = rows.map(leasedFromRow);
     for (const d of leased) if (d.ordered) this.orderedLeases.add(d.id);
     return leased;
   }
 
   /** Leased deliveries of this process under subject ordering: their records need the follow-ups (`recordBatch`). */
   private readonly orderedLeases = new Set<string>();
-
-  private async leaseRows(request: LeaseRequest): Promise<DeliveryRecord[]> {
-    const { rows } = await this.leasePool.query<DeliveryRow>({
-      text: LEASE_SQL,
-      values: [
-        request.nowMs,
-        request.nowMs + request.leaseMs,
-        randomUUID(),
-        request.perEndpointCap,
-        request.limit,
-        request.minBatch,
-        [...(request.answered ?? [])],
-      ],
-    });
-    return rows.map(deliveryFromRow);
-  }
 
   async releaseHeld(nowMs: number): Promise<number> {
     const result = await this.pool.query({ text: RELEASE_HELD_SQL, values: [nowMs] });
@@ -539,13 +539,19 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * trips (BEGIN, INSERT, UPDATE, COMMIT). Prepared once per connection.
    */
   private async recordBatchInOneStatement(batch: RecordArgs[]): Promise<boolean[]> {
+    const moved = await this.recordStatement(this.pool, batch);
+    return batch.map(({ attempt }) => moved.has(attempt.deliveryId));
+  }
+
+  /** `RECORD_BATCH_SQL` for `batch`: the deliveries moved on, each with whether it is under subject ordering. */
+  private async recordStatement(db: pg.Pool | pg.PoolClient, batch: RecordArgs[]): Promise<Map<string, boolean>> {
     // a stable lock order, so two workers' batches cannot deadlock on the same rows
     const sorted = [...batch].sort((a, b) => (a.attempt.deliveryId < b.attempt.deliveryId ? -1 : 1));
     const column = <T>(pick: (args: RecordArgs) => T) => sorted.map(pick);
     const attempts = sorted.map(({ attempt }) => attemptValues(attempt));
     const attemptColumn = (k: number) => attempts.map((values) => values[k] ?? null);
     const withIntent = sorted.filter((a) => a.intent !== null);
-    const { rows } = await this.pool.query<{ id: string }>({
+    const { rows } = await db.query<{ id: string; ordered: boolean }>({
       ...(withIntent.length === 0
         ? { name: 'tidings-record-attempts', text: RECORD_BATCH_SQL }
         : { name: 'tidings-record-attempts-intents', text: RECORD_BATCH_WITH_INTENTS_SQL }),
@@ -565,64 +571,30 @@ export class PostgresDeliveryStore implements DeliveryStore {
             ]),
       ],
     });
-    const moved = new Set(rows.map((r) => r.id));
-    return batch.map(({ attempt }) => moved.has(attempt.deliveryId));
+    return new Map(rows.map((r) => [r.id, r.ordered]));
   }
 
+  /**
+   * A batch with deliveries under subject ordering: in one transaction, the
+   * records as above, then one statement holding back the subjects of those
+   * retried and one releasing the next of those final. Five round trips
+   * whatever the batch (BEGIN, records, hold back, release, COMMIT) where
+   * each ordered delivery's follow-up was one more.
+   */
   private async recordBatchOrdered(batch: RecordArgs[]): Promise<boolean[]> {
-    const attemptWidth = 12;
-    const attemptParams: unknown[] = [];
-    const attemptTuples = batch.map(({ attempt }, i) => {
-      attemptParams.push(...attemptValues(attempt));
-      const p = (k: number) => `$${i * attemptWidth + k + 1}`;
-      return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}::integer, ${p(5)}::bigint, ${p(6)}, ${p(7)}::integer, ${p(8)}::integer, ${p(9)}, ${p(10)}, ${p(11)})`;
-    });
-    const updateWidth = 6;
-    const updateParams: unknown[] = [];
-    // a stable lock order, so two workers' batches cannot deadlock on the same rows
-    const sorted = [...batch].sort((a, b) => (a.attempt.deliveryId < b.attempt.deliveryId ? -1 : 1));
-    const updateTuples = sorted.map(({ attempt, leaseToken, update, nowMs }, i) => {
-      updateParams.push(
-        attempt.deliveryId,
-        leaseToken,
-        update.status,
-        update.status === 'pending' ? update.nextAttemptAt : nowMs,
-        update.lastError,
-        nowMs,
-      );
-      const p = (k: number) => `$${i * updateWidth + k + 1}`;
-      return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}::bigint, ${p(4)}, ${p(5)}::bigint)`;
-    });
     return transaction(this.pool, async (client) => {
-      await client.query({
-        text: `INSERT INTO delivery_attempts (${ATTEMPT_COLUMNS.replace('id, ', '')})
-               SELECT v.* FROM (VALUES ${attemptTuples.join(', ')}) AS v(tenant_id, endpoint_id, delivery_id, event_id,
-                 attempt, started_at, outcome, http_status, latency_ms, response_excerpt, error_class, error_message)
-               WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.delivery_id)`,
-        values: attemptParams,
-      });
-      const moved = await client.query<{ id: string; ordered: boolean }>({
-        text: `UPDATE deliveries d SET status = v.status, attempts = d.attempts + 1, next_attempt_at = v.next_attempt_at,
-                 lease_until = NULL, lease_token = NULL, last_error = v.last_error, updated_at = v.now_ms
-               FROM (VALUES ${updateTuples.join(', ')}) AS v(id, lease_token, status, next_attempt_at, last_error, now_ms)
-               WHERE d.id = v.id AND d.lease_token = v.lease_token
-               RETURNING d.id, d.ordered`,
-        values: updateParams,
-      });
-      const done = new Map(moved.rows.map((r) => [r.id, r.ordered]));
-      const intents = batch.flatMap((a) => (a.intent && done.has(a.attempt.deliveryId) ? [a.intent] : []));
-      if (intents.length > 0) {
-        await client.query({ text: `${PG_INSERT_INTENTS} ${pgIntentRows(1)}`, values: pgIntentArrays(intents) });
-      }
+      const moved = await this.recordStatement(client, batch);
+      const held = { ids: [] as string[], at: [] as number[] };
+      const released = { ids: [] as string[], at: [] as number[] };
       for (const { attempt, update, nowMs } of batch) {
-        if (done.get(attempt.deliveryId) !== true) continue; // not moved, or not under subject ordering
-        if (update.status === 'pending') {
-          await client.query({ text: HOLD_BACK_SQL, values: [update.nextAttemptAt, attempt.deliveryId] });
-        } else {
-          await client.query({ text: RELEASE_NEXT_SQL, values: [nowMs, attempt.deliveryId] });
-        }
+        if (moved.get(attempt.deliveryId) !== true) continue; // not moved, or not under subject ordering
+        const to = update.status === 'pending' ? held : released;
+        to.ids.push(attempt.deliveryId);
+        to.at.push(update.status === 'pending' ? update.nextAttemptAt : nowMs);
       }
-      return batch.map(({ attempt }) => done.has(attempt.deliveryId));
+      if (held.ids.length > 0) await client.query({ text: HOLD_BACK_SQL, values: [held.ids, held.at] });
+      if (released.ids.length > 0) await client.query({ text: RELEASE_NEXT_SQL, values: [released.ids, released.at] });
+      return batch.map(({ attempt }) => moved.has(attempt.deliveryId));
     });
   }
 

@@ -1,5 +1,5 @@
 import { HELD } from '../delivery.js';
-import { DELIVERY_COLUMNS } from './delivery-rows.js';
+import { DELIVERY_COLUMNS, LEASED_EVENT_COLUMNS } from './delivery-rows.js';
 
 /** The lease and hold/release statements of the PostgreSQL delivery store, one per action. */
 
@@ -15,8 +15,7 @@ import { DELIVERY_COLUMNS } from './delivery-rows.js';
  * locked with SKIP LOCKED and the lease re-checked on the locked row version,
  * so two workers never lease the same delivery.
  */
-export const LEASE_SQL = `
-WITH busy AS (
+const LEASE_CTES = `busy AS (
   SELECT endpoint_id, count(*)::int AS n FROM deliveries
   WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until > $1 AND id <> ALL($7::text[])
   GROUP BY endpoint_id
@@ -45,10 +44,31 @@ locked AS (
   SELECT id FROM deliveries
   WHERE id IN (SELECT id FROM picked) AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $1)
   FOR UPDATE SKIP LOCKED
+)`;
+
+/**
+ * `LEASE_CTES`, the lease itself, and what the dispatcher reads to push each
+ * leased delivery: its event's columns (a lookup by the events' key per leased
+ * row, LATERAL so the plan holds without statistics) and its endpoint's
+ * version (`LeasedDelivery.endpointVersion`). One round trip per tick where
+ * the lease, the versions and the events were three in a row. The events are
+ * read in the statement's snapshot: a delivery's event was committed before
+ * the delivery was created.
+ */
+export const LEASE_SQL = `WITH ${LEASE_CTES},
+leased AS (
+  UPDATE deliveries SET lease_until = $2, lease_token = $3
+  WHERE id IN (SELECT id FROM locked)
+  RETURNING ${DELIVERY_COLUMNS}
 )
-UPDATE deliveries SET lease_until = $2, lease_token = $3
-WHERE id IN (SELECT id FROM locked)
-RETURNING ${DELIVERY_COLUMNS}`;
+SELECT l.*, ${LEASED_EVENT_COLUMNS.map((c) => `ev.${c}`).join(', ')},
+  en.updated_at || ':' || coalesce(en.failing_since::text, '') AS endpoint_version
+FROM leased l
+LEFT JOIN LATERAL (
+  SELECT ${LEASED_EVENT_COLUMNS.join(', ')} FROM events
+  WHERE events.tenant_id = l.tenant_id AND events.sequence = l.event_sequence
+) ev ON true
+LEFT JOIN endpoints en ON en.id = l.endpoint_id`;
 
 /**
  * The lease runs on a connection without bitmap scans (`leasePool` of the
@@ -56,16 +76,29 @@ RETURNING ${DELIVERY_COLUMNS}`;
  * through `deliveries_leased` with one never marks the index entries of
  * finished deliveries dead, so until a vacuum every lease re-read all of them
  * (10,100 entries, 614 heap pages, 1.4 ms for 64 live leases, 20 s into a
- * push run); a plain index scan marks them once: 0.1 ms.
+ * push run); a plain index scan marks them once: 0.1 ms. The push lease is a
+ * prepared statement (parsed once per connection), yet planned for its
+ * parameters on every run, as an unnamed statement is: a generic plan knows
+ * neither how many rows are leased at `$1` nor how many are due.
  */
-export const LEASE_SESSION_OPTIONS = '-c enable_bitmapscan=off';
+export const LEASE_SESSION_OPTIONS = '-c enable_bitmapscan=off -c plan_cache_mode=force_custom_plan';
 
-/** When an ordered delivery is final, its subject's next pending delivery is no longer held. */
-export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = $1
-  WHERE next_attempt_at = ${HELD} AND id = (
-    SELECT n.id FROM deliveries n JOIN deliveries r ON r.id = $2 AND r.ordered
-    WHERE n.endpoint_id = r.endpoint_id AND n.subject_id = r.subject_id AND n.ordered AND n.status = 'pending'
-    ORDER BY n.event_sequence LIMIT 1)`;
+/**
+ * When ordered deliveries are final, each one's subject's next pending
+ * delivery is no longer held: `$1` the final deliveries' ids, `$2` when each
+ * became final. One statement for a batch of records (a round trip each
+ * before): a batch holds at most one delivery per endpoint and subject, since
+ * a younger one is leased only once its elders are final.
+ */
+export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = f.now_ms
+  FROM (
+    SELECT v.now_ms, (
+      SELECT n.id FROM deliveries n
+      WHERE n.endpoint_id = r.endpoint_id AND n.subject_id = r.subject_id AND n.ordered AND n.status = 'pending'
+      ORDER BY n.event_sequence LIMIT 1) AS next_id
+    FROM unnest($1::text[], $2::bigint[]) AS v(id, now_ms) JOIN deliveries r ON r.id = v.id AND r.ordered
+  ) f
+  WHERE deliveries.id = f.next_id AND deliveries.next_attempt_at = ${HELD}`;
 
 /**
  * Repairs the one race the release above cannot see: a fan-out that held a
@@ -78,8 +111,12 @@ export const RELEASE_HELD_SQL = `UPDATE deliveries d SET next_attempt_at = $1
       WHERE p.endpoint_id = d.endpoint_id AND p.subject_id = d.subject_id AND p.ordered
         AND p.status = 'pending' AND p.event_sequence < d.event_sequence)`;
 
-/** Under subject ordering, a retry holds back the subject's later deliveries (see the SQLite store). */
-export const HOLD_BACK_SQL = `UPDATE deliveries d SET next_attempt_at = $1
-  FROM deliveries r
-  WHERE r.id = $2 AND r.ordered AND d.endpoint_id = r.endpoint_id AND d.subject_id = r.subject_id
-    AND d.ordered AND d.status = 'pending' AND d.event_sequence > r.event_sequence AND d.next_attempt_at < $1`;
+/**
+ * Under subject ordering, a retry holds back the subject's later deliveries
+ * (see the SQLite store): `$1` the retried deliveries' ids, `$2` each one's
+ * next attempt. One statement for a batch of records, as `RELEASE_NEXT_SQL`.
+ */
+export const HOLD_BACK_SQL = `UPDATE deliveries d SET next_attempt_at = v.next_attempt_at
+  FROM unnest($1::text[], $2::bigint[]) AS v(id, next_attempt_at) JOIN deliveries r ON r.id = v.id
+  WHERE r.ordered AND d.endpoint_id = r.endpoint_id AND d.subject_id = r.subject_id
+    AND d.ordered AND d.status = 'pending' AND d.event_sequence > r.event_sequence AND d.next_attempt_at < v.next_attempt_at`;

@@ -19,6 +19,8 @@ import {
   ENDPOINT_COLUMNS,
   type EndpointRow,
   endpointFromRow,
+  type LeasedRow,
+  leasedFromRow,
   specOf,
 } from './delivery-rows.js';
 import {
@@ -27,6 +29,7 @@ import {
   type EndpointMatcher,
   failingTooLong,
   type HealthReport,
+  type LeasedDelivery,
   type LeaseRequest,
   type PageRequest,
   type PruneBatch,
@@ -36,10 +39,10 @@ import { GroupCommit } from './group-commit.js';
 import { intentValues, SQLITE_INSERT_INTENT } from './operational-intent-sql.js';
 import { ProcessLeases } from './process-leases.js';
 import {
-  DELIVERIES_BY_ID_SQL,
   DUE_SQL,
   HOLD_BACK_SQL,
   LEASABLE_ENDPOINTS_SQL,
+  LEASED_DELIVERIES_SQL,
   ORDERED_DUE_SQL,
   RELEASE_HELD_SQL,
   RELEASE_NEXT_SQL,
@@ -146,14 +149,6 @@ export class SqliteDeliveryStore implements DeliveryStore {
       id,
     ) as EndpointRow | undefined;
     return row ? endpointFromRow(row) : null;
-  }
-
-  async endpointVersions(ids: readonly string[]): Promise<Map<string, string>> {
-    const rows = this.stmt(
-      `SELECT id, updated_at || ':' || coalesce(failing_since, '') AS version FROM endpoints
-         WHERE id IN (SELECT value FROM json_each(?))`,
-    ).all(JSON.stringify(ids)) as Array<{ id: string; version: string }>;
-    return new Map(rows.map((r) => [r.id, r.version]));
   }
 
   async listEndpoints(tenantId: string, page: { after?: string; limit: number }): Promise<EndpointRecord[]> {
@@ -456,7 +451,26 @@ export class SqliteDeliveryStore implements DeliveryStore {
    * commit within a turn, and leaving them out measured 1–3% slower (bench
    * `push` setup, one receiver, 6 alternated pairs: more, smaller leases).
    */
-  async lease(request: LeaseRequest): Promise<DeliveryRecord[]> {
+  async lease(request: LeaseRequest): Promise<LeasedDelivery[]> {
+    const picked = this.pick(request);
+    if (picked.length === 0) return [];
+    const rows = this.stmt(LEASED_DELIVERIES_SQL).all({ ids: JSON.stringify(picked) }) as LeasedRow[];
+    const take = this.taker(request);
+    return rows.map((row) => ({ ...leasedFromRow(row), ...take(row) }));
+  }
+
+  /** Takes the in-memory lease of each row read for one lease call (one token per call); returns its lease. */
+  private taker(request: LeaseRequest): (row: DeliveryRow) => { leaseUntil: number; leaseToken: string } {
+    const token = randomUUID();
+    const leaseUntil = request.nowMs + request.leaseMs;
+    return (row) => {
+      this.leases.take(row.id, { token, until: leaseUntil, endpointId: row.endpoint_id, ordered: row.ordered === 1 });
+      return { leaseUntil, leaseToken: token };
+    };
+  }
+
+  /** The ids a lease takes: per leasable endpoint, up to its free slots of due deliveries, oldest first. */
+  private pick(request: LeaseRequest): string[] {
     const { nowMs: now, limit, perEndpointCap, minBatch } = request;
     const busy = this.leases.busyByEndpoint(now);
     const endpoints = this.stmt(LEASABLE_ENDPOINTS_SQL).all({ now }) as Array<{
@@ -466,8 +480,6 @@ export class SqliteDeliveryStore implements DeliveryStore {
     }>;
     const due = this.stmt(DUE_SQL).pluck();
     const orderedDue = this.stmt(ORDERED_DUE_SQL).pluck();
-    const token = randomUUID();
-    const leaseUntil = now + request.leaseMs;
     const picked: string[] = [];
     const start = endpoints.length === 0 ? 0 : this.leaseRotation++ % endpoints.length;
     for (let i = 0; i < endpoints.length && picked.length < limit; i++) {
@@ -486,12 +498,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
         free -= 1;
       }
     }
-    if (picked.length === 0) return [];
-    const rows = this.stmt(DELIVERIES_BY_ID_SQL).all({ ids: JSON.stringify(picked) }) as DeliveryRow[];
-    return rows.map((row) => {
-      this.leases.take(row.id, { token, until: leaseUntil, endpointId: row.endpoint_id, ordered: row.ordered === 1 });
-      return { ...deliveryFromRow(row), leaseUntil, leaseToken: token };
-    });
+    return picked;
   }
 
   async releaseHeld(nowMs: number): Promise<number> {

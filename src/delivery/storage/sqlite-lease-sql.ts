@@ -1,5 +1,5 @@
 import { HELD } from '../delivery.js';
-import { DELIVERY_COLUMNS } from './delivery-rows.js';
+import { DELIVERY_COLUMNS, LEASED_EVENT_COLUMNS } from './delivery-rows.js';
 
 /** The lease and hold/release statements of the SQLite delivery store, one per action. */
 
@@ -40,8 +40,19 @@ export const ORDERED_DUE_SQL = `SELECT d.id FROM deliveries d
         AND p.status = 'pending' AND p.event_sequence < d.event_sequence))
   ORDER BY d.next_attempt_at, d.event_sequence LIMIT @scan`;
 
-/** The picked deliveries, whole (reading whole rows per endpoint query cost ~14 µs more a query). */
-export const DELIVERIES_BY_ID_SQL = `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id IN (SELECT value FROM json_each(@ids))`;
+/**
+ * The picked deliveries, whole (reading whole rows per endpoint query cost
+ * ~14 µs more a query), each with what pushing it reads: its event's columns
+ * (by the events' key) and its endpoint's version (`LeasedDelivery.endpointVersion`).
+ */
+export const LEASED_DELIVERIES_SQL = `SELECT ${DELIVERY_COLUMNS.split(', ')
+  .map((c) => `d.${c}`)
+  .join(', ')}, ${LEASED_EVENT_COLUMNS.map((c) => `ev.${c}`).join(', ')},
+    en.updated_at || ':' || coalesce(en.failing_since, '') AS endpoint_version
+  FROM deliveries d
+  LEFT JOIN events ev ON ev.tenant_id = d.tenant_id AND ev.sequence = d.event_sequence
+  LEFT JOIN endpoints en ON en.id = d.endpoint_id
+  WHERE d.id IN (SELECT value FROM json_each(@ids))`;
 
 /** When an ordered delivery is final, its subject's next pending delivery is no longer held. */
 export const RELEASE_NEXT_SQL = `UPDATE deliveries SET next_attempt_at = @now
