@@ -44,8 +44,10 @@ export class PrepareError extends Error {
   }
 }
 
+const TOO_DEEP = "the event's data nests too deep to be written as JSON";
+
 /**
- * Renders (and signs) one push body; a failure of the event's own rendering is
+ * Renders one push body; a failure of the event's own rendering is
  * a permanent `render` error, never a crash: an event stored before the depth
  * limit existed nests too deep for JSON.stringify (a RangeError).
  */
@@ -57,7 +59,7 @@ async function renderOrRefuse<T>(render: () => T | Promise<T>): Promise<T> {
     const code = skipCodeOf(error);
     throw new PrepareError(
       code === 'too_deep'
-        ? "the event's data nests too deep to be written as JSON"
+        ? TOO_DEEP
         : `the event cannot be rendered: ${error instanceof Error ? error.message : String(error)}`,
       true,
       'render',
@@ -88,12 +90,22 @@ async function renderBody(deps: PrepareDeps, ctx: RenderContext, endpoint: Endpo
     destinationId: ctx.eventIssuer,
   });
   // An OpenID Shared Signals push stream's endpoint: the SET in the SSF profile (aud, sub_id).
-  const body = await renderOrRefuse(() => {
+  const { header, claims } = await renderOrRefuse(() => {
     const token = format.render({ ...ctx, signingKey }) as SetToken;
-    return endpoint.ssfAudience === undefined
-      ? signer.sign(token)
-      : signer.signClaims(token.header, ssfProfile(token.claims, endpoint.ssfAudience));
+    return {
+      header: token.header,
+      claims: endpoint.ssfAudience === undefined ? token.claims : ssfProfile(token.claims, endpoint.ssfAudience),
+    };
   });
+  let body: string;
+  try {
+    body = await signer.signClaims(header, claims);
+  } catch (error) {
+    // jose writes the claims with JSON.stringify: a stack overflow is the
+    // event's own (permanent); a key that cannot be loaded now is retried.
+    if (skipCodeOf(error) === 'too_deep') throw new PrepareError(TOO_DEEP, true, 'render');
+    throw error;
+  }
   return { body, contentType: format.contentType, formatName: format.name };
 }
 

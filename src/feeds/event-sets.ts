@@ -4,7 +4,7 @@ import { renderSet } from '../formats/set.js';
 import type { SetSigner } from '../keys/set-signer.js';
 import type { Store } from '../storage/store.js';
 import { loadRenderContexts } from './render-contexts.js';
-import { type SkippedEvent, skipCodeOf } from './skipped-event.js';
+import { type SkippedEvent, skipCodeOf, UnrenderableEvent } from './skipped-event.js';
 import type { FeedStorage, StoredSet } from './storage/feed-storage.js';
 
 export interface EventSetsDeps {
@@ -27,7 +27,9 @@ export class EventSets {
    * The JWS of each event, by sequence number; an event whose SET cannot be
    * made (its data nests too deep to write, its rendering throws) is left out
    * of the map and reported in `skipped`, so one stored event never fails a
-   * whole log, feed page or poll.
+   * whole log, feed page or poll. Any other failure (the signing key cannot
+   * be read, say) fails the call: a poll settles what it skips, so a
+   * passing fault must not look like a bad event.
    */
   async jwsFor(
     tenantId: string,
@@ -47,7 +49,8 @@ export class EventSets {
     const tried = await Promise.all(
       contexts.map((ctx) =>
         this.sign(ctx).catch((error: unknown) => {
-          skipped.push({ eventId: ctx.event.id, code: skipCodeOf(error) });
+          if (!(error instanceof UnrenderableEvent)) throw error;
+          skipped.push({ eventId: ctx.event.id, code: error.code });
           return null;
         }),
       ),
@@ -69,10 +72,21 @@ export class EventSets {
       tenantId: ctx.event.tenantId,
       destinationId: ctx.eventIssuer,
     });
-    const token = renderSet({ ...ctx, signingKey });
-    // jose writes the claims with JSON.stringify too, but on the crypto path: a
-    // stack overflow there is caught here the same way (`skipCodeOf`).
-    const jws = await signer.sign(token);
+    let token: ReturnType<typeof renderSet>;
+    try {
+      token = renderSet({ ...ctx, signingKey });
+    } catch (error) {
+      throw new UnrenderableEvent(skipCodeOf(error), { cause: error });
+    }
+    let jws: string;
+    try {
+      jws = await signer.sign(token);
+    } catch (error) {
+      // jose writes the claims with JSON.stringify too: a stack overflow there
+      // is the event's; a key that cannot be loaded is not.
+      if (skipCodeOf(error) === 'too_deep') throw new UnrenderableEvent('too_deep', { cause: error });
+      throw error;
+    }
     return { sequence: ctx.event.sequence, kid: signingKey.kid, jws };
   }
 }

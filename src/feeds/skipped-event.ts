@@ -15,6 +15,22 @@ export interface SkippedEvent {
   code: SkipCode;
 }
 
+/**
+ * An event that cannot be made into this rendering, whenever it is read: its
+ * rendering threw, or writing it overflowed the stack. Only this is skipped;
+ * any other failure on the way (a key that cannot be read, a database error)
+ * fails the read, since skipping would move a reader's cursor past an event
+ * that is fine.
+ */
+export class UnrenderableEvent extends Error {
+  constructor(
+    readonly code: SkipCode,
+    options: { cause: unknown },
+  ) {
+    super(`the event cannot be rendered (${code})`, options);
+  }
+}
+
 /** The skip code of a rendering's failure: a stack overflow means the data nests too deep. */
 export function skipCodeOf(error: unknown): SkipCode {
   return error instanceof RangeError && /call stack/i.test(error.message) ? 'too_deep' : 'render_failed';
