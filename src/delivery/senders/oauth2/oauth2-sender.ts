@@ -138,6 +138,14 @@ export class OAuth2Sender implements Sender {
         return { accessToken: stored.accessToken, expiresAt: stored.expiresAt, fetched: false };
       }
       if (await store.claimTokenFetch(endpoint.id, now, now + this.options.totalTimeoutMs + 1_000)) {
+        // Another worker may have saved a new token (ending its claim) between
+        // our read and our claim: use that one, or every worker that met the
+        // 401 would fetch a token of its own, each refused tokens the others hold.
+        const saved = await store.readToken(endpoint.id);
+        if (saved && saved.accessToken !== refused && usable(saved, endpoint, now)) {
+          await store.releaseTokenFetch(endpoint.id);
+          return { accessToken: saved.accessToken, expiresAt: saved.expiresAt, fetched: false };
+        }
         let token: Token;
         try {
           token = await requestToken(auth, {
