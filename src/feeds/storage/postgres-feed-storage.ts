@@ -36,17 +36,38 @@ const LOG_SEQUENCES = `(SELECT sequence FROM events WHERE tenant_id = $1 AND sub
 const FEED_ROW_COLUMNS = `${EVENT_COLUMNS.replace(/, data$/, '')}, data::text AS data,
   render_context::text AS render_context, trace_context`;
 
+/**
+ * A feed page of `columns`: tenant $1's events after sequence $2, at most $3,
+ * of workflow $4 and type $5 (NULL: any), so one statement (and one prepared
+ * plan) serves every filter combination.
+ */
+const feedPageSql = (columns: string) => `SELECT ${columns} FROM events
+  WHERE tenant_id = $1 AND sequence > $2
+    AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
+  ORDER BY sequence LIMIT $3`;
+
+/**
+ * The page after the event of id $2, in one round trip: the cursor row joined
+ * to the page after it (no row: no such cursor; one row of NULL event
+ * columns: an empty page).
+ */
+const feedPageAfterIdSql = (columns: string) => `SELECT c.occurred_at AS cursor_occurred_at, page.*
+  FROM (SELECT sequence, occurred_at FROM events WHERE tenant_id = $1 AND id = $2) c
+  LEFT JOIN LATERAL (
+    SELECT ${columns} FROM events
+    WHERE tenant_id = $1 AND sequence > c.sequence
+      AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
+    ORDER BY sequence LIMIT $3
+  ) page ON true
+  ORDER BY page.sequence`;
+
 export class PostgresFeedStorage implements FeedStorage {
   constructor(private readonly pool: pg.Pool) {}
 
   async listFeedEvents(tenantId: string, filter: FeedFilter): Promise<StoredEvent[]> {
-    // $4/$5 NULL means "any": one statement (and one prepared plan) for every filter combination.
     const { rows } = await this.pool.query<EventRow>({
       name: 'tidings_feed_events',
-      text: `SELECT ${RENDER_EVENT_COLUMNS} FROM events
-             WHERE tenant_id = $1 AND sequence > $2
-               AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
-             ORDER BY sequence LIMIT $3`,
+      text: feedPageSql(RENDER_EVENT_COLUMNS),
       values: [tenantId, filter.afterSequence, filter.limit, filter.workflow ?? null, filter.type ?? null],
     });
     return rows.map(eventFromRow);
@@ -61,28 +82,16 @@ export class PostgresFeedStorage implements FeedStorage {
     if (afterEventId === null) {
       const { rows } = await this.pool.query<EventRow>({
         name: 'tidings_feed_rows',
-        text: `SELECT ${FEED_ROW_COLUMNS} FROM events
-               WHERE tenant_id = $1 AND sequence > $2
-                 AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
-               ORDER BY sequence LIMIT $3`,
+        text: feedPageSql(FEED_ROW_COLUMNS),
         values: [tenantId, 0, ...rest],
       });
       return { cursorOccurredAt: null, rows };
     }
-    // One round trip, as listFeedEventsAfterId: no row is no such cursor, a row of NULLs an empty page.
     const { rows } = await this.pool.query<
       { cursor_occurred_at: Date } & { [K in keyof EventRow]: EventRow[K] | null }
     >({
       name: 'tidings_feed_rows_after_id',
-      text: `SELECT c.occurred_at AS cursor_occurred_at, page.*
-             FROM (SELECT sequence, occurred_at FROM events WHERE tenant_id = $1 AND id = $2) c
-             LEFT JOIN LATERAL (
-               SELECT ${FEED_ROW_COLUMNS} FROM events
-               WHERE tenant_id = $1 AND sequence > c.sequence
-                 AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
-               ORDER BY sequence LIMIT $3
-             ) page ON true
-             ORDER BY page.sequence`,
+      text: feedPageAfterIdSql(FEED_ROW_COLUMNS),
       values: [tenantId, afterEventId, ...rest],
     });
     const first = rows[0];
@@ -130,21 +139,11 @@ export class PostgresFeedStorage implements FeedStorage {
     afterEventId: string,
     filter: Omit<FeedFilter, 'afterSequence'>,
   ): Promise<{ cursorOccurredAt: string; events: StoredEvent[] } | null> {
-    // One round trip: the cursor row, joined to the page after it (no row: no
-    // such cursor; one row of NULL event columns: an empty page).
     const { rows } = await this.pool.query<
       { cursor_occurred_at: Date } & { [K in keyof EventRow]: EventRow[K] | null }
     >({
       name: 'tidings_feed_events_after_id',
-      text: `SELECT c.occurred_at AS cursor_occurred_at, page.*
-             FROM (SELECT sequence, occurred_at FROM events WHERE tenant_id = $1 AND id = $2) c
-             LEFT JOIN LATERAL (
-               SELECT ${RENDER_EVENT_COLUMNS} FROM events
-               WHERE tenant_id = $1 AND sequence > c.sequence
-                 AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
-               ORDER BY sequence LIMIT $3
-             ) page ON true
-             ORDER BY page.sequence`,
+      text: feedPageAfterIdSql(RENDER_EVENT_COLUMNS),
       values: [tenantId, afterEventId, filter.limit, filter.workflow ?? null, filter.type ?? null],
     });
     const first = rows[0];
