@@ -7,21 +7,13 @@ import type { FeedStorage } from '../../feeds/storage/feed-storage.js';
 import type { Store, Tenant } from '../../storage/store.js';
 import { OPERATIONAL_WORKFLOW } from '../../workflows/builtin/operational.js';
 import type { WorkflowRegistry } from '../../workflows/workflow-registry.js';
-import { errorResponses, JsonObject } from '../schemas.js';
+import { EventSchema, errorResponses } from '../schemas.js';
 
+/** A feed event (`EventSchema`'s fields) with the tenant it belongs to. */
 const OperationalEventSchema = Type.Object({
   tenantId: Type.String(),
   tenantName: Type.String(),
-  id: Type.String({ format: 'uuid' }),
-  sequence: Type.Integer({ description: "Gap-free sequence number in its tenant's feed" }),
-  subjectId: Type.String({ description: 'endpoint.<endpoint id> for an endpoint event' }),
-  workflow: Type.String(),
-  type: Type.String(),
-  from: Type.Union([Type.String(), Type.Null()]),
-  to: Type.String(),
-  occurredAt: Type.String({ format: 'date-time' }),
-  subjectVersion: Type.Integer(),
-  data: JsonObject,
+  ...EventSchema.properties,
 });
 
 /** Tenants read at once: a pool's worth of queries in flight, not one per tenant. */

@@ -4445,9 +4445,8 @@ export interface paths {
                                 tenantName: string;
                                 /** Format: uuid */
                                 id: string;
-                                /** @description Gap-free sequence number in its tenant's feed */
+                                /** @description Gap-free per-tenant sequence number */
                                 sequence: number;
-                                /** @description endpoint.<endpoint id> for an endpoint event */
                                 subjectId: string;
                                 workflow: string;
                                 type: string;
