@@ -31,8 +31,21 @@ export interface ProcessGroup {
 
 /** CPU seconds (user + system) of one process, or null when it is gone. */
 export function cpuSecondsOf(pid: number): number | null {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds of a process's main thread alone (its thread id is its pid), or
+ * null when it is gone. For Node this is the event loop, the part of a
+ * process that cannot use a second core; a PostgreSQL backend has no other.
+ */
+export function mainThreadCpuSecondsOf(pid: number): number | null {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuSeconds(path: string): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // the command name (field 2) may hold spaces: fields after its closing parenthesis are fixed
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(fields[11]);
@@ -94,6 +107,8 @@ export interface CpuReport {
   /** Wall seconds the meter ran. */
   wallSeconds: number;
   groups: Array<{ name: string; seconds: number }>;
+  /** Each process seen: its CPU seconds, and its main thread's (see `mainThreadCpuSecondsOf`). */
+  processes: Array<{ group: string; pid: number; seconds: number; mainThreadSeconds: number }>;
 }
 
 /**
@@ -102,16 +117,21 @@ export interface CpuReport {
  */
 export function startCpuMeter(groups: ProcessGroup[], sampleMs = 250): { stop(): CpuReport } {
   const startedAt = performance.now();
-  /** pid → [group index, CPU at start, CPU last seen] */
-  const seen = new Map<number, [number, number, number]>();
+  /** pid → group index, CPU at start and last seen, its main thread's at start and last seen */
+  const seen = new Map<number, { g: number; start: number; last: number; mainStart: number; mainLast: number }>();
   const sample = (first: boolean) => {
     groups.forEach((group, g) => {
       for (const pid of group.pids()) {
         const cpu = cpuSecondsOf(pid);
-        if (cpu === null) continue;
+        const main = mainThreadCpuSecondsOf(pid);
+        if (cpu === null || main === null) continue;
         const known = seen.get(pid);
-        if (known) known[2] = cpu;
-        else seen.set(pid, [g, first ? cpu : 0, cpu]);
+        if (known) {
+          known.last = cpu;
+          known.mainLast = main;
+        } else {
+          seen.set(pid, { g, start: first ? cpu : 0, last: cpu, mainStart: first ? main : 0, mainLast: main });
+        }
       }
     });
   };
@@ -123,16 +143,53 @@ export function startCpuMeter(groups: ProcessGroup[], sampleMs = 250): { stop():
       clearInterval(timer);
       sample(false);
       const totals = groups.map((group) => ({ name: group.name, seconds: 0 }));
-      for (const [g, start, last] of seen.values()) {
+      const perProcess: CpuReport['processes'] = [];
+      for (const [pid, { g, start, last, mainStart, mainLast }] of seen) {
         const total = totals[g];
         if (total) total.seconds += last - start;
+        perProcess.push({
+          group: groups[g]?.name ?? '',
+          pid,
+          seconds: last - start,
+          mainThreadSeconds: mainLast - mainStart,
+        });
       }
       return {
         seconds: totals.reduce((n, t) => n + t.seconds, 0),
         wallSeconds: (performance.now() - startedAt) / 1000,
         groups: totals,
+        processes: perProcess,
       };
     },
+  };
+}
+
+/**
+ * What the CPU accounting says a configuration could do on a machine with
+ * `cores` cores to itself, in items per second: the work is bounded both by
+ * all its CPU shared over the cores and by its busiest single thread (a Node
+ * event loop or a PostgreSQL backend cannot use a second core). On these
+ * 2-core machines, where a second worker process only shares the same two
+ * cores, this is how "two workers beat one where a third core is free" is
+ * read (issue 17): wall time cannot show it. A model: it assumes no waits
+ * (locks, round trips) grow with the cores, which the wall time at 2 cores
+ * can check only for the worse.
+ */
+export function coreBound(
+  report: CpuReport,
+  items: number,
+  cores: number,
+): {
+  perSecond: number;
+  busiestThread: { group: string; pid: number; msPerItem: number } | null;
+} {
+  let busiest: CpuReport['processes'][number] | null = null;
+  for (const p of report.processes) if (!busiest || p.mainThreadSeconds > busiest.mainThreadSeconds) busiest = p;
+  const perItemAll = report.seconds / items / cores;
+  const perItemThread = busiest ? busiest.mainThreadSeconds / items : 0;
+  return {
+    perSecond: 1 / Math.max(perItemAll, perItemThread),
+    busiestThread: busiest ? { group: busiest.group, pid: busiest.pid, msPerItem: 1000 * perItemThread } : null,
   };
 }
 

@@ -12,6 +12,7 @@ import { matchEndpoints } from '../src/delivery/match-endpoints.js';
 import { postgresTestDatabase } from '../test/helpers/postgres.js';
 import {
   type CpuReport,
+  coreBound,
   loadAverage,
   postgresBackends,
   postgresShared,
@@ -42,6 +43,14 @@ export interface PushFigures {
   cpuRuns: number[];
   /** 1-minute load average at the end of each run (the machine is shared). */
   loads: number[];
+  /**
+   * From the CPU accounting (`coreBound`), medians: deliveries/s the configuration could do with 3 cores to
+   * itself, and with a core per thread (its busiest thread's CPU per delivery alone), and that thread's share.
+   */
+  threeCoreBound: number;
+  threadBound: number;
+  busiestThreadMs: number;
+  busiestThreadGroups: string[];
 }
 
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -137,14 +146,38 @@ async function tidings(
  */
 export async function benchPush(opts: { repeats: number; durationMs: number; databaseUrl: string | null }) {
   const deliveries = Number(process.env.PUSH_DELIVERIES ?? Math.round((opts.durationMs / 1000) * 2500));
-  const runs = new Map<string, { receivers: number; values: number[]; cpu: number[]; loads: number[] }>();
+  interface Row {
+    receivers: number;
+    values: number[];
+    cpu: number[];
+    loads: number[];
+    threeCores: number[];
+    perThread: number[];
+    busiestMs: number[];
+    busiestGroups: string[];
+  }
+  const runs = new Map<string, Row>();
   const add = (label: string, receivers: number, value: Measured) => {
     const key = `${receivers}\u0000${label}`;
-    if (!runs.has(key)) runs.set(key, { receivers, values: [], cpu: [], loads: [] });
-    const row = runs.get(key);
-    row?.values.push(value.perSecond);
-    row?.cpu.push((1000 * value.cpu.seconds) / value.deliveries);
-    row?.loads.push(loadAverage());
+    const row: Row = runs.get(key) ?? {
+      receivers,
+      values: [],
+      cpu: [],
+      loads: [],
+      threeCores: [],
+      perThread: [],
+      busiestMs: [],
+      busiestGroups: [],
+    };
+    runs.set(key, row);
+    row.values.push(value.perSecond);
+    row.cpu.push((1000 * value.cpu.seconds) / value.deliveries);
+    row.loads.push(loadAverage());
+    row.threeCores.push(coreBound(value.cpu, value.deliveries, 3).perSecond);
+    const perThread = coreBound(value.cpu, value.deliveries, Number.POSITIVE_INFINITY);
+    row.perThread.push(perThread.perSecond);
+    row.busiestMs.push(perThread.busiestThread?.msPerItem ?? Number.NaN);
+    row.busiestGroups.push(perThread.busiestThread?.group ?? '');
   };
   // one database for the PostgreSQL queue baselines (pg-boss's schema; graphile-worker's, one per run)
   const boss = opts.databaseUrl ? await postgresTestDatabase() : null;
@@ -220,14 +253,18 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
   }
   return {
     deliveries,
-    rows: [...runs.entries()].map(([key, { receivers, values, cpu, loads }]) => ({
+    rows: [...runs.entries()].map(([key, r]) => ({
       label: key.split('\u0000')[1] ?? '',
-      receivers,
-      perSecond: median(values),
-      runs: values.map(Math.round),
-      cpuMsPerDelivery: median(cpu),
-      cpuRuns: cpu.map((c) => Math.round(c * 1000) / 1000),
-      loads,
+      receivers: r.receivers,
+      perSecond: median(r.values),
+      runs: r.values.map(Math.round),
+      cpuMsPerDelivery: median(r.cpu),
+      cpuRuns: r.cpu.map((c) => Math.round(c * 1000) / 1000),
+      loads: r.loads,
+      threeCoreBound: median(r.threeCores),
+      threadBound: median(r.perThread),
+      busiestThreadMs: median(r.busiestMs),
+      busiestThreadGroups: [...new Set(r.busiestGroups)],
     })) satisfies PushFigures[],
   };
 }

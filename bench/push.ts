@@ -7,7 +7,7 @@ import { benchBacklog } from './push-backlog.js';
 import { benchIsolation, ISOLATION_DELIVERY } from './push-isolation.js';
 import { benchPushLatency } from './push-latency.js';
 import { benchMixed, mixedTable } from './push-mixed.js';
-import { benchPush } from './push-throughput.js';
+import { benchPush, type PushFigures } from './push-throughput.js';
 
 interface Settings {
   repeats: number;
@@ -43,9 +43,28 @@ async function push(s: Settings) {
         `| ${r.label} | ${Math.round(r.perSecond)} | ${(r.perSecond / raw).toFixed(2)} | ${(r.perSecond / bull).toFixed(2)} | ${(r.perSecond / durable).toFixed(2)} | ${r.cpuMsPerDelivery.toFixed(3)} | ${(r.cpuMsPerDelivery / cheapest).toFixed(2)} | ${r.runs.join(', ')} | ${r.cpuRuns.join(', ')} | ${r.loads.map((l) => l.toFixed(1)).join(', ')} |`,
       );
     }
-    table.push('');
+    table.push('', ...scaleOutTable(receivers, group), '');
   }
   return { figures: { deliveries, rows }, table };
+}
+
+/**
+ * Issue 17's scale-out bar on a 2-core machine: what each configuration could
+ * do with cores to spare, from its CPU accounting (`coreBound`), since wall time
+ * cannot show a second worker process helping when two cores are all there is.
+ */
+function scaleOutTable(receivers: number, group: PushFigures[]): string[] {
+  const one = group.find((r) => r.label === 'Tidings on PostgreSQL, 1 worker process');
+  return [
+    `#### what the CPU accounting allows, ${receivers} receiver${receivers > 1 ? 's' : ''} (medians; a model: waits such as locks and round trips are not CPU)`,
+    '',
+    '| system | CPU ms/delivery, all its processes | busiest thread ms/delivery (whose) | deliveries/s, a core per thread | deliveries/s, 3 cores | 3 cores × 1 Tidings worker process |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...group.map(
+      (r) =>
+        `| ${r.label} | ${r.cpuMsPerDelivery.toFixed(3)} | ${r.busiestThreadMs.toFixed(3)} (${r.busiestThreadGroups.join('; ')}) | ${Math.round(r.threadBound)} | ${Math.round(r.threeCoreBound)} | ${one ? (r.threeCoreBound / one.threeCoreBound).toFixed(2) : 'n/a'} |`,
+    ),
+  ];
 }
 
 async function pushLatency(s: Settings) {
