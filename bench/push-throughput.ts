@@ -227,6 +227,19 @@ export async function benchPush(opts: { repeats: number; durationMs: number; dat
                 await db.drop();
               }
             }
+            // like for like with the queues, whose jobs are inserted before their clock (PUSH_PG_FANNED=0: left out)
+            if (process.env.PUSH_PG_FANNED !== '0') {
+              const db = await postgresTestDatabase();
+              try {
+                add(
+                  'Tidings on PostgreSQL, 1 worker process, fanned out before the clock (as the queues are prefilled)',
+                  count,
+                  await tidings(receivers, urls, deliveries, db.url ?? null, 1, true),
+                );
+              } finally {
+                await db.drop();
+              }
+            }
             // PUSH_BASELINE=path/to/dist/src/cli/main.js: another build's worker process, interleaved (before/after);
             // several builds, comma-separated, each in its own row
             const baselines = (process.env.PUSH_BASELINE ?? '').split(',').filter((b) => b !== '');
