@@ -2,8 +2,12 @@
  * Ingest: transitions/s accepted through the HTTP API by 64 concurrent
  * clients, each 201 only after the commit is durable (SQLite WAL with
  * synchronous=FULL; PostgreSQL with its default synchronous_commit=on).
- * Baseline in the same run: the same HTTP stack (fastify) answering 201
- * without storage, i.e. the raw HTTP ceiling of this machine.
+ * Baselines in the same run: the same HTTP stack (fastify) answering 201
+ * without storage, i.e. the raw HTTP ceiling of this machine; and the durable
+ * services a user would hand-roll, one INSERT per request on SQLite and on
+ * PostgreSQL, plus pgbench's rate for that INSERT (`ingest-baselines.ts`).
+ * Each Tidings row is given as a ratio of the baseline on its own database
+ * (issue 17's bars).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +15,14 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { loadConfig } from '../src/config/config.js';
 import { createRuntime } from '../src/server/create-runtime.js';
+import {
+  PG_SINGLE_INSERT,
+  PGBENCH_SINGLE_INSERT,
+  pgbenchSingleInsert,
+  postgresSingleInsert,
+  SQLITE_SINGLE_INSERT,
+  sqliteSingleInsert,
+} from './ingest-baselines.js';
 import { runLoad } from './run-load.js';
 import { median } from './stats.js';
 
@@ -99,24 +111,50 @@ async function tidings(durationMs: number, databaseUrl: string | null): Promise<
   }
 }
 
-/** Runs each configuration `repeats` times, interleaved, and keeps the medians. */
+/** What each Tidings row is read against: the baselines on its own database, with the names the table shows. */
+const COMPARED: Record<string, Array<{ label: string; name: string }>> = {
+  'Tidings on sqlite': [{ label: SQLITE_SINGLE_INSERT, name: 'fastify + SQLite' }],
+  'Tidings on postgres': [
+    { label: PG_SINGLE_INSERT, name: 'fastify + PostgreSQL' },
+    { label: PGBENCH_SINGLE_INSERT, name: 'pgbench' },
+  ],
+};
+
+/**
+ * Runs each configuration `repeats` times, interleaved, and keeps the medians;
+ * `against` holds the Tidings rows' ratios to their baselines (ratios of the medians).
+ */
 export async function benchIngest(opts: { repeats: number; durationMs: number; databaseUrl: string | null }) {
   const runs: Record<string, IngestFigures[]> = {};
-  const add = (f: IngestFigures) => {
+  const add = (f: IngestFigures | null) => {
+    if (!f) return;
     runs[f.label] ??= [];
     runs[f.label]?.push(f);
   };
+  const load = { concurrency: CONCURRENCY, body: BODY, durationMs: opts.durationMs };
   for (let i = 0; i < opts.repeats; i++) {
     add(await rawCeiling(opts.durationMs));
     add(await tidings(opts.durationMs, null));
-    if (opts.databaseUrl) add(await tidings(opts.durationMs, opts.databaseUrl));
+    add(await sqliteSingleInsert(load));
+    if (opts.databaseUrl) {
+      add(await tidings(opts.durationMs, opts.databaseUrl));
+      add(await postgresSingleInsert(load));
+      add(await pgbenchSingleInsert(load));
+    }
   }
-  return Object.values(runs).map((list) => ({
+  const rows = Object.values(runs).map((list) => ({
     label: list[0]?.label ?? '',
     perSecond: median(list.map((f) => f.perSecond)),
     p50: median(list.map((f) => f.p50)),
     p99: median(list.map((f) => f.p99)),
     failed: list.reduce((n, f) => n + f.failed, 0),
     runs: list.map((f) => Math.round(f.perSecond)),
+  }));
+  return rows.map((row) => ({
+    ...row,
+    against: (COMPARED[row.label] ?? []).flatMap(({ label, name }) => {
+      const baseline = rows.find((r) => r.label === label);
+      return baseline ? [{ name, ratio: row.perSecond / baseline.perSecond }] : [];
+    }),
   }));
 }
