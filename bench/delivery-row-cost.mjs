@@ -109,9 +109,11 @@ const EVENT_READ_COLUMNS = ['tenant_id', 'sequence', 'id', 'subject_id', ...LEAS
  * B and C's lease: each enabled, unpaused endpoint whose cursor is behind its
  * tenant's last sequence and not leased claims up to `$4` sequence numbers,
  * and the claimed range's events come back with the endpoint's version, as
- * `LEASE_SQL` returns them today. Matching (event types, filters) would run in
- * the worker on these rows; an event that does not match is skipped by the
- * cursor's advance. The range is safe to read by sequence: a tenant's commits
+ * `LEASE_SQL` returns them today, and each one's subject's attributes, which
+ * matching reads as the fan-out's statement does (the render snapshot holds
+ * them too; read anyway, so B and C are not favoured). Matching (event types,
+ * filters) would run in the worker on these rows; an event that does not
+ * match is skipped by the cursor's advance. The range is safe to read by sequence: a tenant's commits
  * become visible in sequence order (`commit-batch.ts`).
  */
 const CLAIM_SQL = `WITH claimed AS (
@@ -122,7 +124,8 @@ const CLAIM_SQL = `WITH claimed AS (
   RETURNING c.endpoint_id, c.tenant_id, c.position, c.claimed_to,
     e.updated_at || ':' || coalesce(e.failing_since::text, '') AS endpoint_version
 )
-SELECT c.endpoint_id, c.endpoint_version, c.claimed_to, ${EVENT_READ_COLUMNS.map((col) => `ev.${col}`).join(', ')}
+SELECT c.endpoint_id, c.endpoint_version, c.claimed_to, ${EVENT_READ_COLUMNS.map((col) => `ev.${col}`).join(', ')},
+  (SELECT s.attributes FROM subjects s WHERE s.tenant_id = ev.tenant_id AND s.id = ev.subject_id) AS subject_attributes
 FROM claimed c CROSS JOIN LATERAL (
   SELECT ${EVENT_READ_COLUMNS.join(', ')} FROM events
   WHERE events.tenant_id = c.tenant_id AND events.sequence > c.position AND events.sequence <= c.claimed_to
@@ -354,11 +357,25 @@ const otherShared = {
   pids: () => pidsWhere((c) => /^postgres: .*(checkpointer|background writer)/.test(c)),
 };
 
+/** `ROW_COST_EXPLAIN=1`: the plan of each design's first read, in a transaction rolled back. */
+async function explainFirst(lease, design) {
+  const nowMs = Date.now();
+  const [text, values] =
+    design === 'A'
+      ? [FAN_OUT_BATCH_SQL, [FAN_OUT_BATCH]]
+      : [CLAIM_SQL, [nowMs, nowMs + LEASE.ms, randomUUID(), BATCH]];
+  await lease.raw.query('BEGIN');
+  const { rows } = await lease.raw.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${text}`, values });
+  await lease.raw.query('ROLLBACK');
+  console.error(`${design}:\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+}
+
 async function runOnce(database, db, design) {
   await reset(db, design);
   const main = await connect(database);
   const lease = await connect(database, LEASE_SESSION_OPTIONS);
   try {
+    if (process.env.ROW_COST_EXPLAIN === '1') await explainFirst(lease, design);
     const lsn0 = (await db.query('SELECT pg_current_wal_lsn() AS l')).rows[0].l;
     const stats0 = await statementStats(db);
     const meter = startCpuMeter([postgresBackends(database), walwriter, otherShared]);
