@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { execFileSync } from 'node:child_process';
 // What a delivery row costs PostgreSQL on the happy path (issue 17's "no delivery
 // row" lever), measured at the SQL level before anyone builds it. After
 // `npm run build` (or `npx tsc -p tsconfig.json`):
@@ -17,28 +16,32 @@ import { execFileSync } from 'node:child_process';
 // event once, successfully, in batches of ROW_COST_BATCH (64) from one client
 // process, one round trip per statement:
 //
-// A  today, the product's statement texts: per batch the fan-out (outbox head
-//    probe; BEGIN, advisory lock, FAN_OUT_BATCH_SQL, the tenant's endpoints,
-//    INSERT of the delivery rows, DELETE of the outbox rows, COMMIT: one
-//    transaction as `PostgresDeliveryStore.fanOut`), the lease (`LEASE_SQL`,
-//    named, on a connection with `LEASE_SESSION_OPTIONS`, autocommit) and the
-//    record (`RECORD_BATCH_SQL`, read from the source, named, autocommit as
-//    `recordBatchInOneStatement`). Unnamed where the product is unnamed.
-//    The outbox rows are written before the clock (ingest writes them).
+// A  today, the product's statement texts, per tick as the dispatcher runs
+//    them with a backlog: the outbox head probe; while the outbox has rows the
+//    fan-out transaction of ROW_COST_FANOUT_BATCH (500, `fanOutBatch`) rows
+//    (BEGIN, advisory lock, FAN_OUT_BATCH_SQL, the tenant's endpoints, INSERT of
+//    the delivery rows, DELETE of the outbox rows, COMMIT, as
+//    `PostgresDeliveryStore.fanOut`); the lease (`LEASE_SQL`, named, on a
+//    connection with `LEASE_SESSION_OPTIONS`, autocommit); the record
+//    (`RECORD_BATCH_SQL`, read from the source, named, autocommit as
+//    `recordBatchInOneStatement`). Unnamed where the product is unnamed. The
+//    outbox rows are written before the clock (ingest writes them).
 // B  cursor + final row: per batch one statement claims the endpoint's next
 //    range (UPDATE of its cursor's lease, HOT: the table has only its key) and
-//    returns the range's events with the columns the lease returns today; one
-//    statement advances the cursor and INSERTs the already-final delivery rows
-//    (status succeeded: the partial indexes get no entry) and the attempts.
+//    returns the range's events with the columns the lease returns today and
+//    their subjects' attributes (matching reads them); one statement advances
+//    the cursor and INSERTs the already-final delivery rows (status succeeded:
+//    the partial indexes get no entry) and the attempts.
 // C  cursor + attempts only: as B without the delivery rows.
 //
-// Assumed: one fan-out, one lease and one record per batch (a real dispatcher
-// also probes the outbox or the cursors on idle ticks and leases in refill
-// groups of 16; left out alike for every design). Writing commits per batch:
-// A 3 (fan-out, lease, record), B and C 2 (claim, record); synchronous_commit
-// as the server has it. Designs interleave (A B C A B C ...), ROW_COST_REPEATS
-// (3) times; before each run the delivery tables are emptied, the outbox or the
-// cursor set up, and a CHECKPOINT taken, none of it measured.
+// Assumed: one lease and one record of a whole batch per tick (a real
+// dispatcher also probes on idle ticks and leases in refill groups of 16; left
+// out alike for every design). Writing commits: A 3 per batch (lease, record,
+// and the fan-out's every 500 / 64 batches), B and C 2 (claim, record);
+// synchronous_commit as the server has it. Designs interleave (A B C A B C ...),
+// ROW_COST_REPEATS (3) times; before each run the delivery tables are emptied,
+// the outbox or the cursor set up, and a CHECKPOINT taken, none of it measured.
+// ROW_COST_EXPLAIN=1 prints the plan of each design's first read.
 //
 // Measured per run: wall time; statements (round trips) sent; CPU (utime +
 // stime from /proc, `dist/bench/cpu-accounting.js`) of this database's
@@ -49,6 +52,7 @@ import { execFileSync } from 'node:child_process';
 // delivery_attempts, outbox and endpoint_cursors with their indexes after the
 // run. Printed: a Markdown table of medians with every run, ratios B/A and C/A,
 // and pg_stat_statements' execution time per delivery for each statement.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -185,6 +189,8 @@ async function connect(database, options) {
   url.pathname = `/${database}`;
   const client = new pg.Client({ connectionString: url.toString(), ...(options ? { options } : {}) });
   await client.connect();
+  // DROP DATABASE ... WITH (FORCE) after Ctrl-C ends this connection: its query fails, the process does not
+  client.on('error', () => {});
   const counted = {
     statements: 0,
     query(config) {
@@ -361,9 +367,7 @@ const otherShared = {
 async function explainFirst(lease, design) {
   const nowMs = Date.now();
   const [text, values] =
-    design === 'A'
-      ? [FAN_OUT_BATCH_SQL, [FAN_OUT_BATCH]]
-      : [CLAIM_SQL, [nowMs, nowMs + LEASE.ms, randomUUID(), BATCH]];
+    design === 'A' ? [FAN_OUT_BATCH_SQL, [FAN_OUT_BATCH]] : [CLAIM_SQL, [nowMs, nowMs + LEASE.ms, randomUUID(), BATCH]];
   await lease.raw.query('BEGIN');
   const { rows } = await lease.raw.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${text}`, values });
   await lease.raw.query('ROLLBACK');
