@@ -63,6 +63,60 @@ describe('PostgreSQL group commit', { skip: pgdb.skip }, () => {
     }
   });
 
+  test('single-subject changes written together: a second move of one subject, replayed keys and timers answer as if alone', async () => {
+    const store = new PostgresStore({ connectionString: pgdb.url!, poolSize: 4 });
+    await store.migrate();
+    try {
+      const tenant = (await newTenant(store)).tenant.id;
+      const [p, q, r] = [openParcel(tick(), tenant), openParcel(tick(), tenant), openParcel(tick(), tenant)];
+      for (const c of [p, q, r]) await store.commit(tenant, c);
+      const shippedR = moveParcel(tick(), subjectOf(r), 'parcel-shipped');
+      await store.commit(tenant, shippedR); // arms r's timer
+      const answered = { status: 201, body: { first: true } };
+      const key = (k: string) => ({
+        key: k,
+        requestHash: 'h',
+        createdAt: tick().now.toISOString(),
+        respond: () => answered,
+      });
+      assert.ok((await store.commit(tenant, openParcel(tick(), tenant), key('used'))).ok);
+      // issued in one turn: one batch
+      const results = await Promise.allSettled([
+        store.commit(tenant, moveParcel(tick(), subjectOf(p), 'parcel-shipped')), // arms p's timer
+        store.commit(tenant, moveParcel(tick(), subjectOf(p), 'parcel-packed')), // same subject, same version
+        store.commit(tenant, openParcel(tick(), tenant, { id: 'twice' })),
+        store.commit(tenant, openParcel(tick(), tenant, { id: 'twice' })),
+        store.commit(tenant, openParcel(tick(), tenant), key('used')), // replayed
+        store.commit(tenant, moveParcel(tick(), subjectOf(q), 'parcel-shipped'), key('fresh')),
+        store.commit(tenant, moveParcel(tick(), subjectOf(shippedR), 'parcel-delivered')), // disarms r's timer
+      ]);
+      assert.deepEqual(results.map(outcome), [
+        'ok',
+        'version_conflict',
+        'ok',
+        'subject_exists',
+        'idempotency_replay',
+        'ok',
+        'ok',
+      ]);
+      const replay = results[4];
+      assert.ok(replay?.status === 'fulfilled' && !replay.value.ok && replay.value.reason === 'idempotency_replay');
+      assert.deepEqual(replay.value.record.body, { first: true });
+      assert.equal((await store.getSubject(tenant, subjectOf(p).id))?.status, 'shipped');
+      assert.equal((await store.getSubject(tenant, subjectOf(p).id))?.version, 2);
+      assert.equal((await store.getIdempotency(tenant, 'fresh'))?.status, 201);
+      const timers = (await store.dueTimers('2100-01-01T00:00:00.000Z', 100)).filter((t) => t.tenantId === tenant);
+      assert.deepEqual(timers.map((t) => t.subjectId).sort(), [subjectOf(p).id, subjectOf(q).id].sort());
+      for (const t of timers) assert.equal(t.subjectVersion, 2);
+      assert.deepEqual(
+        await sequences(store, tenant),
+        Array.from({ length: 9 }, (_, i) => i + 1),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   test('two batches writing two subjects in opposite orders: each subject changes once, nothing fails', async () => {
     const store = new PostgresStore({ connectionString: pgdb.url!, poolSize: 4, commitParallel: 2 });
     await store.migrate();

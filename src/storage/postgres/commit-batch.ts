@@ -9,6 +9,7 @@ import { isConnectionLost, isDataRefusal } from './pg-errors.js';
 import { appendEvents } from './sql/append-events.js';
 import { findIdempotency, insertIdempotencies } from './sql/idempotency.js';
 import { readSnapshots } from './sql/read-snapshots.js';
+import { type BatchedWrite, findIdempotencies, insertSubjects, updateSubjects } from './sql/write-subjects-batch.js';
 import { writeSubjects } from './write-subjects.js';
 
 /** A `commit` call waiting for its batch. */
@@ -28,8 +29,10 @@ type Outcome = { kind: 'applied' } | { kind: 'refused'; result: CommitResult } |
 /**
  * Commits a batch of changes in ONE transaction and settles every one of them.
  *
- * Shape: BEGIN; per change SAVEPOINT, subject and timer writes, RELEASE (or
- * ROLLBACK TO on a refusal, which answers that change alone); then, per tenant
+ * Shape: BEGIN; the single-subject changes' idempotency checks, subject and
+ * timer writes in one statement per kind for all of them; per change that
+ * writes several subjects SAVEPOINT, its writes, RELEASE (or ROLLBACK TO on a
+ * refusal, which answers that change alone); then, per tenant
  * in id order, ONE statement that bumps the tenant's counter and inserts all
  * surviving events and outbox rows (`sql/append-events.ts`); one insert of all
  * idempotency records; COMMIT.
@@ -118,42 +121,108 @@ export async function commitBatch(pool: pg.Pool, batch: PendingCommit[]): Promis
   );
 }
 
+/**
+ * The subject writes of every change, before any tenant lock. Single-subject
+ * changes (nearly all: a transition, a subject created without children) go
+ * in at most three statements for the whole batch (their idempotency records,
+ * their inserts, their updates: `sql/write-subjects-batch.ts`), where a
+ * statement each was a round trip per change in the transaction. A change
+ * that writes several subjects runs on its own behind a savepoint, so its
+ * refusal undoes its own writes only.
+ */
 async function writeAllSubjects(client: pg.PoolClient, batch: PendingCommit[]): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
+  const outcomes: Outcome[] = new Array(batch.length);
   const keys = new Set<string>();
-  for (const item of batch) {
+  const single: number[] = [];
+  const several: number[] = [];
+  batch.forEach((item, i) => {
     if (item.idempotency) {
       // A twin in the same batch cannot see the first one's record (written
       // at the end): answer it after the batch, when the record is committed.
       const key = `${item.tenantId}\n${item.idempotency.key}`;
       if (keys.has(key)) {
-        outcomes.push({ kind: 'alone' });
-        continue;
+        outcomes[i] = { kind: 'alone' };
+        return;
       }
       keys.add(key);
     }
-    if (item.change.subjects.length <= 1) {
-      // One subject write: a refusal comes before anything of this change is
-      // written, so no savepoint is needed to undo it. SAVEPOINT + RELEASE are
-      // two of the change's round trips, and round trips are what a batch
-      // spends its time on. An error aborts the whole transaction instead;
-      // the batch then retries every change alone (rare: deadlocks, bugs).
-      const refusal = await writeSubjects(client, item.tenantId, item.change, item.idempotency);
-      outcomes.push(refusal ? { kind: 'refused', result: refusal } : { kind: 'applied' });
+    (item.change.subjects.length <= 1 ? single : several).push(i);
+  });
+  await writeSingleSubjects(client, batch, single, outcomes);
+  for (const i of several) outcomes[i] = await writeSeveralSubjects(client, batch[i] as PendingCommit);
+  return outcomes;
+}
+
+/**
+ * One statement per kind of write for the single-subject changes `indexes`.
+ * A refusal comes before anything of its change is written, so none needs a
+ * savepoint; a statement that fails aborts the transaction, and the batch
+ * then retries every change alone (rare: deadlocks, bugs). A second write of
+ * a subject already written by this batch is answered alone after the batch
+ * (it conflicts there, or goes through, as it would have in sequence).
+ */
+async function writeSingleSubjects(
+  client: pg.PoolClient,
+  batch: PendingCommit[],
+  indexes: number[],
+  outcomes: Outcome[],
+): Promise<void> {
+  const replays = await findIdempotencies(
+    client,
+    indexes.flatMap((i) => {
+      const item = batch[i] as PendingCommit;
+      return item.idempotency ? [{ tenantId: item.tenantId, key: item.idempotency.key }] : [];
+    }),
+  );
+  const inserts: BatchedWrite[] = [];
+  const updates: BatchedWrite[] = [];
+  const subjects = new Set<string>();
+  for (const i of indexes) {
+    const item = batch[i] as PendingCommit;
+    const record = item.idempotency && replays.get(`${item.tenantId}\n${item.idempotency.key}`);
+    if (record) {
+      outcomes[i] = { kind: 'refused', result: { ok: false, reason: 'idempotency_replay', record } };
       continue;
     }
-    await client.query('SAVEPOINT change');
-    try {
-      const refusal = await writeSubjects(client, item.tenantId, item.change, item.idempotency);
-      await client.query(refusal ? 'ROLLBACK TO SAVEPOINT change' : 'RELEASE SAVEPOINT change');
-      outcomes.push(refusal ? { kind: 'refused', result: refusal } : { kind: 'applied' });
-    } catch (error) {
-      if (!isDataRefusal(error)) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT change');
-      outcomes.push({ kind: 'alone' });
+    const write = item.change.subjects[0];
+    if (!write) {
+      outcomes[i] = { kind: 'applied' };
+      continue;
     }
+    const subject = `${item.tenantId}\n${write.subject.id}`;
+    if (subjects.has(subject)) {
+      outcomes[i] = { kind: 'alone' };
+      continue;
+    }
+    subjects.add(subject);
+    (write.expectedVersion === null ? inserts : updates).push({ ord: i, tenantId: item.tenantId, write });
   }
-  return outcomes;
+  const inserted = await insertSubjects(client, inserts);
+  const updated = await updateSubjects(client, updates);
+  for (const { ord, write } of inserts) {
+    outcomes[ord] = inserted.has(ord)
+      ? { kind: 'applied' }
+      : { kind: 'refused', result: { ok: false, reason: 'subject_exists', subjectId: write.subject.id } };
+  }
+  for (const { ord, write } of updates) {
+    outcomes[ord] = updated.has(ord)
+      ? { kind: 'applied' }
+      : { kind: 'refused', result: { ok: false, reason: 'version_conflict', subjectId: write.subject.id } };
+  }
+}
+
+/** A change that writes several subjects (a subject and the children it spawns), behind a savepoint. */
+async function writeSeveralSubjects(client: pg.PoolClient, item: PendingCommit): Promise<Outcome> {
+  await client.query('SAVEPOINT change');
+  try {
+    const refusal = await writeSubjects(client, item.tenantId, item.change, item.idempotency);
+    await client.query(refusal ? 'ROLLBACK TO SAVEPOINT change' : 'RELEASE SAVEPOINT change');
+    return refusal ? { kind: 'refused', result: refusal } : { kind: 'applied' };
+  } catch (error) {
+    if (!isDataRefusal(error)) throw error;
+    await client.query('ROLLBACK TO SAVEPOINT change');
+    return { kind: 'alone' };
+  }
 }
 
 /** Takes the tenants' sequence locks, in tenant id order, and appends every applied change's events. */
