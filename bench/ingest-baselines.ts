@@ -22,6 +22,7 @@ import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { postgresTestDatabase } from '../test/helpers/postgres.js';
+import { type ProcessGroup, postgresBackends, postgresShared, startCpuMeter, thisProcess } from './cpu-accounting.js';
 import type { IngestFigures } from './ingest.js';
 import { runLoad } from './run-load.js';
 
@@ -57,12 +58,33 @@ const PG_INSERT = 'INSERT INTO events (subject_id, type, body) VALUES ($1, $2, $
 /** Each client its own subject, as in Tidings' rows. */
 const subjectPaths = (n: number) => Array.from({ length: n }, (_, i) => `/v1/subjects/bench-${i}/events`);
 
-/** Listens, runs the load against `app`, closes it. */
-async function measure(app: FastifyInstance, label: string, load: IngestLoad): Promise<IngestFigures> {
+/** The server (this process) and, on PostgreSQL, its database's backends and the server's shared processes. */
+export function ingestCpuGroups(databaseUrl: string | null): ProcessGroup[] {
+  const server = thisProcess('server');
+  if (!databaseUrl) return [server];
+  return [server, postgresBackends(new URL(databaseUrl).pathname.slice(1)), postgresShared()];
+}
+
+/** Listens, runs the load against `app` with the CPU of `groups` metered, closes it. */
+async function measure(
+  app: FastifyInstance,
+  label: string,
+  load: IngestLoad,
+  groups: ProcessGroup[],
+): Promise<IngestFigures> {
   const origin = await app.listen({ port: 0, host: '127.0.0.1' });
   try {
+    const meter = startCpuMeter(groups);
     const r = await runLoad({ origin, paths: subjectPaths(load.concurrency), ...load });
-    return { label, perSecond: r.ok / r.seconds, p50: r.p50, p99: r.p99, failed: r.failed };
+    const cpu = meter.stop();
+    return {
+      label,
+      perSecond: r.ok / r.seconds,
+      p50: r.p50,
+      p99: r.p99,
+      failed: r.failed,
+      cpuMsPerEvent: (1000 * cpu.seconds) / Math.max(1, r.ok),
+    };
   } finally {
     await app.close();
   }
@@ -93,7 +115,7 @@ export async function sqliteSingleInsert(load: IngestLoad): Promise<IngestFigure
       insert.run(id, req.params.id, type, JSON.stringify(req.body), createdAt);
       return reply.status(201).send({ id, createdAt });
     });
-    return await measure(app, SQLITE_SINGLE_INSERT, load);
+    return await measure(app, SQLITE_SINGLE_INSERT, load, ingestCpuGroups(null));
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -132,7 +154,7 @@ export async function postgresSingleInsert(load: IngestLoad, poolSize = PG_POOL_
       return reply.status(201).send(rows[0]);
     });
     const label = poolSize === PG_POOL_SIZE ? PG_SINGLE_INSERT : PG_SINGLE_INSERT.replace(/\d+\)$/, `${poolSize})`);
-    return await measure(app, label, load);
+    return await measure(app, label, load, ingestCpuGroups(database.url ?? null));
   } finally {
     await pool.end();
     await database.drop();
@@ -164,9 +186,13 @@ export async function pgbenchSingleInsert(load: IngestLoad): Promise<IngestFigur
     );
     const seconds = Math.max(1, Math.round(load.durationMs / 1000));
     const args = ['-n', '-c', String(load.concurrency), '-j', '2', '-T', String(seconds), '-f', script];
+    // pgbench itself is the load (its clients), not the server: its database's processes are what is counted
+    const meter = startCpuMeter(ingestCpuGroups(database.url ?? null).slice(1));
     const out = await pgbench([...args, '-l', `--log-prefix=${join(dir, 'log')}`, database.url]);
+    const cpu = meter.stop();
     const tps = /^tps = ([\d.]+)/m.exec(out);
     const failed = /^number of failed transactions: (\d+)/m.exec(out);
+    const processed = /^number of transactions actually processed: (\d+)/m.exec(out);
     if (!tps) throw new Error(`pgbench printed no tps line:\n${out}`);
     const latencies = transactionLatenciesMs(dir);
     const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
@@ -176,6 +202,7 @@ export async function pgbenchSingleInsert(load: IngestLoad): Promise<IngestFigur
       p50: at(0.5),
       p99: at(0.99),
       failed: Number(failed?.[1] ?? 0),
+      cpuMsPerEvent: (1000 * cpu.seconds) / Math.max(1, Number(processed?.[1] ?? Number(tps[1]) * seconds)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

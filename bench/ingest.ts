@@ -15,7 +15,9 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { loadConfig } from '../src/config/config.js';
 import { createRuntime } from '../src/server/create-runtime.js';
+import { startCpuMeter, thisProcess } from './cpu-accounting.js';
 import {
+  ingestCpuGroups,
   PG_SINGLE_INSERT,
   PGBENCH_SINGLE_INSERT,
   pgbenchSingleInsert,
@@ -35,6 +37,8 @@ export interface IngestFigures {
   p50: number;
   p99: number;
   failed: number;
+  /** CPU ms per accepted event of the server and its database (`ingestCpuGroups`; the load client is not counted). */
+  cpuMsPerEvent: number;
 }
 
 async function rawCeiling(durationMs: number): Promise<IngestFigures> {
@@ -42,6 +46,7 @@ async function rawCeiling(durationMs: number): Promise<IngestFigures> {
   app.post('/v1/subjects/:id/events', async (_req, reply) => reply.status(201).send({ ok: true }));
   const origin = await app.listen({ port: 0, host: '127.0.0.1' });
   try {
+    const meter = startCpuMeter([thisProcess('server')]);
     const r = await runLoad({
       origin,
       paths: ['/v1/subjects/s/events'],
@@ -49,12 +54,14 @@ async function rawCeiling(durationMs: number): Promise<IngestFigures> {
       concurrency: CONCURRENCY,
       durationMs,
     });
+    const cpu = meter.stop();
     return {
       label: 'raw HTTP ceiling (fastify, no storage)',
       perSecond: r.ok / r.seconds,
       p50: r.p50,
       p99: r.p99,
       failed: r.failed,
+      cpuMsPerEvent: (1000 * cpu.seconds) / Math.max(1, r.ok),
     };
   } finally {
     await app.close();
@@ -97,13 +104,21 @@ async function tidings(durationMs: number, databaseUrl: string | null): Promise<
       });
       paths.push(`/v1/subjects/${id}/events`);
     }
+    const meter = startCpuMeter(ingestCpuGroups(databaseUrl));
     const r = await runLoad({ origin, paths, body: BODY, headers: auth, concurrency: CONCURRENCY, durationMs });
+    const cpu = meter.stop();
+    if (process.env.INGEST_CPU_GROUPS) {
+      // where the CPU went, per event (µs), group by group: the server against its database's backends
+      const parts = cpu.groups.map((g) => `${g.name} ${Math.round((1e6 * g.seconds) / Math.max(1, r.ok))}`);
+      process.stderr.write(`ingest cpu µs/event (Tidings on ${runtime.store.kind}): ${parts.join('; ')}\n`);
+    }
     return {
       label: `Tidings on ${runtime.store.kind}`,
       perSecond: r.ok / r.seconds,
       p50: r.p50,
       p99: r.p99,
       failed: r.failed,
+      cpuMsPerEvent: (1000 * cpu.seconds) / Math.max(1, r.ok),
     };
   } finally {
     await runtime.close();
@@ -147,6 +162,7 @@ export async function benchIngest(opts: { repeats: number; durationMs: number; d
     perSecond: median(list.map((f) => f.perSecond)),
     p50: median(list.map((f) => f.p50)),
     p99: median(list.map((f) => f.p99)),
+    cpuMsPerEvent: median(list.map((f) => f.cpuMsPerEvent)),
     failed: list.reduce((n, f) => n + f.failed, 0),
     runs: list.map((f) => Math.round(f.perSecond)),
   }));

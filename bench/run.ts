@@ -35,15 +35,15 @@ if (wants('ingest')) {
     lines.push(
       '### ingest (64 clients, durable 201)',
       '',
-      '| system | transitions/s | × raw ceiling | × baseline | p50 ms | p99 ms | failed | runs |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| system | transitions/s | × raw ceiling | × baseline | CPU ms/event (server + its database) | p50 ms | p99 ms | failed | runs |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const r of rows) {
       // pgbench has no HTTP in front: a ratio to the HTTP ceiling would mean nothing.
       const ofCeiling = r.label === PGBENCH_SINGLE_INSERT ? '—' : (r.perSecond / ceiling).toFixed(2);
       const ofBaseline = r.against.map((a) => `${a.ratio.toFixed(2)} × ${a.name}`).join('; ') || '—';
       lines.push(
-        `| ${r.label} | ${Math.round(r.perSecond)} | ${ofCeiling} | ${ofBaseline} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.runs.join(', ')} |`,
+        `| ${r.label} | ${Math.round(r.perSecond)} | ${ofCeiling} | ${ofBaseline} | ${r.cpuMsPerEvent.toFixed(3)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.runs.join(', ')} |`,
       );
     }
     lines.push('');
