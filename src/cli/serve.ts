@@ -26,10 +26,12 @@ export async function serve(config: Config): Promise<void> {
   const log = runtime.app.log;
   let url: string | null = null;
   try {
-    if (config.role !== 'worker') {
-      await runtime.app.listen({ port: config.port, host: config.host });
+    // A worker listens only when given its own port (TIDINGS_WORKER_PORT), for /healthz, /readyz and /metrics.
+    const port = config.role === 'worker' ? config.workerPort : config.port;
+    if (port !== null) {
+      await runtime.app.listen({ port, host: config.host });
       const address = runtime.app.server.address();
-      url = baseUrl(config.host, typeof address === 'object' && address ? address.port : config.port);
+      url = baseUrl(config.host, typeof address === 'object' && address ? address.port : port);
     } else {
       await runtime.app.ready();
     }

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
 
@@ -70,3 +74,61 @@ for (const backend of backends) {
     });
   });
 }
+
+const CLI = join(process.cwd(), 'dist/src/cli/main.js');
+const pg = backends.find((b) => b.name === 'postgres');
+
+/** `tidings serve --role worker` as operators start it, on PostgreSQL; resolves with its log and its URL. */
+async function startWorker(env: Record<string, string>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tidings-worker-'));
+  const child = spawn(process.execPath, [CLI, 'serve', '--role', 'worker'], {
+    env: { PATH: process.env.PATH ?? '', TIDINGS_DATA_DIR: dataDir, TIDINGS_LOG_FORMAT: 'json', ...pg?.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  const exited = new Promise((done) => child.once('exit', done));
+  const deadline = Date.now() + 30_000;
+  while (!/"msg":"tidings started"/.test(out) && child.exitCode === null && Date.now() < deadline)
+    await new Promise((done) => setTimeout(done, 50));
+  const line = out.split('\n').find((l) => l.includes('"msg":"tidings started"'));
+  assert.ok(line, out);
+  return {
+    url: (JSON.parse(line) as { url: string | null }).url,
+    async stop() {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('tidings serve --role worker', { skip: pg?.skip ?? 'no PostgreSQL' }, () => {
+  test('with TIDINGS_WORKER_PORT it listens for the operations routes only', async () => {
+    const worker = await startWorker({ TIDINGS_WORKER_PORT: '0' });
+    try {
+      assert.match(String(worker.url), /^http:\/\/127\.0\.0\.1:\d+$/);
+      for (const path of ['/healthz', '/readyz', '/metrics']) {
+        const res = await fetch(`${worker.url}${path}`);
+        assert.equal(res.status, 200, path);
+      }
+      assert.match(await (await fetch(`${worker.url}/metrics`)).text(), /tidings_delivery_attempts_total/);
+      const subjects = await fetch(`${worker.url}/v1/subjects`);
+      assert.equal(subjects.status, 404);
+      assert.equal(((await subjects.json()) as { code: string }).code, 'not_found');
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  test('without it, a worker does not listen (several share a host with an api process)', async () => {
+    const worker = await startWorker({ PORT: '0' });
+    try {
+      assert.equal(worker.url, null);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
