@@ -28,7 +28,7 @@ export interface BannerFacts {
   version: string;
   role: Config['role'];
   storage: string;
-  /** null for a worker, which does not listen. */
+  /** null for a worker without TIDINGS_WORKER_PORT, which does not listen. */
   url: string | null;
   hasTenant: boolean;
 }
@@ -37,11 +37,12 @@ export interface BannerFacts {
 export function formatBanner(facts: BannerFacts): string {
   const lines = ['', `Tidings ${facts.version}  (${facts.role === 'all' ? 'API and workers' : facts.role})`];
   lines.push(`  storage   ${facts.storage}`);
-  if (facts.url !== null) {
+  if (facts.url !== null && facts.role !== 'worker') {
     lines.push(`  console   ${facts.url}/console`);
     lines.push(`  API docs  ${facts.url}/docs`);
-    lines.push(`  health    ${facts.url}/healthz`);
   }
+  if (facts.url !== null) lines.push(`  health    ${facts.url}/healthz`);
+  if (facts.url !== null && facts.role === 'worker') lines.push(`  metrics   ${facts.url}/metrics`);
   lines.push('');
   if (!facts.hasTenant) lines.push('  First tenant and API key:   npx tidings tenants create "My Company"');
   lines.push('  A push delivered end to end: npx tidings quickstart');

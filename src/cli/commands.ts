@@ -184,8 +184,9 @@ async function reencrypt(config: Config, args: string[], usage: string): Promise
 /** The OpenAPI document, generated from the route schemas (the committed openapi.json is checked against it). */
 export async function openapi(config: Config): Promise<CommandResult> {
   const { SqliteStore } = await import('../storage/sqlite/sqlite-store.js');
+  // the API's document whatever this shell's TIDINGS_ROLE: a worker builds no API routes
   const runtime = await createRuntime(
-    { ...config, databaseUrl: null },
+    { ...config, databaseUrl: null, role: 'all' },
     { store: new SqliteStore({ path: ':memory:' }) },
   );
   try {

@@ -3,13 +3,18 @@ import { createRuntime, type Runtime } from '../server/create-runtime.js';
 import { openStore } from '../server/open-store.js';
 import { baseUrl, formatBanner, storageLocation, tidingsVersion } from './banner.js';
 import { inForeground, offerFirstTenant } from './first-tenant.js';
-import { prettyLogStream } from './pretty-log.js';
 import { checkDataDir, explainStartError } from './start-error.js';
 
-/** Readable lines on a terminal, pino's JSON where a machine reads the output (or as configured). */
-function loggerFor(config: Config) {
+/**
+ * Readable lines on a terminal, pino's JSON where a machine reads the output
+ * (or as configured). pino-pretty is imported only for readable lines: a
+ * process logging JSON (a server, a worker) does not load it.
+ */
+async function loggerFor(config: Config) {
   const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
-  return pretty ? { level: config.logLevel, stream: prettyLogStream(process.stdout) } : { level: config.logLevel };
+  if (!pretty) return { level: config.logLevel };
+  const { prettyLogStream } = await import('./pretty-log.js');
+  return { level: config.logLevel, stream: prettyLogStream(process.stdout) };
 }
 
 /** Runs a Tidings process until SIGINT/SIGTERM, then drains and closes. */
@@ -18,7 +23,7 @@ export async function serve(config: Config): Promise<void> {
   const store = openStore(config);
   let runtime: Runtime;
   try {
-    runtime = await createRuntime(config, { store, logger: loggerFor(config) });
+    runtime = await createRuntime(config, { store, logger: await loggerFor(config) });
   } catch (error) {
     await store.close().catch(() => {});
     throw explainStartError(error, config);
@@ -26,10 +31,12 @@ export async function serve(config: Config): Promise<void> {
   const log = runtime.app.log;
   let url: string | null = null;
   try {
-    if (config.role !== 'worker') {
-      await runtime.app.listen({ port: config.port, host: config.host });
+    // A worker listens only when given its own port (TIDINGS_WORKER_PORT), for /healthz, /readyz and /metrics.
+    const port = config.role === 'worker' ? config.workerPort : config.port;
+    if (port !== null) {
+      await runtime.app.listen({ port, host: config.host });
       const address = runtime.app.server.address();
-      url = baseUrl(config.host, typeof address === 'object' && address ? address.port : config.port);
+      url = baseUrl(config.host, typeof address === 'object' && address ? address.port : port);
     } else {
       await runtime.app.ready();
     }

@@ -11,6 +11,11 @@ const errno = (error: unknown): string | undefined => (error as { code?: string 
 export function explainStartError(error: unknown, config: Config): unknown {
   const code = errno(error);
   const detail = (error as Error).message;
+  if (code === 'EADDRINUSE' && config.role === 'worker' && config.workerPort !== null) {
+    return new StartError(
+      `port ${config.workerPort} on ${config.host} is already in use (another Tidings?): give this worker another one, e.g. TIDINGS_WORKER_PORT=${config.workerPort + 1}`,
+    );
+  }
   if (code === 'EADDRINUSE') {
     return new StartError(
       `port ${config.port} on ${config.host} is already in use (another Tidings?): stop that process, or start on another port, e.g. PORT=${config.port + 1} npm start`,

@@ -34,6 +34,12 @@ export interface Config {
   /** An endpoint failing this long gets an `endpoint.failing` operational event. */
   endpointFailingAfterMs: number;
   role: Role;
+  /**
+   * Where a `worker` process answers `/healthz`, `/readyz` and `/metrics` (on
+   * `host`); null: it does not listen. Apart from `port`, so that workers
+   * beside an API process, or beside each other, on one host do not collide.
+   */
+  workerPort: number | null;
   issuer: string;
   workflowFiles: string[];
   bodyLimitBytes: number;
@@ -100,6 +106,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   TIDINGS_DISABLE_AFTER: 'disableAfterFailingMs',
   TIDINGS_ENDPOINT_FAILING_AFTER: 'endpointFailingAfterMs',
   TIDINGS_ROLE: 'role',
+  TIDINGS_WORKER_PORT: 'workerPort',
   TIDINGS_ISSUER: 'issuer',
   TIDINGS_WORKFLOW_FILES: 'workflowFiles',
   TIDINGS_BODY_LIMIT: 'bodyLimitBytes',
@@ -144,6 +151,7 @@ export const DEFAULTS = {
   disableAfterFailingMs: '5d',
   endpointFailingAfterMs: '1h',
   role: 'all',
+  workerPort: null,
   issuer: null,
   workflowFiles: [],
   bodyLimitBytes: 1_048_576,
@@ -250,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   };
 
   const port = int('port', 0, 65_535);
+  const workerPort = raw.workerPort === null ? null : int('workerPort', 0, 65_535);
   const host = text('host') ?? '127.0.0.1';
   const databaseUrl = text('databaseUrl');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -336,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     disableAfterFailingMs: ms('disableAfterFailingMs', [60_000, 365 * 86_400_000, '1m to 365d']),
     endpointFailingAfterMs: ms('endpointFailingAfterMs', [0, 365 * 86_400_000, '0s to 365d']),
     role,
+    workerPort,
     issuer,
     workflowFiles: list('workflowFiles'),
     bodyLimitBytes: int('bodyLimitBytes', 1024, 64 * 1_048_576),

@@ -1,5 +1,4 @@
 import type { Config } from '../config/config.js';
-import { endpointRoutes } from '../http/routes/endpoint-routes.js';
 import { SecretSealer } from '../keys/secret-sealer.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
@@ -35,7 +34,10 @@ export interface DeliveryDeps {
   intents: OperationalIntentStorage;
 }
 
-/** Wires push delivery: the endpoint service and routes, and the dispatcher the worker role starts. */
+/**
+ * Wires push delivery: the endpoint service, and the dispatcher the worker
+ * role starts. The endpoint routes are the API's (`server/build-api-app.ts`).
+ */
 export function createDelivery(input: DeliveryDeps) {
   const deps = {
     ...input,
@@ -88,15 +90,10 @@ export function createDelivery(input: DeliveryDeps) {
     canSignSets: () => deps.setSigner !== undefined,
     operational,
   });
-  const routes = endpointRoutes({
-    endpoints,
-    deliveries: deps.deliveries,
-    clock: deps.clock,
-    sendTest: (endpoint) => dispatcher.sendTest(endpoint),
-    nudge: () => {
-      dispatcher.nudge();
-      deps.notifyWorkers?.();
-    },
-  });
-  return { deliveries: deps.deliveries, endpoints, dispatcher, routes, operational };
+  /** After a replay or retry queued deliveries: this process's dispatcher and, on PostgreSQL, the workers'. */
+  const wakeDispatchers = () => {
+    dispatcher.nudge();
+    deps.notifyWorkers?.();
+  };
+  return { deliveries: deps.deliveries, endpoints, dispatcher, operational, wakeDispatchers };
 }

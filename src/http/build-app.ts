@@ -1,22 +1,15 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app-deps.js';
+import { createHttpServer } from './create-http-server.js';
 import { registerAuth } from './plugins/auth.js';
-import { registerErrorHandling } from './plugins/error-handler.js';
-import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './plugins/request-guards.js';
-import { registerRequestTracing } from './plugins/request-tracing.js';
 import { apiKeyRoutes } from './routes/api-key-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { SHARED_SCHEMAS, subjectRoutes } from './routes/subject-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
 import { workflowRoutes } from './routes/workflow-routes.js';
 import { ErrorBodySchema } from './schemas.js';
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export interface BuildAppOptions {
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
@@ -25,56 +18,17 @@ export interface BuildAppOptions {
 }
 
 /**
- * Two validators: bodies are checked strictly (no coercion, unknown fields are
- * errors, nothing silently removed); query strings and params coerce text to
- * numbers, as URLs can only carry text.
+ * Builds the HTTP API (of `api` and `all` processes) around explicit
+ * dependencies: auth, the OpenAPI document and `/docs`, the operations routes
+ * and every API route; `listen` is the caller's business. A `worker` builds
+ * `buildOperationsApp` instead.
  */
-function validators() {
-  const options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
-  const body = addFormats(new Ajv({ ...options, coerceTypes: false }));
-  const query = addFormats(new Ajv({ ...options, coerceTypes: true }));
-  for (const schema of [ErrorBodySchema, ...SHARED_SCHEMAS]) {
-    body.addSchema(schema);
-    query.addSchema(schema);
-  }
-  return { body, query };
-}
-
-/** Builds the HTTP API around explicit dependencies; `listen` is the caller's business. */
 export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}) {
-  const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit: deps.config.bodyLimitBytes,
-    // Slow clients: a request (or its headers) not received in time is 408 and closed;
-    // node checks every second instead of its default 30 s, so the limits hold as set.
-    requestTimeout: deps.config.requestTimeoutMs,
-    keepAliveTimeout: deps.config.keepAliveTimeoutMs,
-    http: { headersTimeout: deps.config.headersTimeoutMs, connectionsCheckingInterval: 1_000 },
-    frameworkErrors,
-    clientErrorHandler,
-    ajv: { customOptions: { removeAdditional: false } },
-    // Per-request lines would dominate the log at thousands of requests/s; metrics count them instead.
-    logController: new LogController({ disableRequestLogging: true }),
-  }).withTypeProvider<TypeBoxTypeProvider>();
-
-  // Only JSON bodies are accepted: anything else is 415, not a string to validate.
-  app.removeContentTypeParser('text/plain');
-  const ajv = validators();
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? ajv.body : ajv.query).compile(schema as object),
-  );
-  for (const schema of [ErrorBodySchema, ...SHARED_SCHEMAS]) app.addSchema(schema);
-
-  registerRequestTracing(app, deps.tracing ?? null);
-  registerErrorHandling(app);
-  registerRequestGuards(app);
-  registerAuth(app, deps.apiKeys, deps.config.adminToken, deps.portalTokens);
-
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    deps.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    deps.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  const app = createHttpServer(deps, {
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    sharedSchemas: [ErrorBodySchema, ...SHARED_SCHEMAS],
   });
+  registerAuth(app, deps.apiKeys, deps.config.adminToken, deps.portalTokens);
 
   await app.register(swagger, {
     openapi: {

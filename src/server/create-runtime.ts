@@ -4,24 +4,11 @@ import type { DispatcherOptions } from '../delivery/dispatcher.js';
 import { PostgresDeliveryStore } from '../delivery/storage/postgres-delivery-store.js';
 import { SqliteDeliveryStore } from '../delivery/storage/sqlite-delivery-store.js';
 import { createPullDelivery } from '../feeds/create-pull-delivery.js';
-import { ReestroFeed } from '../feeds/reestro-feed.js';
 import { loadRenderContexts } from '../feeds/render-contexts.js';
-import { buildApp } from '../http/build-app.js';
-import { consentRoutes } from '../http/routes/consent-routes.js';
-import { consoleRoutes } from '../http/routes/console-routes.js';
-import { destinationKeyRoutes } from '../http/routes/destination-key-routes.js';
-import { feedRoutes } from '../http/routes/feed-routes.js';
-import { keyRoutes } from '../http/routes/key-routes.js';
-import { operationalEventRoutes } from '../http/routes/operational-event-routes.js';
-import { portalRoutes } from '../http/routes/portal-routes.js';
-import { reestroRoutes } from '../http/routes/reestro-routes.js';
-import { signingKeyRoutes } from '../http/routes/signing-key-routes.js';
-import { ssfRoutes } from '../http/routes/ssf-routes.js';
-import { subjectHistoryRoutes } from '../http/routes/subject-history-routes.js';
+import { buildOperationsApp } from '../http/build-operations-app.js';
 import { SecretSealer } from '../keys/secret-sealer.js';
 import { createMetrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
-import { PortalTokens } from '../portal/portal-tokens.js';
 import { createSignals } from '../signals/create-signals.js';
 import { notifyOutbox, OutboxListener } from '../storage/postgres/outbox-notifier.js';
 import type { PostgresStore } from '../storage/postgres/postgres-store.js';
@@ -131,29 +118,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     clock,
     logger: { warn: (obj, msg) => app.log.warn(obj, msg) },
   });
-  const portalTokens = new PortalTokens(pull.keys, clock, (jti, expiresAt, now) =>
-    store.claimPortalLink(jti, expiresAt, now),
-  );
-  const app = await buildApp(
-    { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store), portalTokens, tracing },
-    {
-      logger: options.logger ?? false,
-      plugins: [
-        feedRoutes(pull),
-        keyRoutes(pull.keys),
-        destinationKeyRoutes(pull.destinationKeys),
-        push.routes,
-        portalRoutes(portalTokens),
-        signingKeyRoutes(pull.keys),
-        subjectHistoryRoutes(pull, store, registry, config.issuer),
-        operationalEventRoutes(pull.storage.feed, store, registry),
-        consoleRoutes({ frameOrigins: config.consoleFrameOrigins }),
-        reestroRoutes(new ReestroFeed({ storage: pull.storage.feed, issuer: config.issuer, clock })),
-        consentRoutes(store),
-        ssfRoutes(signals, config.issuer, config.ssfMinVerificationIntervalMs),
-      ],
-    },
-  );
+  const appDeps = { config, store, registry, subjects, metrics, clock, apiKeys: new ApiKeyLookup(store), tracing };
+  const logger = options.logger ?? false;
+  // A worker answers only /healthz, /readyz and /metrics; the API's modules are imported for the other roles only.
+  const app =
+    config.role === 'worker'
+      ? await buildOperationsApp(appDeps, { logger })
+      : await (await import('./build-api-app.js')).buildApiApp(
+          { deps: appDeps, config, pull, push, signals },
+          { logger },
+        );
   const timers = new TimerScheduler({ store, subjects, clock, logger: app.log });
   // On PostgreSQL, commits of every process NOTIFY; a worker LISTENs on a
   // connection of its own and wakes its dispatcher (SQLite: one process, the
@@ -206,7 +180,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await push.dispatcher.stop();
       await push.operational.stop();
       if (config.role !== 'api') {
-        // What this worker pushed, for operators (and the multi-process tests, since a worker has no /metrics).
+        // What this worker pushed, for operators (and the multi-process tests; /metrics only while it listens).
         const { values } = await metrics.deliveryAttempts.get();
         const attempts = Object.fromEntries(values.map((v) => [String(v.labels.outcome), v.value]));
         app.log.info({ attempts }, 'push dispatcher stopped');

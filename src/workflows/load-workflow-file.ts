@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_TENANT_SETTINGS } from '../tenants/tenant-settings.js';
 import type { WorkflowDefinition } from './workflow-definition.js';
@@ -118,10 +118,21 @@ const definitionSchema = {
   },
 };
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-// eventUriBase is the only format used; a small check avoids pulling ajv-formats in here.
-ajv.addFormat('uri', /^[a-z][a-z0-9+.-]*:[^\s]*$/i);
-const validateShape = ajv.compile<WorkflowDefinition>(definitionSchema);
+let checker: { ajv: Ajv2020; validateShape: ValidateFunction<WorkflowDefinition> } | undefined;
+
+/**
+ * The Ajv instance and the compiled shape check, made on the first file read:
+ * compiling them at import cost every process ~150 ms of start-up (a worker's
+ * CPU profile), though most run without workflow files.
+ */
+function shapeChecker() {
+  if (checker) return checker;
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  // eventUriBase is the only format used; a small check avoids pulling ajv-formats in here.
+  ajv.addFormat('uri', /^[a-z][a-z0-9+.-]*:[^\s]*$/i);
+  checker = { ajv, validateShape: ajv.compile<WorkflowDefinition>(definitionSchema) };
+  return checker;
+}
 
 /** `/0/transitions/2/from` → `[0].transitions[2].from`, plus the offending key where Ajv names one. */
 function fieldOf(e: ErrorObject, prefix: string): string {
@@ -145,6 +156,7 @@ function describe(e: ErrorObject): string {
 
 /** Checks each embedded JSON Schema against the meta-schema, so the error names the file and the field. */
 function checkEmbeddedSchemas(def: WorkflowDefinition, where: (field: string) => string): void {
+  const { ajv } = shapeChecker();
   const check = (value: unknown, field: string) => {
     if (value === undefined) return;
     let valid: unknown;
@@ -202,6 +214,7 @@ export function loadWorkflowFile(path: string): WorkflowDefinition[] {
   const isList = Array.isArray(parsed);
   const items: unknown[] = isList ? parsed : [parsed];
   if (items.length === 0) throw new TypeError(`${path}: holds no workflow definition`);
+  const { validateShape } = shapeChecker();
   return items.map((item, i) => {
     const prefix = isList ? `[${i}]` : '';
     if (!validateShape(item)) {

@@ -25,6 +25,11 @@ describe('the start banner', () => {
     const worker = formatBanner({ ...facts, role: 'worker', url: null });
     assert.doesNotMatch(worker, /console|healthz/);
     assert.doesNotMatch(worker, /tenants create/);
+    // with TIDINGS_WORKER_PORT: its operations routes, none of the API's
+    const listening = formatBanner({ ...facts, role: 'worker', url: 'http://127.0.0.1:9464' });
+    assert.match(listening, /health {4}http:\/\/127\.0\.0\.1:9464\/healthz/);
+    assert.match(listening, /metrics {3}http:\/\/127\.0\.0\.1:9464\/metrics/);
+    assert.doesNotMatch(listening, /console|API docs/);
     const fresh = formatBanner({ ...facts, role: 'all', url: 'http://127.0.0.1:8080', hasTenant: false });
     assert.match(fresh, /console {3}http:\/\/127\.0\.0\.1:8080\/console/);
     assert.match(fresh, /tenants create/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -53,6 +53,16 @@ describe('the tidings CLI', () => {
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.err}`);
       assert.match(run.err, /^tidings: /);
     }
+  });
+
+  test("openapi prints the API's document, also where TIDINGS_ROLE=worker (a worker builds no API routes)", () => {
+    const run = spawnSync(process.execPath, [CLI, 'openapi', '--role', 'worker'], {
+      env: { PATH: process.env.PATH ?? '', TIDINGS_DATA_DIR: dataDir, TIDINGS_ROLE: 'worker' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), readFileSync(join(process.cwd(), 'openapi.json'), 'utf8').trim());
   });
 
   test('a bad configuration names every problem and exits 2', () => {

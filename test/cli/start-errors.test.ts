@@ -58,6 +58,30 @@ describe('a start that cannot go on ends with one clear line and a non-zero exit
     }
   });
 
+  test("a worker's port is in use", async () => {
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const child = spawn(process.execPath, [CLI, 'serve', '--role', 'worker'], {
+        env: { PATH: process.env.PATH ?? '', TIDINGS_DATA_DIR: join(dir, 'data'), TIDINGS_WORKER_PORT: String(port) },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (err += c));
+      const code = await new Promise<number | null>((done) => child.on('exit', done));
+      assertOneLine(
+        { code, out, err },
+        1,
+        new RegExp(`port ${port} on 127.0.0.1 is already in use`),
+        /TIDINGS_WORKER_PORT=\d+/,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+
   test('the data folder cannot be written', () => {
     const file = join(dir, 'a-file');
     writeFileSync(file, '');

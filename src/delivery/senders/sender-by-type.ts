@@ -1,20 +1,32 @@
 import type { SendResult } from '../attempt-outcome.js';
 import type { EndpointRecord, EndpointType } from '../endpoint.js';
 import type { PreparedPush } from '../prepare-push.js';
-import { amqpClient } from './amqp-client.js';
 import { BrokerSender, type BrokerSenderOptions } from './broker-sender.js';
-import { mqttClient } from './mqtt-client.js';
-import { natsClient } from './nats-client.js';
-import { redisStreamClient } from './redis-stream-client.js';
+import { loadedOnFirstUse } from './loaded-on-first-use.js';
 import type { Sender } from './sender.js';
 
-/** The broker senders, one per broker type; each pools its own connections. */
+/**
+ * The broker senders, one per broker type; each pools its own connections.
+ * Each broker's client module is imported on its first push (`loadedOnFirstUse`).
+ */
 export function brokerSenders(options: BrokerSenderOptions): Record<Exclude<EndpointType, 'http'>, Sender> {
   return {
-    amqp: new BrokerSender(amqpClient, options),
-    nats: new BrokerSender(natsClient, options),
-    'redis-stream': new BrokerSender(redisStreamClient, options),
-    mqtt: new BrokerSender(mqttClient, options),
+    amqp: new BrokerSender(
+      loadedOnFirstUse(() => import('./amqp-client.js').then((m) => m.amqpClient)),
+      options,
+    ),
+    nats: new BrokerSender(
+      loadedOnFirstUse(() => import('./nats-client.js').then((m) => m.natsClient)),
+      options,
+    ),
+    'redis-stream': new BrokerSender(
+      loadedOnFirstUse(() => import('./redis-stream-client.js').then((m) => m.redisStreamClient)),
+      options,
+    ),
+    mqtt: new BrokerSender(
+      loadedOnFirstUse(() => import('./mqtt-client.js').then((m) => m.mqttClient)),
+      options,
+    ),
   };
 }
 

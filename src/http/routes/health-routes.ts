@@ -21,8 +21,15 @@ function within(work: Promise<void>, ms: number): Promise<void> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-/** Liveness, readiness (the database answers) and Prometheus metrics; no auth. */
-export const healthRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+/** What the operations routes read: the database to ping and the metrics to show. */
+export type HealthDeps = Pick<AppDeps, 'store' | 'metrics'>;
+
+/**
+ * Liveness, readiness (the database answers) and Prometheus metrics; no auth.
+ * Every role serves them: an `api` or `all` process beside its API, a `worker`
+ * alone (`build-operations-app.ts`).
+ */
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthDeps> = async (app, deps) => {
   app.get(
     '/healthz',
     { config: { auth: 'public' }, schema: { tags: ['operations'], summary: 'Liveness' } },
