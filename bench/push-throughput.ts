@@ -145,7 +145,11 @@ async function tidings(
  * `deliveries` per run (default: 2,500 per BENCH_SECOND).
  */
 export async function benchPush(opts: { repeats: number; durationMs: number; databaseUrl: string | null }) {
-  const deliveries = Number(process.env.PUSH_DELIVERIES ?? Math.round((opts.durationMs / 1000) * 2500));
+  // 10,000 per BENCH_SECONDS: each Tidings worker process starts fresh for its run, while the queues' workers run
+  // in this long-lived process, warm after the first repeat. At 12,500 deliveries a fresh worker's first second
+  // (V8 compiling its hot paths) was a third of its CPU: 322-526 µs a delivery against 163-299 at 50,000, and
+  // 0.34-0.42x graphile-worker against 0.53-0.57x (session 10, quiet machine). A worker runs for days.
+  const deliveries = Number(process.env.PUSH_DELIVERIES ?? Math.round((opts.durationMs / 1000) * 10_000));
   interface Row {
     receivers: number;
     values: number[];
