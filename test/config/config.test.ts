@@ -62,6 +62,19 @@ describe('configuration', () => {
     );
   });
 
+  test('TIDINGS_WORKER_PORT: unset by default (a worker does not listen), read, refused out of range', () => {
+    assert.equal(loadConfig({}).workerPort, null);
+    assert.equal(loadConfig({ TIDINGS_WORKER_PORT: '9464' }).workerPort, 9464);
+    assert.equal(loadConfig({ TIDINGS_WORKER_PORT: '0' }).workerPort, 0);
+    for (const bad of ['abc', '70000', '-1', '80.5']) {
+      assert.throws(
+        () => loadConfig({ TIDINGS_WORKER_PORT: bad }),
+        /workerPort must be a whole number from 0 to 65535/,
+        bad,
+      );
+    }
+  });
+
   test('TIDINGS_RETRY_SCHEDULE: a malformed step is named (the message an endpoint retrySchedule repeats)', () => {
     assert.deepEqual(loadConfig({ TIDINGS_RETRY_SCHEDULE: '1s,2m' }).retrySchedule, [1_000, 120_000]);
     assert.throws(
