@@ -23,7 +23,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { postgresTestDatabase } from '../test/helpers/postgres.js';
 import { type ProcessGroup, postgresBackends, postgresShared, startCpuMeter, thisProcess } from './cpu-accounting.js';
-import type { IngestFigures } from './ingest.js';
+import { type IngestFigures, ingestFigures } from './ingest-kit.js';
 import { runLoad } from './run-load.js';
 
 /** What every ingest row shares: the clients' number, the body, the window. */
@@ -76,15 +76,7 @@ async function measure(
   try {
     const meter = startCpuMeter(groups);
     const r = await runLoad({ origin, paths: subjectPaths(load.concurrency), ...load });
-    const cpu = meter.stop();
-    return {
-      label,
-      perSecond: r.ok / r.seconds,
-      p50: r.p50,
-      p99: r.p99,
-      failed: r.failed,
-      cpuMsPerEvent: (1000 * cpu.seconds) / Math.max(1, r.ok),
-    };
+    return ingestFigures(label, r, meter.stop());
   } finally {
     await app.close();
   }

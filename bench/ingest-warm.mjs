@@ -49,6 +49,7 @@ async function measure(root) {
   const { runLoad } = await load(here, 'bench/run-load.js');
   const { startCpuMeter, thisProcess, postgresBackends } = await load(here, 'bench/cpu-accounting.js');
   const { postgresTestDatabase } = await load(here, 'test/helpers/postgres.js');
+  const { ingestSubjects } = await load(here, 'bench/ingest-kit.js');
   const onSqlite = process.env.INGEST_WARM_BACKEND === 'sqlite';
   const db = onSqlite ? null : await postgresTestDatabase();
   if (db && !db.available) throw new Error('no PostgreSQL server: set INGEST_WARM_BACKEND=sqlite');
@@ -72,20 +73,7 @@ async function measure(root) {
       payload: { name: 'b' },
     });
     const headers = { authorization: `Bearer ${tenant.json().apiKey}` };
-    const paths = [];
-    for (let i = 0; i < 64; i++) {
-      const id = `bench-${i}`;
-      await runtime.app.inject({
-        method: 'POST',
-        url: '/v1/subjects',
-        headers,
-        payload: { workflow: 'videoid-request', id },
-      });
-      // as the ingest scenario: into VIDEOINCOMPLETE once, so every request after is the same transition
-      const first = { type: 'VIDEOID_UPDATED', to: 'VIDEOINCOMPLETE' };
-      await runtime.app.inject({ method: 'POST', url: `/v1/subjects/${id}/events`, headers, payload: first });
-      paths.push(`/v1/subjects/${id}/events`);
-    }
+    const paths = await ingestSubjects(runtime.app, headers, 64);
     const body = JSON.stringify({ type: 'VIDEOID_UPDATED', to: 'VIDEOINCOMPLETE', data: { note: 'x'.repeat(200) } });
     const seconds = (name, fallback) => 1000 * Number(process.env[name] ?? fallback);
     await runLoad({ origin, paths, body, headers, concurrency: 64, durationMs: seconds('INGEST_WARM_SECONDS', 2) });

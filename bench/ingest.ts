@@ -25,21 +25,12 @@ import {
   SQLITE_SINGLE_INSERT,
   sqliteSingleInsert,
 } from './ingest-baselines.js';
+import { type IngestFigures, ingestFigures, ingestSubjects } from './ingest-kit.js';
 import { runLoad } from './run-load.js';
 import { median } from './stats.js';
 
 const CONCURRENCY = 64;
 const BODY = JSON.stringify({ type: 'VIDEOID_UPDATED', to: 'VIDEOINCOMPLETE', data: { note: 'x'.repeat(200) } });
-
-export interface IngestFigures {
-  label: string;
-  perSecond: number;
-  p50: number;
-  p99: number;
-  failed: number;
-  /** CPU ms per accepted event of the server and its database (`ingestCpuGroups`; the load client is not counted). */
-  cpuMsPerEvent: number;
-}
 
 async function rawCeiling(durationMs: number): Promise<IngestFigures> {
   const app = Fastify();
@@ -54,15 +45,7 @@ async function rawCeiling(durationMs: number): Promise<IngestFigures> {
       concurrency: CONCURRENCY,
       durationMs,
     });
-    const cpu = meter.stop();
-    return {
-      label: 'raw HTTP ceiling (fastify, no storage)',
-      perSecond: r.ok / r.seconds,
-      p50: r.p50,
-      p99: r.p99,
-      failed: r.failed,
-      cpuMsPerEvent: (1000 * cpu.seconds) / Math.max(1, r.ok),
-    };
+    return ingestFigures('raw HTTP ceiling (fastify, no storage)', r, meter.stop());
   } finally {
     await app.close();
   }
@@ -87,23 +70,7 @@ async function tidings(durationMs: number, databaseUrl: string | null): Promise<
       payload: { name: 'bench' },
     });
     const auth = { authorization: `Bearer ${tenant.json().apiKey}` };
-    const paths: string[] = [];
-    for (let i = 0; i < CONCURRENCY; i++) {
-      const id = `bench-${i}`;
-      await runtime.app.inject({
-        method: 'POST',
-        url: '/v1/subjects',
-        headers: auth,
-        payload: { workflow: 'videoid-request', id },
-      });
-      await runtime.app.inject({
-        method: 'POST',
-        url: `/v1/subjects/${id}/events`,
-        headers: auth,
-        payload: { type: 'VIDEOID_UPDATED', to: 'VIDEOINCOMPLETE' },
-      });
-      paths.push(`/v1/subjects/${id}/events`);
-    }
+    const paths = await ingestSubjects(runtime.app, auth, CONCURRENCY);
     const meter = startCpuMeter(ingestCpuGroups(databaseUrl));
     const r = await runLoad({ origin, paths, body: BODY, headers: auth, concurrency: CONCURRENCY, durationMs });
     const cpu = meter.stop();
@@ -112,14 +79,7 @@ async function tidings(durationMs: number, databaseUrl: string | null): Promise<
       const parts = cpu.groups.map((g) => `${g.name} ${Math.round((1e6 * g.seconds) / Math.max(1, r.ok))}`);
       process.stderr.write(`ingest cpu µs/event (Tidings on ${runtime.store.kind}): ${parts.join('; ')}\n`);
     }
-    return {
-      label: `Tidings on ${runtime.store.kind}`,
-      perSecond: r.ok / r.seconds,
-      p50: r.p50,
-      p99: r.p99,
-      failed: r.failed,
-      cpuMsPerEvent: (1000 * cpu.seconds) / Math.max(1, r.ok),
-    };
+    return ingestFigures(`Tidings on ${runtime.store.kind}`, r, cpu);
   } finally {
     await runtime.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -31,6 +31,7 @@ import { PostgresStore } from '../src/storage/postgres/postgres-store.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import type { FeedClientResult, FeedClientSpec } from './feed-client.js';
 import { fillSubjects } from './feed-fill.js';
+import { ingestSubjects } from './ingest-kit.js';
 import { runLoad } from './run-load.js';
 import { median } from './stats.js';
 
@@ -87,23 +88,7 @@ async function ingest(databaseUrl: string | null, mode: Mode, durationMs: number
   try {
     const origin = await runtime.app.listen({ port: 0, host: '127.0.0.1' });
     const { headers } = await tenant(runtime, `ingest ${mode}`);
-    const paths: string[] = [];
-    for (let i = 0; i < CONCURRENCY; i++) {
-      const id = `snap-${i}`;
-      await runtime.app.inject({
-        method: 'POST',
-        url: '/v1/subjects',
-        headers,
-        payload: { workflow: 'videoid-request', id },
-      });
-      await runtime.app.inject({
-        method: 'POST',
-        url: `/v1/subjects/${id}/events`,
-        headers,
-        payload: { type: 'VIDEOID_UPDATED', to: 'VIDEOINCOMPLETE' },
-      });
-      paths.push(`/v1/subjects/${id}/events`);
-    }
+    const paths = await ingestSubjects(runtime.app, headers, CONCURRENCY, 'snap');
     const r = await runLoad({ origin, paths, body: BODY, headers, concurrency: CONCURRENCY, durationMs });
     if (r.failed > 0) throw new Error(`snapshots ingest: ${r.failed} requests failed`);
     return r.ok / r.seconds;
