@@ -33,54 +33,34 @@ function assertOneLine(run: ReturnType<typeof serve>, code: number, what: RegExp
 describe('a start that cannot go on ends with one clear line and a non-zero exit', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('the port is in use', async () => {
+  /**
+   * Starts `tidings serve <args>` while this process holds the port that
+   * `portVariable` gives it, and checks the one line it ends with. spawn (not
+   * spawnSync): the blocking server lives in this process's event loop.
+   */
+  async function startOnBusyPort(args: string[], portVariable: string, todo: RegExp) {
     const blocker = createServer();
     await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
     const port = (blocker.address() as { port: number }).port;
     try {
-      // spawn (not spawnSync): the blocking server lives in this process's event loop
-      const child = spawn(process.execPath, [CLI, 'serve'], {
-        env: { PATH: process.env.PATH ?? '', TIDINGS_DATA_DIR: join(dir, 'data'), PORT: String(port) },
+      const child = spawn(process.execPath, [CLI, 'serve', ...args], {
+        env: { PATH: process.env.PATH ?? '', TIDINGS_DATA_DIR: join(dir, 'data'), [portVariable]: String(port) },
       });
       let out = '';
       let err = '';
       child.stdout.on('data', (c) => (out += c));
       child.stderr.on('data', (c) => (err += c));
       const code = await new Promise<number | null>((done) => child.on('exit', done));
-      assertOneLine(
-        { code, out, err },
-        1,
-        new RegExp(`port ${port} on 127.0.0.1 is already in use`),
-        /PORT=\d+ npm start/,
-      );
+      assertOneLine({ code, out, err }, 1, new RegExp(`port ${port} on 127.0.0.1 is already in use`), todo);
     } finally {
       blocker.close();
     }
-  });
+  }
 
-  test("a worker's port is in use", async () => {
-    const blocker = createServer();
-    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
-    const port = (blocker.address() as { port: number }).port;
-    try {
-      const child = spawn(process.execPath, [CLI, 'serve', '--role', 'worker'], {
-        env: { PATH: process.env.PATH ?? '', TIDINGS_DATA_DIR: join(dir, 'data'), TIDINGS_WORKER_PORT: String(port) },
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c) => (out += c));
-      child.stderr.on('data', (c) => (err += c));
-      const code = await new Promise<number | null>((done) => child.on('exit', done));
-      assertOneLine(
-        { code, out, err },
-        1,
-        new RegExp(`port ${port} on 127.0.0.1 is already in use`),
-        /TIDINGS_WORKER_PORT=\d+/,
-      );
-    } finally {
-      blocker.close();
-    }
-  });
+  test('the port is in use', () => startOnBusyPort([], 'PORT', /PORT=\d+ npm start/));
+
+  test("a worker's port is in use", () =>
+    startOnBusyPort(['--role', 'worker'], 'TIDINGS_WORKER_PORT', /TIDINGS_WORKER_PORT=\d+/));
 
   test('the data folder cannot be written', () => {
     const file = join(dir, 'a-file');
