@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DeliveryRecord } from '../../src/delivery/delivery.js';
-import type { EndpointRecord } from '../../src/delivery/endpoint.js';
 import { PrepareError, preparePush } from '../../src/delivery/prepare-push.js';
 import { EventSets } from '../../src/feeds/event-sets.js';
 import type { SetSigner } from '../../src/keys/set-signer.js';
+import { pushEndpoint } from '../helpers/push-endpoint.js';
 import { startTestApp, type TestApp } from '../helpers/test-runtime.js';
 import { client } from './pull-kit.js';
 
@@ -65,15 +65,7 @@ describe('a passing signing fault is not a skipped event', () => {
     test(`${where} failing: a SET push is retried, not dead-lettered as unrenderable`, async () => {
       const [event] = await events();
       const delivery = { tenantId, eventId: event?.id } as DeliveryRecord;
-      const endpoint = {
-        format: 'set',
-        url: 'https://receiver.example/hook',
-        headers: {},
-        auth: { type: 'none' },
-        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-        previousSecret: null,
-        previousSecretExpiresAt: null,
-      } as unknown as EndpointRecord;
+      const endpoint = pushEndpoint('set');
       const deps = (setSigner: SetSigner) => ({
         store: t.runtime.store,
         registry: t.runtime.registry,

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { DeliveryRecord } from '../../src/delivery/delivery.js';
-import type { EndpointRecord } from '../../src/delivery/endpoint.js';
 import { preparePush } from '../../src/delivery/prepare-push.js';
 import type { StoredEvent } from '../../src/events/event.js';
 import { loadRenderContextsById } from '../../src/feeds/render-contexts.js';
 import { FORMAT_NAMES, FORMATS } from '../../src/formats/index.js';
 import { loadRenderContext } from '../../src/formats/load-render-context.js';
 import { client } from '../feeds/pull-kit.js';
+import { pushEndpoint } from '../helpers/push-endpoint.js';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
 
 /**
@@ -95,17 +95,6 @@ function renderAll(ctx: Parameters<(typeof FORMATS)['native']['render']>[0]): st
   });
 }
 
-const endpoint = (format: string) =>
-  ({
-    format,
-    url: 'https://receiver.example/hook',
-    headers: {},
-    auth: { type: 'none' },
-    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    previousSecret: null,
-    previousSecretExpiresAt: null,
-  }) as unknown as EndpointRecord;
-
 const backends = await testBackends();
 after(() => dropBackends(backends));
 
@@ -150,7 +139,7 @@ for (const backend of backends) {
           e.id,
           await Promise.all(
             ['native', 'vendor'].map(async (f) =>
-              signaturesAside((await preparePush(deps, delivery, endpoint(f), 0)).body),
+              signaturesAside((await preparePush(deps, delivery, pushEndpoint(f), 0)).body),
             ),
           ),
         );
