@@ -55,7 +55,8 @@ export async function serve(config: Config): Promise<void> {
       'TIDINGS_KEY_ENCRYPTION_KEY is not set: signing keys are stored unencrypted. To encrypt them, set TIDINGS_KEY_ENCRYPTION_KEY=$(openssl rand -hex 32)',
     );
   }
-  if (config.adminToken === null)
+  // a worker serves no API, so no POST /v1/tenants to turn on
+  if (config.adminToken === null && config.role !== 'worker')
     log.warn(
       'TIDINGS_ADMIN_TOKEN is not set: POST /v1/tenants is off. Create tenants with `npx tidings tenants create NAME`, or set TIDINGS_ADMIN_TOKEN to turn it on',
     );

@@ -96,6 +96,7 @@ async function startWorker(env: Record<string, string>) {
   assert.ok(line, out);
   return {
     url: (JSON.parse(line) as { url: string | null }).url,
+    log: () => out,
     async stop() {
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((done) => setTimeout(done, 10_000))]);
@@ -118,6 +119,9 @@ describe('tidings serve --role worker', { skip: pg?.skip ?? 'no PostgreSQL' }, (
       const subjects = await fetch(`${worker.url}/v1/subjects`);
       assert.equal(subjects.status, 404);
       assert.equal(((await subjects.json()) as { code: string }).code, 'not_found');
+      // the start-up warnings were written (the key one is), but not the API's admin-token one
+      assert.match(worker.log(), /TIDINGS_KEY_ENCRYPTION_KEY is not set/);
+      assert.doesNotMatch(worker.log(), /TIDINGS_ADMIN_TOKEN is not set/);
     } finally {
       await worker.stop();
     }
