@@ -146,7 +146,11 @@ async function reencrypt(config: Config, args: string[], usage: string): Promise
     const deliveries =
       store.kind === 'sqlite'
         ? new SqliteDeliveryStore((store as SqliteStore).db, () => (store as SqliteStore).outboxBelow())
-        : new PostgresDeliveryStore((store as PostgresStore).pool, (store as PostgresStore).leasePool);
+        : new PostgresDeliveryStore(
+            (store as PostgresStore).pool,
+            (store as PostgresStore).leasePool,
+            (store as PostgresStore).recordPool,
+          );
     let report: ReencryptReport;
     try {
       const pullStorage = openPullStorage(store);

@@ -71,7 +71,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const deliveries =
     store.kind === 'sqlite'
       ? new SqliteDeliveryStore((store as SqliteStore).db, () => (store as SqliteStore).outboxBelow())
-      : new PostgresDeliveryStore((store as PostgresStore).pool, (store as PostgresStore).leasePool);
+      : new PostgresDeliveryStore(
+          (store as PostgresStore).pool,
+          (store as PostgresStore).leasePool,
+          (store as PostgresStore).recordPool,
+        );
   const pull = createPullDelivery({
     config,
     store,

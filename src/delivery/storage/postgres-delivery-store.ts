@@ -161,10 +161,14 @@ function leaseValues(request: LeaseRequest): unknown[] {
 
 /** Deliveries on the shared PostgreSQL database; any number of worker processes may lease from it. */
 export class PostgresDeliveryStore implements DeliveryStore {
-  /** `leasePool`: the connection for leases, see `LEASE_SESSION_OPTIONS`. */
+  /**
+   * `leasePool`: the connection for leases, see `LEASE_SESSION_OPTIONS`;
+   * `recordPool`: the one for attempt records, see `RECORD_SESSION_OPTIONS`.
+   */
   constructor(
     private readonly pool: pg.Pool,
     private readonly leasePool: pg.Pool,
+    private readonly recordPool: pg.Pool,
   ) {}
 
   async createEndpoint(e: EndpointRecord): Promise<void> {
@@ -539,7 +543,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * trips (BEGIN, INSERT, UPDATE, COMMIT). Prepared once per connection.
    */
   private async recordBatchInOneStatement(batch: RecordArgs[]): Promise<boolean[]> {
-    const moved = await this.recordStatement(this.pool, batch);
+    const moved = await this.recordStatement(this.recordPool, batch);
     return batch.map(({ attempt }) => moved.has(attempt.deliveryId));
   }
 
@@ -582,7 +586,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * each ordered delivery's follow-up was one more.
    */
   private async recordBatchOrdered(batch: RecordArgs[]): Promise<boolean[]> {
-    return transaction(this.pool, async (client) => {
+    return transaction(this.recordPool, async (client) => {
       const moved = await this.recordStatement(client, batch);
       const held = { ids: [] as string[], at: [] as number[] };
       const released = { ids: [] as string[], at: [] as number[] };

@@ -84,6 +84,19 @@ LEFT JOIN endpoints en ON en.id = l.endpoint_id`;
 export const LEASE_SESSION_OPTIONS = '-c enable_bitmapscan=off -c plan_cache_mode=force_custom_plan';
 
 /**
+ * The attempt records (`RECORD_BATCH_SQL` and the ordering follow-ups) run on
+ * a connection of their own that plans only index lookups. The record is a
+ * prepared statement whose generic plan PostgreSQL fixes after five runs,
+ * with the table as it was then: at the start of a push run `deliveries`
+ * holds a few hundred rows and a hash join over a sequential scan of it is the
+ * cheapest plan, kept for the life of the connection while the table grows
+ * (auto_explain, 50,000 deliveries: 27–75 ms a record of ~35 deliveries, the
+ * database's largest cost per delivery). The statements join a batch of ids
+ * to the table by its keys: a nested loop over the indexes is right at every size.
+ */
+export const RECORD_SESSION_OPTIONS = '-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off';
+
+/**
  * When ordered deliveries are final, each one's subject's next pending
  * delivery is no longer held: `$1` the final deliveries' ids, `$2` when each
  * became final. One statement for a batch of records (a round trip each

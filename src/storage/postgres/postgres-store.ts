@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { LEASE_SESSION_OPTIONS } from '../../delivery/storage/postgres-lease-sql.js';
+import { LEASE_SESSION_OPTIONS, RECORD_SESSION_OPTIONS } from '../../delivery/storage/postgres-lease-sql.js';
 import type { StoredEvent } from '../../events/event.js';
 import type { Subject } from '../../subjects/subject.js';
 import type { TenantSettings } from '../../tenants/tenant-settings.js';
@@ -107,6 +107,12 @@ export class PostgresStore implements Store {
    * at a time, so one connection.
    */
   readonly leasePool: pg.Pool;
+  /**
+   * The dispatcher's attempt records (`RECORD_SESSION_OPTIONS`): planned as
+   * index lookups whatever the table's size when first planned. Records of
+   * one process commit one batch at a time, so one connection.
+   */
+  readonly recordPool: pg.Pool;
   /** `/readyz`'s probe connection, see the constructor. */
   private readonly pingPool: pg.Pool;
   private closed = false;
@@ -129,6 +135,7 @@ export class PostgresStore implements Store {
     this.pool = new pg.Pool({ ...settings, max: Math.max(1, size - parallel) });
     this.commitPool = new pg.Pool({ ...settings, max: parallel });
     this.leasePool = new pg.Pool({ ...settings, max: 1, options: LEASE_SESSION_OPTIONS });
+    this.recordPool = new pg.Pool({ ...settings, max: 1, options: RECORD_SESSION_OPTIONS });
     // `/readyz` must answer within a second whatever the database does: its
     // probe has a connection of its own (never queued behind busy requests)
     // and gives up, connecting or querying, within PING_TIMEOUT_MS.
@@ -147,7 +154,7 @@ export class PostgresStore implements Store {
     // process: seen in test/scale/outage-burst under load, 1 run in 3. So
     // every connection keeps a listener of its own; the query in flight
     // fails by itself and the pool drops the broken connection.
-    for (const pool of [this.pool, this.commitPool, this.leasePool, this.pingPool]) {
+    for (const pool of [this.pool, this.commitPool, this.leasePool, this.recordPool, this.pingPool]) {
       pool.on('error', (error) => options.onConnectionError?.(error));
       pool.on('connect', (client) => client.on('error', ignoreConnectionError));
     }
@@ -169,7 +176,13 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.commits.close();
-    await Promise.all([this.pool.end(), this.commitPool.end(), this.leasePool.end(), this.pingPool.end()]);
+    await Promise.all([
+      this.pool.end(),
+      this.commitPool.end(),
+      this.leasePool.end(),
+      this.recordPool.end(),
+      this.pingPool.end(),
+    ]);
   }
 
   async createTenant(tenant: Tenant, firstKey: ApiKeyRecord): Promise<void> {
