@@ -22,7 +22,7 @@
 //    (BEGIN, advisory lock, FAN_OUT_BATCH_SQL, the tenant's endpoints, INSERT of
 //    the delivery rows, DELETE of the outbox rows, COMMIT, as
 //    `PostgresDeliveryStore.fanOut`); the lease (`LEASE_SQL`, named, on a
-//    connection with `LEASE_SESSION_OPTIONS`, autocommit); the record
+//    connection with `DISPATCH_SESSION_OPTIONS`, autocommit); the record
 //    (`RECORD_BATCH_SQL`, read from the source, named, autocommit as
 //    `recordBatchInOneStatement`). Unnamed where the product is unnamed. The
 //    outbox rows are written before the clock (ingest writes them).
@@ -64,7 +64,7 @@ import {
   LEASED_EVENT_COLUMNS,
 } from '../dist/src/delivery/storage/delivery-rows.js';
 import { FAN_OUT_BATCH_SQL } from '../dist/src/delivery/storage/postgres-delivery-store.js';
-import { LEASE_SESSION_OPTIONS, LEASE_SQL } from '../dist/src/delivery/storage/postgres-lease-sql.js';
+import { DISPATCH_SESSION_OPTIONS, LEASE_SQL } from '../dist/src/delivery/storage/postgres-lease-sql.js';
 import { newEventId } from '../dist/src/events/event-id.js';
 import { migrate } from '../dist/src/storage/postgres/migrate.js';
 
@@ -377,7 +377,7 @@ async function explainFirst(lease, design) {
 async function runOnce(database, db, design) {
   await reset(db, design);
   const main = await connect(database);
-  const lease = await connect(database, LEASE_SESSION_OPTIONS);
+  const lease = await connect(database, DISPATCH_SESSION_OPTIONS);
   try {
     if (process.env.ROW_COST_EXPLAIN === '1') await explainFirst(lease, design);
     const lsn0 = (await db.query('SELECT pg_current_wal_lsn() AS l')).rows[0].l;

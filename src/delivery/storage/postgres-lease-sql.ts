@@ -71,30 +71,39 @@ LEFT JOIN LATERAL (
 LEFT JOIN endpoints en ON en.id = l.endpoint_id`;
 
 /**
- * The lease runs on a connection without bitmap scans (`leasePool` of the
- * PostgreSQL store, a startup option): counting each endpoint's leased rows
- * through `deliveries_leased` with one never marks the index entries of
- * finished deliveries dead, so until a vacuum every lease re-read all of them
- * (10,100 entries, 614 heap pages, 1.4 ms for 64 live leases, 20 s into a
- * push run); a plain index scan marks them once: 0.1 ms. The push lease is a
- * prepared statement (parsed once per connection), yet planned for its
- * parameters on every run, as an unnamed statement is: a generic plan knows
- * neither how many rows are leased at `$1` nor how many are due.
+ * The dispatcher's statements (lease, fan-out, attempt records) run on
+ * connections of their own (`leasePool`, `recordPool` of the PostgreSQL
+ * store) that plan index lookups only, set once as startup options:
+ *
+ * - Each of those statements reaches rows by their keys or by a short index
+ *   range, yet a prepared statement's generic plan is fixed after five runs
+ *   with the tables as they were then. At the start of a push run
+ *   `deliveries` holds a few hundred rows, and the record's plan was a hash
+ *   join over a sequential scan of it, kept for the connection's life while
+ *   the table grew (auto_explain, 50,000 deliveries: 27–75 ms a record of ~35
+ *   deliveries, the database's largest cost per delivery).
+ * - Bitmap scans off: counting each endpoint's leased rows through
+ *   `deliveries_leased` with one never marks the index entries of finished
+ *   deliveries dead, so until a vacuum every lease re-read all of them
+ *   (10,100 entries, 614 heap pages, 1.4 ms for 64 live leases, 20 s into a
+ *   push run); a plain index scan marks them once: 0.1 ms.
+ *
+ * With only index paths open, a generic plan is the right one at every
+ * table size, and PostgreSQL keeps one for the lease, the records and the
+ * fan-out's writes, each planned once per connection. The lease was planned
+ * on every run before (`plan_cache_mode=force_custom_plan`): ~0.9 ms of
+ * planning a lease, more than its execution (pg_stat_statements, push run).
+ * Not forced generic: the fan-out's read (`LIMIT $1`) then got a plan of
+ * 13–18 ms a read where its custom plans take ~0.3 ms to make and ~1 ms to run.
  */
-export const LEASE_SESSION_OPTIONS = '-c enable_bitmapscan=off -c plan_cache_mode=force_custom_plan';
-
-/**
- * The attempt records (`RECORD_BATCH_SQL` and the ordering follow-ups) run on
- * a connection of their own that plans only index lookups. The record is a
- * prepared statement whose generic plan PostgreSQL fixes after five runs,
- * with the table as it was then: at the start of a push run `deliveries`
- * holds a few hundred rows and a hash join over a sequential scan of it is the
- * cheapest plan, kept for the life of the connection while the table grows
- * (auto_explain, 50,000 deliveries: 27–75 ms a record of ~35 deliveries, the
- * database's largest cost per delivery). The statements join a batch of ids
- * to the table by its keys: a nested loop over the indexes is right at every size.
- */
-export const RECORD_SESSION_OPTIONS = '-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off';
+export const DISPATCH_SESSION_OPTIONS = [
+  'enable_seqscan=off',
+  'enable_bitmapscan=off',
+  'enable_hashjoin=off',
+  'enable_mergejoin=off',
+]
+  .map((setting) => `-c ${setting}`)
+  .join(' ');
 
 /**
  * When ordered deliveries are final, each one's subject's next pending

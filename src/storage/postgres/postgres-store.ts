@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { LEASE_SESSION_OPTIONS, RECORD_SESSION_OPTIONS } from '../../delivery/storage/postgres-lease-sql.js';
+import { DISPATCH_SESSION_OPTIONS } from '../../delivery/storage/postgres-lease-sql.js';
 import type { StoredEvent } from '../../events/event.js';
 import type { Subject } from '../../subjects/subject.js';
 import type { TenantSettings } from '../../tenants/tenant-settings.js';
@@ -108,7 +108,7 @@ export class PostgresStore implements Store {
    */
   readonly leasePool: pg.Pool;
   /**
-   * The dispatcher's attempt records (`RECORD_SESSION_OPTIONS`): planned as
+   * The dispatcher's attempt records (`DISPATCH_SESSION_OPTIONS`): planned as
    * index lookups whatever the table's size when first planned. Records of
    * one process commit one batch at a time, so one connection.
    */
@@ -134,8 +134,8 @@ export class PostgresStore implements Store {
     };
     this.pool = new pg.Pool({ ...settings, max: Math.max(1, size - parallel) });
     this.commitPool = new pg.Pool({ ...settings, max: parallel });
-    this.leasePool = new pg.Pool({ ...settings, max: 1, options: LEASE_SESSION_OPTIONS });
-    this.recordPool = new pg.Pool({ ...settings, max: 1, options: RECORD_SESSION_OPTIONS });
+    this.leasePool = new pg.Pool({ ...settings, max: 1, options: DISPATCH_SESSION_OPTIONS });
+    this.recordPool = new pg.Pool({ ...settings, max: 1, options: DISPATCH_SESSION_OPTIONS });
     // `/readyz` must answer within a second whatever the database does: its
     // probe has a connection of its own (never queued behind busy requests)
     // and gives up, connecting or querying, within PING_TIMEOUT_MS.
