@@ -17,7 +17,7 @@ import { OAuth2Sender } from './senders/oauth2/oauth2-sender.js';
 import type { Sender } from './senders/sender.js';
 import { brokerSenders, SenderByType } from './senders/sender-by-type.js';
 import type { ResolveAll } from './ssrf-guard.js';
-import type { DeliveryStore, LeasedDelivery } from './storage/delivery-store.js';
+import type { DeliveryStore, LeasedDelivery, LeaseRequest } from './storage/delivery-store.js';
 import { sendTestPush, type TestPushResult } from './test-push.js';
 import { TransformRunner } from './transform/transform-runner.js';
 
@@ -70,6 +70,14 @@ export interface DispatcherOptions {
  * the one kept the lockstep, the other leased a few rows a tick.
  */
 const REFILL_GROUPS = 4;
+
+/**
+ * An endpoint leased to, or answering, this process within this long is keeping up: a
+ * fan-out may leave its next events in the outbox until it has a free slot
+ * (`../fan-out-admission.ts`). The bound on how long an endpoint that stops
+ * answering can hold the outbox for the others before its deliveries go to rows.
+ */
+const KEEPS_UP_MS = 100;
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   pollIntervalMs: 200,
@@ -128,7 +136,10 @@ export interface DispatcherDeps {
  * Bench `isolation`, 100 timing out, 3 pairs: commit → healthy send p90
  * 3.4 → 2.5–2.9 ms (its p99 within noise).
  */
-export function healthyFirst(leased: DeliveryRecord[], endpoints: Map<string, EndpointRecord>): DeliveryRecord[] {
+export function healthyFirst(
+  leased: readonly DeliveryRecord[],
+  endpoints: Map<string, EndpointRecord>,
+): readonly DeliveryRecord[] {
   const failing = (d: DeliveryRecord) => (endpoints.get(d.endpointId)?.failingSince ?? null) !== null;
   if (!leased.some(failing)) return leased;
   return [...leased.filter((d) => !failing(d)), ...leased.filter(failing)];
@@ -159,6 +170,8 @@ export class Dispatcher {
   /** Endpoints that had deliveries leased lately, with when (see `fairShare`). */
   private readonly recentEndpoints = new Map<string, number>();
   private listening = false;
+  /** When each endpoint was last leased to this process or answered one of its pushes 2xx (see `keepingUp`). */
+  private readonly lastHeard = new Map<string, number>();
 
   constructor(private readonly deps: DispatcherDeps) {
     this.options = { ...DEFAULT_DISPATCHER_OPTIONS, ...deps.options };
@@ -290,7 +303,7 @@ export class Dispatcher {
     this.tickAgain = false;
     let busy = false;
     try {
-      busy = await this.fanOut();
+      busy = await this.fanOutAndPush();
       busy = (await this.leaseAndPush()) || busy;
       await this.repairHeld();
     } catch (error) {
@@ -306,28 +319,62 @@ export class Dispatcher {
     return this.options.listeningPollIntervalMs ?? 5 * this.options.pollIntervalMs;
   }
 
-  private async fanOut(): Promise<boolean> {
+  /** Fans the outbox out; what the store leases to this process on the way goes out at once. */
+  private async fanOutAndPush(): Promise<boolean> {
     const now = this.deps.clock().getTime();
-    const consumed = await this.deps.deliveries.fanOut(this.options.fanOutBatch, matchEndpoints, now);
+    const { consumed, leased } = await this.deps.deliveries.fanOutLeased(this.options.fanOutBatch, matchEndpoints, {
+      ...this.leaseRequest(now),
+      keepsUp: this.keepingUp(now),
+    });
+    await this.pushLeased(leased, now);
     return consumed > 0;
   }
 
+  /** Leases due deliveries up to the free slots and pushes them. */
   private async leaseAndPush(): Promise<boolean> {
-    const free = this.options.maxInFlight - this.inFlight.size;
-    if (free <= 0) return false;
     const now = this.deps.clock().getTime();
-    const cap = this.fairShare(now);
+    const request = this.leaseRequest(now);
+    if (request.limit <= 0) return false;
     // The lease brings each delivery's event and its endpoint's version: one statement on PostgreSQL.
-    const leased = await this.deps.deliveries.lease({
+    const leased = await this.deps.deliveries.lease(request);
+    await this.pushLeased(leased, now);
+    return leased.length > 0 && leased.length === request.limit;
+  }
+
+  /** A lease of this process's free slots, with each endpoint's fair share of them. */
+  private leaseRequest(now: number): LeaseRequest {
+    const cap = this.fairShare(now);
+    return {
       nowMs: now,
-      limit: free,
+      limit: Math.max(0, this.options.maxInFlight - this.inFlight.size),
       leaseMs: this.options.totalTimeoutMs + this.options.leaseMarginMs,
       perEndpointCap: cap,
       minBatch: Math.ceil(cap / REFILL_GROUPS),
       answered: this.answered,
-    });
-    if (leased.length === 0) return false;
-    for (const delivery of leased) this.recentEndpoints.set(delivery.endpointId, now);
+    };
+  }
+
+  /**
+   * Endpoints leased to this process or answering its pushes within
+   * `KEEPS_UP_MS`: the fan-out may wait for their slots
+   * (`FanOutLeaseRequest.keepsUp`). One that stops answering drops out
+   * `KEEPS_UP_MS` after its last lease or answer.
+   */
+  private keepingUp(now: number): Set<string> {
+    const keepsUp = new Set<string>();
+    for (const [id, at] of this.lastHeard) {
+      if (now - at <= KEEPS_UP_MS) keepsUp.add(id);
+      else this.lastHeard.delete(id);
+    }
+    return keepsUp;
+  }
+
+  private async pushLeased(leased: readonly LeasedDelivery[], now: number): Promise<void> {
+    if (leased.length === 0) return;
+    for (const delivery of leased) {
+      this.recentEndpoints.set(delivery.endpointId, now);
+      this.lastHeard.set(delivery.endpointId, now);
+    }
     const endpoints = await this.endpointsOf(leased);
     const contexts = await this.contextsOf(leased);
     for (const delivery of healthyFirst(leased, endpoints)) {
@@ -340,7 +387,6 @@ export class Dispatcher {
       }
       this.push(delivery, endpoint, contexts);
     }
-    return leased.length === free;
   }
 
   /**
@@ -430,7 +476,10 @@ export class Dispatcher {
   }
 
   private push(delivery: DeliveryRecord, endpoint: EndpointRecord, contexts?: RenderContexts): void {
-    const onAnswered = () => this.answered.add(delivery.id);
+    const onAnswered = () => {
+      this.answered.add(delivery.id);
+      this.lastHeard.set(delivery.endpointId, this.deps.clock().getTime());
+    };
     const task = deliverOne(this.deliverDeps, delivery, endpoint, { contexts, onAnswered })
       .catch((error: unknown) => this.deps.onError?.(error))
       .finally(() => {

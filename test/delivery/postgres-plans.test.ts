@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { attemptsQuery, FAN_OUT_BATCH_SQL } from '../../src/delivery/storage/postgres-delivery-store.js';
+import {
+  attemptsQuery,
+  FAN_OUT_BATCH_SQL,
+  RECORD_BATCH_SQL,
+} from '../../src/delivery/storage/postgres-delivery-store.js';
+import { LEASE_SQL } from '../../src/delivery/storage/postgres-lease-sql.js';
 import { EVENTS_BY_ID_SQL } from '../../src/feeds/storage/postgres-feed-storage.js';
 import type { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { postgresTestDatabase } from '../helpers/postgres.js';
@@ -102,6 +107,42 @@ describe('push queries on PostgreSQL without statistics', { skip: pgdb.skip }, (
       const indexes = (await plan(text, values)).map((n) => n['Index Name']).filter((name) => name !== undefined);
       assert.ok(indexes.includes('delivery_attempts_by_delivery'), `${JSON.stringify(filter)}: ${indexes}`);
       assert.ok(!indexes.includes('delivery_attempts_by_endpoint'), `${JSON.stringify(filter)}: ${indexes}`);
+    }
+  });
+
+  /** The generic plan of `sql` (every parameter null) on a connection of `on`, the one a prepared statement keeps. */
+  const genericPlan = async (on: PostgresStore['pool'], sql: string, params: number) => {
+    const client = await on.connect();
+    try {
+      await client.query('BEGIN; SET LOCAL plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE generic_plan_probe AS ${sql}`);
+      const nulls = Array.from({ length: params }, () => 'NULL').join(', ');
+      const result = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE generic_plan_probe(${nulls})`);
+      return nodes((result.rows[0]['QUERY PLAN'] as Array<{ Plan: PlanNode }>)[0]?.Plan as PlanNode);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.query('DEALLOCATE ALL');
+      client.release();
+    }
+  };
+
+  test("the dispatcher's statements keep index plans however small the tables were when first planned", async () => {
+    const store = t.runtime.store as PostgresStore;
+    // the hazard: on a default connection the record's generic plan, made while `deliveries` is small, scans it whole
+    const loose = reads(await genericPlan(store.pool, RECORD_BATCH_SQL, 18), 'deliveries');
+    assert.ok(loose.includes('Seq Scan '), `the hazard reproduces here: ${loose}`);
+    for (const [name, pool, sql, params] of [
+      ['record', store.recordPool, RECORD_BATCH_SQL, 18],
+      ['lease', store.leasePool, LEASE_SQL, 7],
+    ] as const) {
+      const deliveries = reads(await genericPlan(pool, sql, params), 'deliveries').filter(
+        (path) => !path.startsWith('ModifyTable'),
+      );
+      assert.ok(deliveries.length > 0, name);
+      assert.ok(
+        deliveries.every((path) => path.startsWith('Index')),
+        `${name} reads deliveries by index only: ${deliveries}`,
+      );
     }
   });
 

@@ -64,6 +64,23 @@ export interface LeasedDelivery extends DeliveryRecord {
   endpointVersion?: string | null;
 }
 
+/** A lease taken by the fan-out itself (`DeliveryStore.fanOutLeased`). */
+export interface FanOutLeaseRequest extends LeaseRequest {
+  /**
+   * Endpoints leased to, or answering, this process a moment ago. A fan-out may leave
+   * an event in the outbox until such an endpoint has a free slot for it,
+   * rather than write its delivery pending for a later lease
+   * (`../fan-out-admission.ts`); any other endpoint never holds the outbox up.
+   */
+  keepsUp: ReadonlySet<string>;
+}
+
+/** What `fanOutLeased` did: outbox rows consumed, and the deliveries it leased to the caller. */
+export interface FanOutLeased {
+  consumed: number;
+  leased: LeasedDelivery[];
+}
+
 /** What one attempt says about its endpoint (see `recordHealth`). */
 export interface HealthReport {
   ok: boolean;
@@ -149,6 +166,16 @@ export interface DeliveryStore extends TokenStore {
    * many outbox rows were consumed.
    */
   fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number>;
+  /**
+   * `fanOut` for a dispatcher with free slots: deliveries that can go out
+   * now may come back leased to it, with their events, as `lease` returns
+   * them; the caller's next `lease` takes the others. PostgreSQL decides in
+   * the fan-out transaction (`../fan-out-admission.ts`): such a delivery is
+   * written leased, so it needs no lease statement and one row write fewer,
+   * and a backlog for an endpoint keeping up waits in the outbox. SQLite
+   * leases none here (its leases are in memory: no statement to save).
+   */
+  fanOutLeased(limit: number, match: EndpointMatcher, request: FanOutLeaseRequest): Promise<FanOutLeased>;
   /**
    * Leases due deliveries of enabled endpoints, oldest first, honouring
    * subject ordering; each comes with its event and its endpoint's version,

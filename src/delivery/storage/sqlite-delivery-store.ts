@@ -27,6 +27,8 @@ import {
   type DeliveryStore,
   type DeliveryUpdate,
   type EndpointMatcher,
+  type FanOutLeased,
+  type FanOutLeaseRequest,
   failingTooLong,
   type HealthReport,
   type LeasedDelivery,
@@ -368,6 +370,15 @@ export class SqliteDeliveryStore implements DeliveryStore {
     // Each endpoint is in one list only, so either order keeps its deliveries in event order.
     this.writeDeliveries([...healthy, ...failing], nowMs, last.outbox_id);
     return rows.length;
+  }
+
+  /**
+   * Fans out and leases nothing: a SQLite lease is this process's memory and
+   * one read of the rows, so taking it in the fan-out would save no
+   * statement; the dispatcher's lease right after takes the new deliveries.
+   */
+  async fanOutLeased(limit: number, match: EndpointMatcher, request: FanOutLeaseRequest): Promise<FanOutLeased> {
+    return { consumed: await this.fanOut(limit, match, request.nowMs), leased: [] };
   }
 
   /**

@@ -1,0 +1,78 @@
+import { RENDER_EVENT_COLUMNS } from '../../storage/postgres/sql/columns.js';
+import { DELIVERY_COLUMNS, ENDPOINT_COLUMNS } from './delivery-rows.js';
+
+/** The statements of the PostgreSQL fan-out that leases what it creates (`fanOutLeased`). */
+
+/**
+ * Only one process fans out at a time (a transaction-scoped advisory lock,
+ * "tidings-fanout"): two concurrent fan-outs skipping each other's rows could
+ * create event n+1's delivery before event n's, which subject ordering relies on.
+ */
+export const FANOUT_LOCK_KEY = '7308895159001854324';
+
+/**
+ * The fan-out lock, then the outbox's oldest `$1` rows with their events as
+ * a push renders them (snapshot and trace context) and each subject's
+ * attributes (what matching reads); no rows when another process holds the
+ * lock (the lock is an uncorrelated subquery: PostgreSQL runs it once, before
+ * the scan, as a one-time filter). One round trip where the lock and the read were two. The read's
+ * snapshot may predate a fan-out that committed while this one waited for
+ * nothing (the lock is tried, not waited for): rows fanned out already are
+ * then fanned out again, and `deliveries_once` skips them.
+ */
+export const LOCK_AND_READ_SQL = `SELECT o.id AS outbox_id, ${RENDER_EVENT_COLUMNS.split(', ')
+  .map((c) => `e.${c}`)
+  .join(', ')},
+    (SELECT s.attributes FROM subjects s WHERE s.tenant_id = e.tenant_id AND s.id = e.subject_id) AS subject_attributes
+  FROM outbox o
+  LEFT JOIN events e ON e.tenant_id = o.tenant_id AND e.sequence = o.event_sequence
+  WHERE (SELECT pg_try_advisory_xact_lock($2::bigint))
+  ORDER BY o.id LIMIT $1`;
+
+/**
+ * A tenant's enabled endpoints (`$1`) with what each can take at `$2`
+ * (the configuration as text: the store parses it only when the endpoint changed):
+ * its leased deliveries, those of this process answered 2xx and awaiting
+ * their record (`$3`) left out as the lease leaves them out; whether its
+ * breaker is open (`probe_after` ahead); how many due, unleased deliveries
+ * it has in rows, counted up to `$4` (a range of `deliveries_due`). The leased rows are
+ * counted through `deliveries_leased`, as the lease counts them (on the lease
+ * connection, without bitmap scans: `DISPATCH_SESSION_OPTIONS`).
+ */
+export const ENDPOINT_CAPACITY_SQL = `WITH busy AS (
+  SELECT endpoint_id, count(*)::int AS n FROM deliveries
+  WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until > $2 AND id <> ALL($3::text[])
+  GROUP BY endpoint_id
+)
+SELECT ${ENDPOINT_COLUMNS.split(', ')
+  .map((c) => (c === 'spec' ? 'e.spec::text AS spec' : `e.${c}`))
+  .join(', ')}, coalesce(busy.n, 0) AS leased,
+  (e.probe_after IS NOT NULL AND e.probe_after > $2) AS paused,
+  (SELECT count(*)::int FROM (SELECT 1 FROM deliveries d
+    WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= $2
+      AND (d.lease_until IS NULL OR d.lease_until <= $2) LIMIT $4) queued) AS backlog
+FROM endpoints e LEFT JOIN busy ON busy.endpoint_id = e.id
+WHERE e.tenant_id = $1 AND e.enabled ORDER BY e.id`;
+
+/**
+ * The fan-out's writes in one statement: the deliveries (`$4`–`$12`, one
+ * array per column; `leased` ones written with the lease `$2`/`$3`, created
+ * at `$1`), and the consumed outbox rows deleted (`$13`). Returns the ids of
+ * the deliveries written leased: one that already existed (a fan-out run
+ * again after a crash) is not written, so not leased here.
+ */
+export const WRITE_FAN_OUT_SQL = `WITH v AS (
+  SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::boolean[],
+      $11::bigint[], $12::boolean[])
+    AS v(id, tenant_id, endpoint_id, event_sequence, event_id, subject_id, ordered, next_attempt_at, leased)
+),
+created AS (
+  INSERT INTO deliveries (${DELIVERY_COLUMNS})
+  SELECT id, tenant_id, endpoint_id, event_sequence, event_id, subject_id, ordered, 'pending', 0, next_attempt_at,
+    CASE WHEN leased THEN $2::bigint END, CASE WHEN leased THEN $3::text END, NULL, $1::bigint, $1::bigint
+  FROM v
+  ON CONFLICT DO NOTHING
+  RETURNING id, lease_token
+),
+consumed AS (DELETE FROM outbox WHERE id = ANY($13::bigint[]))
+SELECT id FROM created WHERE lease_token IS NOT NULL`;

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { matchEndpoints } from '../../src/delivery/match-endpoints.js';
+import type { FanOutLeaseRequest } from '../../src/delivery/storage/delivery-store.js';
+import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
+import { registry } from './delivery-kit.js';
+
+/**
+ * `fanOutLeased` called directly on both backends (no dispatcher runs).
+ * PostgreSQL writes the deliveries an endpoint has slots for already leased
+ * to the caller, with what a push reads, and leaves the rest of a backlog in
+ * the outbox while the endpoint keeps up; SQLite fans out and leases none
+ * (its lease right after takes them).
+ */
+const backends = await testBackends();
+after(() => dropBackends(backends));
+
+for (const backend of backends) {
+  describe(`the fan-out leases what can go out now (${backend.name})`, { skip: backend.skip }, () => {
+    let app: TestApp;
+    let tenantId: string;
+    let endpointId: string;
+    const NOW = Date.parse('2030-01-01T00:00:00Z');
+    const request = (over: Partial<FanOutLeaseRequest> = {}): FanOutLeaseRequest => ({
+      nowMs: NOW,
+      limit: 100,
+      leaseMs: 60_000,
+      perEndpointCap: 2,
+      minBatch: 1,
+      keepsUp: new Set([endpointId]),
+      ...over,
+    });
+    const store = () => app.runtime.push.deliveries;
+    const rows = async () => (await store().listDeliveries(tenantId, endpointId, { limit: 50 })).length;
+
+    before(async () => {
+      app = await startTestApp(backend.env, { registry });
+      const tenant = await app.tenant();
+      tenantId = tenant.id;
+      const endpoint = await app.runtime.app.inject({
+        method: 'POST',
+        url: '/v1/endpoints',
+        headers: tenant.auth,
+        payload: { url: 'http://127.0.0.1:9/hook', workflows: ['ticket'] },
+      });
+      assert.equal(endpoint.statusCode, 201, endpoint.body);
+      endpointId = endpoint.json().id;
+      for (let i = 0; i < 5; i++) {
+        const res = await app.runtime.app.inject({
+          method: 'POST',
+          url: '/v1/subjects',
+          headers: tenant.auth,
+          payload: { workflow: 'ticket', id: `fan-${i}` },
+        });
+        assert.equal(res.statusCode, 201, res.body);
+      }
+    });
+    after(() => app.close());
+
+    if (backend.name === 'sqlite') {
+      test('SQLite fans everything out and leases nothing: the lease after it takes the deliveries', async () => {
+        const { consumed, leased } = await store().fanOutLeased(100, matchEndpoints, request());
+        assert.equal(consumed, 5);
+        assert.deepEqual(leased, []);
+        assert.equal((await store().lease(request({ perEndpointCap: 10 }))).length, 5);
+      });
+      return;
+    }
+
+    test('an endpoint keeping up gets its free slots leased; the rest of the backlog waits in the outbox', async () => {
+      const first = await store().fanOutLeased(100, matchEndpoints, request());
+      assert.equal(first.consumed, 2, 'two events: the endpoint has two slots');
+      assert.equal(first.leased.length, 2);
+      for (const delivery of first.leased) {
+        assert.equal(delivery.status, 'pending');
+        assert.equal(delivery.leaseUntil, NOW + 60_000);
+        assert.ok(delivery.leaseToken);
+        assert.deepEqual(delivery.event, await app.runtime.store.getEvent(tenantId, delivery.eventId));
+        assert.ok(delivery.event?.snapshot, 'with its render snapshot');
+        const stored = await store().getDelivery(tenantId, delivery.id);
+        assert.equal(stored?.leaseToken, delivery.leaseToken, 'written leased');
+      }
+      const [a, b] = first.leased.map((d) => d.endpointVersion);
+      assert.equal(typeof a, 'string');
+      assert.equal(a, b);
+      assert.deepEqual(await store().lease(request({ perEndpointCap: 10 })), [], 'leased once: the lease skips them');
+      assert.equal(await rows(), 2, 'no row for the events still in the outbox');
+
+      const full = await store().fanOutLeased(100, matchEndpoints, request());
+      assert.deepEqual(full, { consumed: 0, leased: [] }, 'no free slot: the outbox waits');
+
+      const [done] = first.leased;
+      assert.ok(done);
+      const recorded = await store().recordAttempt(
+        {
+          tenantId,
+          endpointId,
+          deliveryId: done.id,
+          eventId: done.eventId,
+          attempt: 1,
+          startedAt: NOW,
+          outcome: 'succeeded',
+          httpStatus: 200,
+          latencyMs: 1,
+          responseExcerpt: '',
+          errorClass: null,
+          errorMessage: null,
+        },
+        done.leaseToken ?? '',
+        { status: 'succeeded', lastError: null },
+        NOW,
+      );
+      assert.equal(recorded, true, "the fan-out's lease token records");
+      const next = await store().fanOutLeased(100, matchEndpoints, request());
+      assert.equal(next.consumed, 1, 'a slot freed: one more event');
+      assert.equal(next.leased.length, 1);
+    });
+
+    test('an endpoint not keeping up holds nobody up: its deliveries are written pending', async () => {
+      const rest = await store().fanOutLeased(100, matchEndpoints, request({ keepsUp: new Set() }));
+      assert.deepEqual({ consumed: rest.consumed, leased: rest.leased.length }, { consumed: 2, leased: 0 });
+      assert.equal(await rows(), 5, 'every event has its delivery');
+      const later = await store().lease(request({ nowMs: NOW + 120_000, perEndpointCap: 10 }));
+      assert.equal(later.length, 4, 'the two pending and, their leases expired, the two still leased');
+    });
+  });
+}
