@@ -5,7 +5,7 @@ import {
   FAN_OUT_BATCH_SQL,
   RECORD_BATCH_SQL,
 } from '../../src/delivery/storage/postgres-delivery-store.js';
-import { LEASE_SQL } from '../../src/delivery/storage/postgres-lease-sql.js';
+import { ENDPOINT_CAPACITY_SQL } from '../../src/delivery/storage/postgres-fan-out-sql.js';
 import { EVENTS_BY_ID_SQL } from '../../src/feeds/storage/postgres-feed-storage.js';
 import type { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { postgresTestDatabase } from '../helpers/postgres.js';
@@ -133,7 +133,7 @@ describe('push queries on PostgreSQL without statistics', { skip: pgdb.skip }, (
     assert.ok(loose.includes('Seq Scan '), `the hazard reproduces here: ${loose}`);
     for (const [name, pool, sql, params] of [
       ['record', store.recordPool, RECORD_BATCH_SQL, 18],
-      ['lease', store.leasePool, LEASE_SQL, 7],
+      ['fan-out capacity', store.leasePool, ENDPOINT_CAPACITY_SQL, 4],
     ] as const) {
       const deliveries = reads(await genericPlan(pool, sql, params), 'deliveries').filter(
         (path) => !path.startsWith('ModifyTable'),

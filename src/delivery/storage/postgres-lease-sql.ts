@@ -88,13 +88,13 @@ LEFT JOIN endpoints en ON en.id = l.endpoint_id`;
  *   (10,100 entries, 614 heap pages, 1.4 ms for 64 live leases, 20 s into a
  *   push run); a plain index scan marks them once: 0.1 ms.
  *
- * With only index paths open, a generic plan is the right one at every
- * table size, and PostgreSQL keeps one for the lease, the records and the
- * fan-out's writes, each planned once per connection. The lease was planned
- * on every run before (`plan_cache_mode=force_custom_plan`): ~0.9 ms of
- * planning a lease, more than its execution (pg_stat_statements, push run).
- * Not forced generic: the fan-out's read (`LIMIT $1`) then got a plan of
- * 13–18 ms a read where its custom plans take ~0.3 ms to make and ~1 ms to run.
+ * With only index paths open, the generic plans of the records and of the
+ * fan-out's writes are right at every table size, and PostgreSQL keeps them,
+ * each planned once per connection. Two statements are still planned for
+ * their parameters on every run: the lease (sent unnamed, see
+ * `PostgresDeliveryStore.lease`: its generic plan took 94 ms a lease with a
+ * queue of due rows) and the fan-out's read (left to choose, PostgreSQL keeps
+ * custom plans for its `LIMIT $1`; forced generic, it took 13–18 ms a read).
  */
 export const DISPATCH_SESSION_OPTIONS = [
   'enable_seqscan=off',
