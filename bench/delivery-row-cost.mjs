@@ -63,7 +63,7 @@ import {
   ENDPOINT_COLUMNS,
   LEASED_EVENT_COLUMNS,
 } from '../dist/src/delivery/storage/delivery-rows.js';
-import { FAN_OUT_BATCH_SQL } from '../dist/src/delivery/storage/postgres-delivery-store.js';
+import { FAN_OUT_BATCH_SQL, FANOUT_LOCK_KEY } from '../dist/src/delivery/storage/postgres-fan-out-sql.js';
 import { DISPATCH_SESSION_OPTIONS, LEASE_SQL } from '../dist/src/delivery/storage/postgres-lease-sql.js';
 import { newEventId } from '../dist/src/events/event-id.js';
 import { migrate } from '../dist/src/storage/postgres/migrate.js';
@@ -77,8 +77,6 @@ const DESIGNS = (process.env.ROW_COST_DESIGNS ?? 'A,B,C').split(',');
 const SERVER = process.env.TIDINGS_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const TENANT = 'ten_rowcost';
 const ENDPOINT = 'ep_rowcost';
-/** `FANOUT_LOCK_KEY` of the PostgreSQL delivery store. */
-const FANOUT_LOCK_KEY = '7308895159001854324';
 /** The dispatcher's defaults: 256 in flight, 64 per endpoint, refill groups of 16, 30 s + 15 s lease. */
 const LEASE = { limit: 256, cap: 64, minBatch: 16, ms: 45_000 };
 
@@ -255,7 +253,7 @@ async function replayToday(main, lease) {
 async function fanOut(main, nowMs) {
   await main.query('BEGIN');
   await main.query({ text: 'SELECT pg_try_advisory_xact_lock($1::bigint) AS ok', values: [FANOUT_LOCK_KEY] });
-  const { rows } = await main.query({ text: FAN_OUT_BATCH_SQL, values: [FAN_OUT_BATCH] });
+  const { rows } = await main.query({ text: FAN_OUT_BATCH_SQL, values: [FAN_OUT_BATCH, FANOUT_LOCK_KEY] });
   await main.query({
     text: `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = $1 AND enabled ORDER BY id`,
     values: [TENANT],
@@ -367,7 +365,9 @@ const otherShared = {
 async function explainFirst(lease, design) {
   const nowMs = Date.now();
   const [text, values] =
-    design === 'A' ? [FAN_OUT_BATCH_SQL, [FAN_OUT_BATCH]] : [CLAIM_SQL, [nowMs, nowMs + LEASE.ms, randomUUID(), BATCH]];
+    design === 'A'
+      ? [FAN_OUT_BATCH_SQL, [FAN_OUT_BATCH, FANOUT_LOCK_KEY]]
+      : [CLAIM_SQL, [nowMs, nowMs + LEASE.ms, randomUUID(), BATCH]];
   await lease.raw.query('BEGIN');
   const { rows } = await lease.raw.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${text}`, values });
   await lease.raw.query('ROLLBACK');

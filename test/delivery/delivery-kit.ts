@@ -1,3 +1,5 @@
+import type { DeliveryRecord } from '../../src/delivery/delivery.js';
+import type { DeliveryStore } from '../../src/delivery/storage/delivery-store.js';
 import type { RuntimeOptions } from '../../src/server/create-runtime.js';
 import { BUILTIN_WORKFLOWS } from '../../src/workflows/builtin/index.js';
 import type { WorkflowDefinition } from '../../src/workflows/workflow-definition.js';
@@ -77,4 +79,27 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Records a first try of `delivery` answered 200 at `nowMs`, under its lease; true when the delivery moved on. */
+export function recordSuccess(store: DeliveryStore, delivery: DeliveryRecord, nowMs: number): Promise<boolean> {
+  return store.recordAttempt(
+    {
+      tenantId: delivery.tenantId,
+      endpointId: delivery.endpointId,
+      deliveryId: delivery.id,
+      eventId: delivery.eventId,
+      attempt: 1,
+      startedAt: nowMs,
+      outcome: 'succeeded',
+      httpStatus: 200,
+      latencyMs: 1,
+      responseExcerpt: '',
+      errorClass: null,
+      errorMessage: null,
+    },
+    delivery.leaseToken ?? '',
+    { status: 'succeeded', lastError: null },
+    nowMs,
+  );
 }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { matchEndpoints } from '../../src/delivery/match-endpoints.js';
 import type { FanOutLeaseRequest } from '../../src/delivery/storage/delivery-store.js';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
-import { registry } from './delivery-kit.js';
+import { recordSuccess, registry } from './delivery-kit.js';
 
 /**
  * `fanOutLeased` called directly on both backends (no dispatcher runs).
@@ -91,25 +91,7 @@ for (const backend of backends) {
 
       const [done] = first.leased;
       assert.ok(done);
-      const recorded = await store().recordAttempt(
-        {
-          tenantId,
-          endpointId,
-          deliveryId: done.id,
-          eventId: done.eventId,
-          attempt: 1,
-          startedAt: NOW,
-          outcome: 'succeeded',
-          httpStatus: 200,
-          latencyMs: 1,
-          responseExcerpt: '',
-          errorClass: null,
-          errorMessage: null,
-        },
-        done.leaseToken ?? '',
-        { status: 'succeeded', lastError: null },
-        NOW,
-      );
+      const recorded = await recordSuccess(store(), done, NOW);
       assert.equal(recorded, true, "the fan-out's lease token records");
       const next = await store().fanOutLeased(100, matchEndpoints, request());
       assert.equal(next.consumed, 1, 'a slot freed: one more event');

@@ -5,7 +5,7 @@ import type { LeaseRequest } from '../../src/delivery/storage/delivery-store.js'
 import type { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import type { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
-import { registry } from './delivery-kit.js';
+import { recordSuccess, registry } from './delivery-kit.js';
 
 /**
  * The lease brings what a push reads, called directly on both backends (no
@@ -74,25 +74,7 @@ for (const backend of backends) {
       assert.deepEqual(await store().lease(request()), [], 'leased: not leased again');
       const first = leased[0];
       assert.ok(first);
-      const recorded = await store().recordAttempt(
-        {
-          tenantId,
-          endpointId: first.endpointId,
-          deliveryId: first.id,
-          eventId: first.eventId,
-          attempt: 1,
-          startedAt: NOW,
-          outcome: 'succeeded',
-          httpStatus: 200,
-          latencyMs: 1,
-          responseExcerpt: '',
-          errorClass: null,
-          errorMessage: null,
-        },
-        first.leaseToken ?? '',
-        { status: 'succeeded', lastError: null },
-        NOW,
-      );
+      const recorded = await recordSuccess(store(), first, NOW);
       assert.equal(recorded, true, "the lease's token records");
     });
 

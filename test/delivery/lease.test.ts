@@ -4,7 +4,7 @@ import type { DeliveryRecord } from '../../src/delivery/delivery.js';
 import { matchEndpoints } from '../../src/delivery/match-endpoints.js';
 import type { LeaseRequest } from '../../src/delivery/storage/delivery-store.js';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
-import { registry } from './delivery-kit.js';
+import { recordSuccess, registry } from './delivery-kit.js';
 
 /**
  * The delivery store's lease, called directly on both backends (no
@@ -28,26 +28,7 @@ for (const backend of backends) {
       ...over,
     });
     const store = () => app.runtime.push.deliveries;
-    const succeed = (d: DeliveryRecord) =>
-      store().recordAttempt(
-        {
-          tenantId: d.tenantId,
-          endpointId: d.endpointId,
-          deliveryId: d.id,
-          eventId: d.eventId,
-          attempt: 1,
-          startedAt: NOW,
-          outcome: 'succeeded',
-          httpStatus: 200,
-          latencyMs: 1,
-          responseExcerpt: '',
-          errorClass: null,
-          errorMessage: null,
-        },
-        d.leaseToken ?? '',
-        { status: 'succeeded', lastError: null },
-        NOW,
-      );
+    const succeed = (d: DeliveryRecord) => recordSuccess(store(), d, NOW);
 
     before(async () => {
       app = await startTestApp(backend.env, { registry });

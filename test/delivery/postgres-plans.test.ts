@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { attemptsQuery, RECORD_BATCH_SQL } from '../../src/delivery/storage/postgres-delivery-store.js';
 import {
-  attemptsQuery,
+  ENDPOINT_CAPACITY_SQL,
   FAN_OUT_BATCH_SQL,
-  RECORD_BATCH_SQL,
-} from '../../src/delivery/storage/postgres-delivery-store.js';
-import { ENDPOINT_CAPACITY_SQL } from '../../src/delivery/storage/postgres-fan-out-sql.js';
+  FAN_OUT_RENDER_BATCH_SQL,
+  FANOUT_LOCK_KEY,
+} from '../../src/delivery/storage/postgres-fan-out-sql.js';
 import { EVENTS_BY_ID_SQL } from '../../src/feeds/storage/postgres-feed-storage.js';
 import type { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { postgresTestDatabase } from '../helpers/postgres.js';
@@ -93,8 +94,10 @@ describe('push queries on PostgreSQL without statistics', { skip: pgdb.skip }, (
   });
 
   test("the fan-out batch looks each event's subject up by its key", async () => {
-    const subjects = reads(await plan(FAN_OUT_BATCH_SQL, [500]), 'subjects');
-    assert.deepEqual(subjects, ['Index Scan subjects_pkey']);
+    for (const batch of [FAN_OUT_BATCH_SQL, FAN_OUT_RENDER_BATCH_SQL]) {
+      const subjects = reads(await plan(batch, [500, FANOUT_LOCK_KEY]), 'subjects');
+      assert.deepEqual(subjects, ['Index Scan subjects_pkey']);
+    }
   });
 
   test("one delivery's attempts are read through delivery_attempts_by_delivery, not the endpoint's history", async () => {

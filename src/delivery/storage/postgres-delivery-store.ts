@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { newEventId } from '../../events/event-id.js';
-import { EVENT_COLUMNS } from '../../storage/postgres/sql/columns.js';
 import { transaction } from '../../storage/postgres/transaction.js';
 import { type AttemptRecord, type DeliveryRecord, HELD } from '../delivery.js';
 import { ATTEMPT_ORDER_SLACK_MS, type AttemptGroup, firstAttemptIdSince } from '../delivery-stats.js';
@@ -40,29 +39,15 @@ import {
 } from './delivery-store.js';
 import { GroupCommit } from './group-commit.js';
 import { PG_INSERT_INTENTS, pgIntentArrays, pgIntentRows } from './operational-intent-sql.js';
-import { type CapacityRow, capacityOf, type FanOutRow, planFanOut } from './postgres-fan-out.js';
+import { type CapacityRow, capacityOf, type FanOutRow, type PlannedRow, planFanOut } from './postgres-fan-out.js';
 import {
   ENDPOINT_CAPACITY_SQL,
+  FAN_OUT_BATCH_SQL,
+  FAN_OUT_RENDER_BATCH_SQL,
   FANOUT_LOCK_KEY,
-  LOCK_AND_READ_SQL,
   WRITE_FAN_OUT_SQL,
 } from './postgres-fan-out-sql.js';
 import { HOLD_BACK_SQL, LEASE_SQL, RELEASE_HELD_SQL, RELEASE_NEXT_SQL } from './postgres-lease-sql.js';
-
-/**
- * The outbox's oldest $1 rows with their events, and each event's subject's
- * attributes (what matching reads). The attributes come from a subquery by the
- * subject's key: joined, a planner without statistics of `subjects` (a young
- * database, before autovacuum's first ANALYZE) read subjects_by_parent by
- * tenant and filtered every row, 33 of this query's 36 ms for 500 rows.
- */
-export const FAN_OUT_BATCH_SQL = `SELECT o.id AS outbox_id, ${EVENT_COLUMNS.split(', ')
-  .map((c) => `e.${c}`)
-  .join(', ')},
-    (SELECT s.attributes FROM subjects s WHERE s.tenant_id = e.tenant_id AND s.id = e.subject_id) AS subject_attributes
-  FROM outbox o
-  LEFT JOIN events e ON e.tenant_id = o.tenant_id AND e.sequence = o.event_sequence
-  ORDER BY o.id LIMIT $1`;
 
 interface RecordArgs {
   attempt: AttemptRecord;
@@ -382,65 +367,86 @@ export class PostgresDeliveryStore implements DeliveryStore {
     return result.rows[0]?.disabled === true;
   }
 
+  /**
+   * On the lease connection, as `fanOutLeased`: its statements are prepared,
+   * and only there do their generic plans stay index lookups
+   * (`DISPATCH_SESSION_OPTIONS`; the outbox delete of a generic plan made
+   * while the outbox was small would scan it).
+   */
   async fanOut(limit: number, match: EndpointMatcher, nowMs: number): Promise<number> {
     // Most ticks find the outbox empty (a finished push wakes the dispatcher too): one indexed read
-    // then, instead of a transaction, the advisory lock and the batch query (4 round trips).
-    const next = await this.pool.query({
+    // then, instead of a transaction with the lock and the batch (3 round trips at least).
+    const next = await this.leasePool.query({
       name: 'tidings-outbox-head',
       text: 'SELECT id FROM outbox ORDER BY id LIMIT 1',
     });
     if (next.rows.length === 0) return 0;
-    return transaction(this.pool, async (client) => {
-      const lock = await client.query<{ ok: boolean }>({
-        text: 'SELECT pg_try_advisory_xact_lock($1::bigint) AS ok',
-        values: [FANOUT_LOCK_KEY],
-      });
-      if (!lock.rows[0]?.ok) return 0;
+    return transaction(this.leasePool, async (client) => {
       const { rows } = await client.query<FanOutRow>({
+        name: 'tidings-fan-out-batch',
         text: FAN_OUT_BATCH_SQL,
-        values: [limit],
+        values: [limit, FANOUT_LOCK_KEY],
       });
       if (rows.length === 0) return 0;
-      const planned = (
-        await planFanOut(client, rows, match, async (tenantId) => {
-          const found = await client.query<EndpointRow>({
-            text: `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = $1 AND enabled ORDER BY id`,
-            values: [tenantId],
-          });
-          return found.rows.map(endpointFromRow);
-        })
-      ).flatMap((p) => p.deliveries);
-      const values: unknown[] = [];
-      for (const { event, endpoint, held } of planned) {
-        values.push(
-          `dlv_${newEventId()}`,
-          event.tenantId,
-          endpoint.id,
-          event.sequence,
-          event.id,
-          event.subjectId,
-          endpoint.ordering === 'subject',
-          held ? HELD : nowMs,
-        );
-      }
-      const width = 8;
-      for (let start = 0; start < values.length; start += width * 500) {
-        const chunk = values.slice(start, start + width * 500);
-        const tuples = Array.from({ length: chunk.length / width }, (_, i) => {
-          const p = (k: number) => `$${i * width + k + 2}`;
-          return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, 'pending', 0, ${p(7)}::bigint, NULL, NULL, NULL, $1, $1)`;
+      const planned = await planFanOut(client, rows, match, async (tenantId) => {
+        const found = await client.query<EndpointRow>({
+          text: `SELECT ${ENDPOINT_COLUMNS} FROM endpoints WHERE tenant_id = $1 AND enabled ORDER BY id`,
+          values: [tenantId],
         });
-        await client.query({
-          text: `INSERT INTO deliveries (${DELIVERY_COLUMNS}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`,
-          values: [nowMs, ...chunk],
-        });
-      }
-      await client.query({
-        text: 'DELETE FROM outbox WHERE id = ANY($1::bigint[])',
-        values: [rows.map((r) => r.outbox_id)],
+        return found.rows.map(endpointFromRow);
       });
+      await this.writeFanOut(client, planned, nowMs, null);
       return rows.length;
     });
+  }
+
+  /**
+   * `WRITE_FAN_OUT_SQL` for the outbox rows `consumed`: their deliveries,
+   * those `lease.leased` marks (per row, per delivery) written leased, and the
+   * rows deleted. Returns the deliveries written leased, as a lease returns them.
+   */
+  private async writeFanOut(
+    client: pg.PoolClient,
+    consumed: readonly PlannedRow[],
+    nowMs: number,
+    lease: { until: number; token: string; leased: boolean[][]; versions: Map<string, string> } | null,
+  ): Promise<LeasedDelivery[]> {
+    const columns: unknown[][] = Array.from({ length: 9 }, () => []);
+    const byId = new Map<string, LeasedDelivery>();
+    consumed.forEach(({ deliveries }, i) => {
+      deliveries.forEach(({ event, endpoint, held }, k) => {
+        const leased = lease?.leased[i]?.[k] === true;
+        const delivery: LeasedDelivery = {
+          id: `dlv_${newEventId()}`,
+          tenantId: event.tenantId,
+          endpointId: endpoint.id,
+          eventSequence: event.sequence,
+          eventId: event.id,
+          subjectId: event.subjectId,
+          ordered: endpoint.ordering === 'subject',
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: held ? HELD : nowMs,
+          leaseUntil: lease?.until ?? null,
+          leaseToken: lease?.token ?? null,
+          lastError: null,
+          createdAt: nowMs,
+          updatedAt: nowMs,
+          event,
+          endpointVersion: lease?.versions.get(endpoint.id) ?? null,
+        };
+        const { id, tenantId, endpointId, eventSequence, eventId, subjectId, ordered, nextAttemptAt } = delivery;
+        const row = [id, tenantId, endpointId, eventSequence, eventId, subjectId, ordered, nextAttemptAt, leased];
+        for (const [c, value] of row.entries()) columns[c]?.push(value);
+        if (leased) byId.set(delivery.id, delivery);
+      });
+    });
+    const written = await client.query<{ id: string }>({
+      name: 'tidings-fan-out-write',
+      text: WRITE_FAN_OUT_SQL,
+      values: [nowMs, lease?.until ?? null, lease?.token ?? null, ...columns, consumed.map((p) => p.outboxId)],
+    });
+    return written.rows.flatMap((r) => byId.get(r.id) ?? []);
   }
 
   /**
@@ -468,7 +474,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
     const result = await transaction(this.leasePool, async (client) => {
       const { rows } = await client.query<FanOutRow>({
         name: 'tidings-fan-out-read',
-        text: LOCK_AND_READ_SQL,
+        text: FAN_OUT_RENDER_BATCH_SQL,
         values: [read, FANOUT_LOCK_KEY],
       });
       if (rows.length === 0) return { consumed: 0, read: 0, leased: [] as LeasedDelivery[] };
@@ -495,42 +501,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
       );
       if (admission.consumed === 0) return { consumed: 0, read: rows.length, leased: [] as LeasedDelivery[] };
       const consumed = planned.slice(0, admission.consumed);
-      const columns: unknown[][] = Array.from({ length: 9 }, () => []);
-      const byId = new Map<string, LeasedDelivery>();
-      consumed.forEach(({ deliveries }, i) => {
-        deliveries.forEach(({ event, endpoint, held }, k) => {
-          const leased = admission.leased[i]?.[k] === true;
-          const delivery: LeasedDelivery = {
-            id: `dlv_${newEventId()}`,
-            tenantId: event.tenantId,
-            endpointId: endpoint.id,
-            eventSequence: event.sequence,
-            eventId: event.id,
-            subjectId: event.subjectId,
-            ordered: endpoint.ordering === 'subject',
-            status: 'pending',
-            attempts: 0,
-            nextAttemptAt: held ? HELD : nowMs,
-            leaseUntil: lease.until,
-            leaseToken: lease.token,
-            lastError: null,
-            createdAt: nowMs,
-            updatedAt: nowMs,
-            event,
-            endpointVersion: versions.get(endpoint.id) ?? null,
-          };
-          const { id, tenantId, endpointId, eventSequence, eventId, subjectId, ordered, nextAttemptAt } = delivery;
-          const row = [id, tenantId, endpointId, eventSequence, eventId, subjectId, ordered, nextAttemptAt, leased];
-          for (const [c, value] of row.entries()) columns[c]?.push(value);
-          if (leased) byId.set(delivery.id, delivery);
-        });
-      });
-      const written = await client.query<{ id: string }>({
-        name: 'tidings-fan-out-write',
-        text: WRITE_FAN_OUT_SQL,
-        values: [nowMs, lease.until, lease.token, ...columns, consumed.map((p) => p.outboxId)],
-      });
-      const leased = written.rows.flatMap((r) => byId.get(r.id) ?? []);
+      const leased = await this.writeFanOut(client, consumed, nowMs, { ...lease, leased: admission.leased, versions });
       return { consumed: consumed.length, read: rows.length, leased };
     });
     // read what the last call consumed; a refill group more when it consumed all it read
