@@ -259,7 +259,9 @@ export async function startWorkerProcess(
 ): Promise<{ startedAt: number; pid: number; stop(): Promise<void> }> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tidings-push-worker-'));
-  const child = spawn(process.execPath, [opts.cli ?? CLI, 'serve', '--role', 'worker'], {
+  // `cli` may lead with node flags: "--max-semi-space-size=64 /path/to/dist/src/cli/main.js"
+  const cli = (opts.cli ?? CLI).split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...cli, 'serve', '--role', 'worker'], {
     env: {
       ...process.env,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

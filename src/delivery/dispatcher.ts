@@ -7,6 +7,7 @@ import type { WorkflowRegistry } from '../workflows/workflow-registry.js';
 import { type DeliverDeps, deliverOne } from './deliver-one.js';
 import type { DeliveryRecord } from './delivery.js';
 import type { EndpointRecord } from './endpoint.js';
+import { KEEPS_UP_MS } from './fan-out-admission.js';
 import type { AllowedRange } from './ip-classification.js';
 import { matchEndpoints } from './match-endpoints.js';
 import type { OperationalEvents } from './operational-events.js';
@@ -70,14 +71,6 @@ export interface DispatcherOptions {
  * the one kept the lockstep, the other leased a few rows a tick.
  */
 const REFILL_GROUPS = 4;
-
-/**
- * An endpoint leased to, or answering, this process within this long is keeping up: a
- * fan-out may leave its next events in the outbox until it has a free slot
- * (`../fan-out-admission.ts`). The bound on how long an endpoint that stops
- * answering can hold the outbox for the others before its deliveries go to rows.
- */
-const KEEPS_UP_MS = 100;
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   pollIntervalMs: 200,

@@ -17,6 +17,14 @@
  */
 
 /**
+ * An endpoint leased to, or answering, a worker within this long is keeping up: a
+ * fan-out may leave its next events in the outbox until it has a free slot.
+ * The bound on how long an endpoint that stops answering can hold the outbox
+ * for the others before its deliveries go to rows.
+ */
+export const KEEPS_UP_MS = 100;
+
+/**
  * An endpoint keeping up whose queue in rows is at most this long makes the
  * fan-out wait for it (its rows go out first, then its events are leased from
  * the outbox again); behind a longer one its new deliveries join the queue,
@@ -32,7 +40,10 @@ export interface EndpointCapacity {
   queued: number;
   /** Its circuit breaker is failing or open: its deliveries wait in rows for its probes. */
   failing: boolean;
-  /** It answered this process, or was leased to, a moment ago: worth waiting for (see the module comment). */
+  /**
+   * It answered this process, or was leased to by any worker, within `KEEPS_UP_MS`: worth waiting for
+   * (see the module comment).
+   */
   keepsUp: boolean;
 }
 

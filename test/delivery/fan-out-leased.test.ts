@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { KEEPS_UP_MS } from '../../src/delivery/fan-out-admission.js';
 import { matchEndpoints } from '../../src/delivery/match-endpoints.js';
 import type { FanOutLeaseRequest } from '../../src/delivery/storage/delivery-store.js';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
@@ -98,9 +99,22 @@ for (const backend of backends) {
       assert.equal(next.leased.length, 1);
     });
 
-    test('an endpoint not keeping up holds nobody up: its deliveries are written pending', async () => {
-      const rest = await store().fanOutLeased(100, matchEndpoints, request({ keepsUp: new Set() }));
-      assert.deepEqual({ consumed: rest.consumed, leased: rest.leased.length }, { consumed: 2, leased: 0 });
+    test('an endpoint leased to a moment ago keeps up whoever leased it; past KEEPS_UP_MS, its deliveries are written pending', async () => {
+      // A process that never heard from the endpoint (another worker's fan-out) sees its leases of a moment ago.
+      const stranger = request({ keepsUp: new Set(), nowMs: NOW + KEEPS_UP_MS });
+      assert.deepEqual(await store().fanOutLeased(100, matchEndpoints, stranger), { consumed: 0, leased: [] });
+      // Not leased to, not answering: it holds nobody up.
+      const late = request({ keepsUp: new Set(), nowMs: NOW + KEEPS_UP_MS + 1 });
+      // (the outbox is read about as far as the last call consumed: the wait above read one row)
+      const rest = [await store().fanOutLeased(100, matchEndpoints, late)];
+      rest.push(await store().fanOutLeased(100, matchEndpoints, late));
+      assert.deepEqual(
+        rest.map((r) => ({ consumed: r.consumed, leased: r.leased.length })),
+        [
+          { consumed: 1, leased: 0 },
+          { consumed: 1, leased: 0 },
+        ],
+      );
       assert.equal(await rows(), 5, 'every event has its delivery');
       const later = await store().lease(request({ nowMs: NOW + 120_000, perEndpointCap: 10 }));
       assert.equal(later.length, 4, 'the two pending and, their leases expired, the two still leased');

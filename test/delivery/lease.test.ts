@@ -185,5 +185,48 @@ for (const backend of backends) {
       const status = async (d: DeliveryRecord) => (await store().getDelivery(d.tenantId, d.id))?.status;
       assert.deepEqual(await Promise.all([a, b, c].map(status)), ['succeeded', 'succeeded', 'pending']);
     });
+
+    // PostgreSQL asks whether anything is due before the lease that follows an empty one (`ANY_DUE_SQL`):
+    // whatever the lease would take must answer yes.
+    test('after an empty lease, what falls due is leased: a retry whose time came, a lease that expired', async () => {
+      const T = NOW + 21_600_000; // every earlier lease has expired
+      const at = (ms: number, over: Partial<LeaseRequest> = {}) =>
+        request({ nowMs: T + ms, limit: 1, perEndpointCap: 100, minBatch: 1, leaseMs: 10_000, ...over });
+      const [retried] = await store().lease(at(0));
+      assert.ok(retried);
+      const failed = await store().recordAttempt(
+        {
+          tenantId: retried.tenantId,
+          endpointId: retried.endpointId,
+          deliveryId: retried.id,
+          eventId: retried.eventId,
+          attempt: retried.attempts + 1,
+          startedAt: T,
+          outcome: 'failed',
+          httpStatus: 503,
+          latencyMs: 1,
+          responseExcerpt: '',
+          errorClass: 'http',
+          errorMessage: null,
+        },
+        retried.leaseToken ?? '',
+        { status: 'pending', lastError: 'HTTP 503', nextAttemptAt: T + 5_000 },
+        T,
+      );
+      assert.equal(failed, true);
+      // Lease the rest, so nothing else is due until the retry's time or these leases' expiry.
+      const rest = await store().lease(at(1, { limit: 100 }));
+      assert.ok(rest.length > 0 && !rest.some((d) => d.id === retried.id));
+      assert.deepEqual(await store().lease(at(2)), [], 'nothing due');
+      assert.deepEqual(await store().lease(at(3)), [], 'still nothing due');
+      assert.deepEqual(
+        (await store().lease(at(5_000))).map((d) => d.id),
+        [retried.id],
+        'the retry, at its time',
+      );
+      assert.deepEqual(await store().lease(at(5_001)), [], 'nothing due again');
+      const expired = await store().lease(at(10_002, { limit: 100 }));
+      assert.deepEqual(expired.map((d) => d.id).sort(), rest.map((d) => d.id).sort(), 'the expired leases, retaken');
+    });
   });
 }

@@ -7,6 +7,7 @@ import {
   FAN_OUT_RENDER_BATCH_SQL,
   FANOUT_LOCK_KEY,
 } from '../../src/delivery/storage/postgres-fan-out-sql.js';
+import { ANY_DUE_SQL } from '../../src/delivery/storage/postgres-lease-sql.js';
 import { EVENTS_BY_ID_SQL } from '../../src/feeds/storage/postgres-feed-storage.js';
 import type { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import { postgresTestDatabase } from '../helpers/postgres.js';
@@ -137,6 +138,7 @@ describe('push queries on PostgreSQL without statistics', { skip: pgdb.skip }, (
     for (const [name, pool, sql, params] of [
       ['record', store.recordPool, RECORD_BATCH_SQL, 18],
       ['fan-out capacity', store.leasePool, ENDPOINT_CAPACITY_SQL, 4],
+      ['due probe', store.leasePool, ANY_DUE_SQL, 1],
     ] as const) {
       const deliveries = reads(await genericPlan(pool, sql, params), 'deliveries').filter(
         (path) => !path.startsWith('ModifyTable'),
@@ -155,5 +157,12 @@ describe('push queries on PostgreSQL without statistics', { skip: pgdb.skip }, (
       (await p.query<{ enable_bitmapscan: string }>('SHOW enable_bitmapscan')).rows[0]?.enable_bitmapscan;
     assert.equal(await setting(store.leasePool), 'off');
     assert.equal(await setting(store.pool), 'on');
+  });
+
+  test('no statement of the dispatch connections is compiled by JIT, whatever a disabled path prices it at', async () => {
+    const store = t.runtime.store as PostgresStore;
+    for (const p of [store.leasePool, store.recordPool]) {
+      assert.equal((await p.query<{ jit: string }>('SHOW jit')).rows[0]?.jit, 'off');
+    }
   });
 });

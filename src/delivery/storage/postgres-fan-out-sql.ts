@@ -45,20 +45,22 @@ export const FAN_OUT_RENDER_BATCH_SQL = outboxBatch(RENDER_EVENT_COLUMNS);
  * A tenant's enabled endpoints (`$1`) with what each can take at `$2`
  * (the configuration as text: the store parses it only when the endpoint changed):
  * its leased deliveries, those of this process answered 2xx and awaiting
- * their record (`$3`) left out as the lease leaves them out; whether its
+ * their record (`$3`) left out as the lease leaves them out, and the latest
+ * of their leases' ends (by any worker: `capacityOf` tells from it whether
+ * one was taken a moment ago); whether its
  * breaker is open (`probe_after` ahead); how many due, unleased deliveries
  * it has in rows, counted up to `$4` (a range of `deliveries_due`). The leased rows are
  * counted through `deliveries_leased`, as the lease counts them (on the lease
  * connection, without bitmap scans: `DISPATCH_SESSION_OPTIONS`).
  */
 export const ENDPOINT_CAPACITY_SQL = `WITH busy AS (
-  SELECT endpoint_id, count(*)::int AS n FROM deliveries
+  SELECT endpoint_id, count(*)::int AS n, max(lease_until) AS last_lease_until FROM deliveries
   WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until > $2 AND id <> ALL($3::text[])
   GROUP BY endpoint_id
 )
 SELECT ${ENDPOINT_COLUMNS.split(', ')
   .map((c) => (c === 'spec' ? 'e.spec::text AS spec' : `e.${c}`))
-  .join(', ')}, coalesce(busy.n, 0) AS leased,
+  .join(', ')}, coalesce(busy.n, 0) AS leased, busy.last_lease_until,
   (e.probe_after IS NOT NULL AND e.probe_after > $2) AS paused,
   (SELECT count(*)::int FROM (SELECT 1 FROM deliveries d
     WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= $2

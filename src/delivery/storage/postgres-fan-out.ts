@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { StoredEvent } from '../../events/event.js';
 import { type EventRow, eventFromRow } from '../../storage/rows.js';
 import type { EndpointRecord } from '../endpoint.js';
-import type { EndpointCapacity } from '../fan-out-admission.js';
+import { type EndpointCapacity, KEEPS_UP_MS } from '../fan-out-admission.js';
 import type { EndpointMatcher } from './delivery-store.js';
 
 /** An outbox row as the fan-out reads it: its event's columns are null when the event is gone (retention). */
@@ -74,6 +74,8 @@ export async function planFanOut(
 /** An endpoint as `ENDPOINT_CAPACITY_SQL` returns it. */
 export interface CapacityRow {
   leased: number;
+  /** When the latest of those leases ends (epoch ms, as text: a bigint), null without any. */
+  last_lease_until: string | null;
   paused: boolean;
   backlog: number;
 }
@@ -82,16 +84,24 @@ export interface CapacityRow {
  * What an endpoint can take now, as the lease would judge it: its cap (1
  * while failing: the breaker's probe), less its leased deliveries, and none
  * while it has some leased and fewer than a refill group (`minBatch`) free.
+ * It keeps up when this process heard from it lately (`heardLately`) or any
+ * worker leased to it within `KEEPS_UP_MS`: a lease ends `leaseMs` after it
+ * was taken (workers share their timeouts' configuration). Without the
+ * second, a worker's first fan-out for an endpoint that another worker was
+ * pushing to wrote its whole batch pending, and a queue past `SHORT_QUEUE`
+ * then took every later delivery of a drain through rows and the lease.
  */
 export function capacityOf(
   endpoint: EndpointRecord,
   row: CapacityRow,
-  request: { perEndpointCap: number; minBatch: number },
-  keepsUp: boolean,
+  request: { nowMs: number; leaseMs: number; perEndpointCap: number; minBatch: number },
+  heardLately: boolean,
 ): EndpointCapacity {
   const failing = endpoint.failingSince !== null || row.paused;
   const cap = endpoint.failingSince === null ? request.perEndpointCap : 1;
   const free = cap - row.leased;
   const refill = row.leased > 0 && free < Math.min(request.minBatch, cap);
-  return { free: refill ? 0 : Math.max(free, 0), queued: row.backlog, failing, keepsUp };
+  const leasedLately =
+    row.last_lease_until !== null && Number(row.last_lease_until) - request.leaseMs >= request.nowMs - KEEPS_UP_MS;
+  return { free: refill ? 0 : Math.max(free, 0), queued: row.backlog, failing, keepsUp: heardLately || leasedLately };
 }
