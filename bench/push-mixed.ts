@@ -36,10 +36,15 @@ export interface MixedRun {
   load: number;
 }
 
-/** `tidings serve` as `npm start` runs it; resolves with its origin once its log says it started. */
-async function startServer(dataDir: string, env: Record<string, string>) {
+/**
+ * `tidings serve` as `npm start` runs it, or as `cli` does (another build's
+ * `dist/src/cli/main.js`, which may lead with node flags); resolves with its
+ * origin once its log says it started.
+ */
+async function startServer(dataDir: string, env: Record<string, string>, cli = CLI) {
   const profile = process.env.MIXED_PROFILE;
-  const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), CLI, 'serve'];
+  const program = cli.split(' ').filter((a) => a !== '');
+  const args = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), ...program, 'serve'];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
@@ -86,9 +91,11 @@ export async function mixedRun(opts: {
   url: string | null;
   durationMs: number;
   env?: Record<string, string>;
+  /** Another build's CLI (`MIXED_BASELINE`); this build's by default. */
+  cli?: string;
 }): Promise<MixedRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tidings-mixed-bench-'));
-  const { child, origin } = await startServer(dataDir, opts.env ?? {});
+  const { child, origin } = await startServer(dataDir, opts.env ?? {}, opts.cli);
   try {
     const tenant = await call(origin, '/v1/tenants', { authorization: `Bearer ${ADMIN}` }, { name: 'bench' });
     const auth = { authorization: `Bearer ${tenant.apiKey as string}` };
@@ -157,9 +164,10 @@ export async function benchMixed(opts: {
   durationMs: number;
   configs?: Array<{ label: string; env: Record<string, string>; cli?: string }>;
 }): Promise<MixedRow[]> {
-  const baseline = process.env.MIXED_BASELINE;
-  const configs = opts.configs ?? [
-    ...(baseline ? [{ label: `baseline build (${baseline})`, env: {}, cli: baseline }] : []),
+  // MIXED_BASELINE: other builds' CLIs, comma-separated, each run interleaved with this build
+  const baselines = (process.env.MIXED_BASELINE ?? '').split(',').filter((b) => b !== '');
+  const configs: Array<{ label: string; env: Record<string, string>; cli?: string }> = opts.configs ?? [
+    ...baselines.map((cli) => ({ label: `baseline build (${cli})`, env: {}, cli })),
     { label: 'npm start (defaults)', env: {} },
   ];
   const receivers = await startReceivers([{ count: 1, mode: 'ok' }]);
