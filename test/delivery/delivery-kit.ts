@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { DeliveryRecord } from '../../src/delivery/delivery.js';
 import type { DeliveryStore } from '../../src/delivery/storage/delivery-store.js';
 import type { RuntimeOptions } from '../../src/server/create-runtime.js';
@@ -102,4 +103,34 @@ export function recordSuccess(store: DeliveryStore, delivery: DeliveryRecord, no
     { status: 'succeeded', lastError: null },
     nowMs,
   );
+}
+
+/**
+ * What the store-level delivery tests start from: one endpoint for the
+ * `ticket` workflow (its URL is never called) and `count` new ticket subjects
+ * `<prefix>-0`…, each creation an event in the outbox. Returns the endpoint's id.
+ */
+export async function ticketEndpointAndSubjects(
+  app: TestApp,
+  auth: Record<string, string>,
+  count: number,
+  prefix: string,
+): Promise<string> {
+  const endpoint = await app.runtime.app.inject({
+    method: 'POST',
+    url: '/v1/endpoints',
+    headers: auth,
+    payload: { url: 'http://127.0.0.1:9/hook', workflows: ['ticket'] },
+  });
+  assert.equal(endpoint.statusCode, 201, endpoint.body);
+  for (let i = 0; i < count; i++) {
+    const res = await app.runtime.app.inject({
+      method: 'POST',
+      url: '/v1/subjects',
+      headers: auth,
+      payload: { workflow: 'ticket', id: `${prefix}-${i}` },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+  }
+  return (endpoint.json() as { id: string }).id;
 }

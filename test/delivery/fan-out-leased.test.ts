@@ -4,7 +4,7 @@ import { KEEPS_UP_MS } from '../../src/delivery/fan-out-admission.js';
 import { matchEndpoints } from '../../src/delivery/match-endpoints.js';
 import type { FanOutLeaseRequest } from '../../src/delivery/storage/delivery-store.js';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
-import { recordSuccess, registry } from './delivery-kit.js';
+import { recordSuccess, registry, ticketEndpointAndSubjects } from './delivery-kit.js';
 
 /**
  * `fanOutLeased` called directly on both backends (no dispatcher runs).
@@ -38,23 +38,7 @@ for (const backend of backends) {
       app = await startTestApp(backend.env, { registry });
       const tenant = await app.tenant();
       tenantId = tenant.id;
-      const endpoint = await app.runtime.app.inject({
-        method: 'POST',
-        url: '/v1/endpoints',
-        headers: tenant.auth,
-        payload: { url: 'http://127.0.0.1:9/hook', workflows: ['ticket'] },
-      });
-      assert.equal(endpoint.statusCode, 201, endpoint.body);
-      endpointId = endpoint.json().id;
-      for (let i = 0; i < 5; i++) {
-        const res = await app.runtime.app.inject({
-          method: 'POST',
-          url: '/v1/subjects',
-          headers: tenant.auth,
-          payload: { workflow: 'ticket', id: `fan-${i}` },
-        });
-        assert.equal(res.statusCode, 201, res.body);
-      }
+      endpointId = await ticketEndpointAndSubjects(app, tenant.auth, 5, 'fan');
     });
     after(() => app.close());
 

@@ -5,7 +5,7 @@ import type { LeaseRequest } from '../../src/delivery/storage/delivery-store.js'
 import type { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import type { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
-import { recordSuccess, registry } from './delivery-kit.js';
+import { recordSuccess, registry, ticketEndpointAndSubjects } from './delivery-kit.js';
 
 /**
  * The lease brings what a push reads, called directly on both backends (no
@@ -39,22 +39,7 @@ for (const backend of backends) {
       app = await startTestApp(backend.env, { registry });
       const tenant = await app.tenant();
       tenantId = tenant.id;
-      const endpoint = await app.runtime.app.inject({
-        method: 'POST',
-        url: '/v1/endpoints',
-        headers: tenant.auth,
-        payload: { url: 'http://127.0.0.1:9/hook', workflows: ['ticket'] },
-      });
-      assert.equal(endpoint.statusCode, 201, endpoint.body);
-      for (let i = 0; i < 3; i++) {
-        const res = await app.runtime.app.inject({
-          method: 'POST',
-          url: '/v1/subjects',
-          headers: tenant.auth,
-          payload: { workflow: 'ticket', id: `push-${i}` },
-        });
-        assert.equal(res.statusCode, 201, res.body);
-      }
+      await ticketEndpointAndSubjects(app, tenant.auth, 3, 'push');
       while ((await store().fanOut(100, matchEndpoints, NOW - 1)) > 0);
     });
     after(() => app.close());

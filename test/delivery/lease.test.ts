@@ -4,7 +4,7 @@ import type { DeliveryRecord } from '../../src/delivery/delivery.js';
 import { matchEndpoints } from '../../src/delivery/match-endpoints.js';
 import type { LeaseRequest } from '../../src/delivery/storage/delivery-store.js';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
-import { recordSuccess, registry } from './delivery-kit.js';
+import { recordSuccess, registry, ticketEndpointAndSubjects } from './delivery-kit.js';
 
 /**
  * The delivery store's lease, called directly on both backends (no
@@ -33,22 +33,7 @@ for (const backend of backends) {
     before(async () => {
       app = await startTestApp(backend.env, { registry });
       ({ auth } = await app.tenant());
-      const endpoint = await app.runtime.app.inject({
-        method: 'POST',
-        url: '/v1/endpoints',
-        headers: auth,
-        payload: { url: 'http://127.0.0.1:9/hook', workflows: ['ticket'] },
-      });
-      assert.equal(endpoint.statusCode, 201, endpoint.body);
-      for (let i = 0; i < 20; i++) {
-        const res = await app.runtime.app.inject({
-          method: 'POST',
-          url: '/v1/subjects',
-          headers: auth,
-          payload: { workflow: 'ticket', id: `lease-${i}` },
-        });
-        assert.equal(res.statusCode, 201, res.body);
-      }
+      await ticketEndpointAndSubjects(app, auth, 20, 'lease');
       while ((await store().fanOut(100, matchEndpoints, NOW - 1)) > 0);
     });
     after(() => app.close());
