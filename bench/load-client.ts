@@ -1,8 +1,9 @@
 /**
  * A load generator run as its own process (so it does not share the server's
  * core): `concurrency` clients POST in a closed loop for `durationMs` and the
- * process prints one JSON line `{ok, failed, seconds, p50, p99, startedAt}`
- * (`startedAt`: `performance.timeOrigin + performance.now()` of the first request, comparable across processes).
+ * process prints one JSON line `{ok, failed, seconds, p50, p99, startedAt, cpuSeconds}`
+ * (`startedAt`: `performance.timeOrigin + performance.now()` of the first request, comparable across processes;
+ * `cpuSeconds`: this process's CPU while the load ran, for the benches' CPU accounting).
  * Each client POSTs to its own URL from `urls` (round robin), so writers of
  * one subject never race each other.
  */
@@ -44,9 +45,14 @@ async function client(index: number): Promise<void> {
 
 const started = performance.now();
 const startedAt = performance.timeOrigin + started;
+const cpuAtStart = process.cpuUsage();
 await Promise.all(Array.from({ length: spec.concurrency }, (_, i) => client(i)));
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuAtStart);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 await pool.close();
 latencies.sort((a, b) => a - b);
 const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-process.stdout.write(`${JSON.stringify({ ok, failed, seconds, p50: at(0.5), p99: at(0.99), startedAt })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ok, failed, seconds, p50: at(0.5), p99: at(0.99), startedAt, cpuSeconds })}\n`,
+);

@@ -43,6 +43,8 @@ export interface Receivers {
   arrivals(): Promise<Record<string, number>>;
   /** Time of the latest 2xx answer since the last reset (0 if none). */
   last(): Promise<number>;
+  /** The receiver process (for CPU accounting). */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export async function startReceivers(
     },
     arrivals: async () => (await ask<{ arrivals: Record<string, number> }>('arrivals')).arrivals,
     last: async () => (await ask<{ last: number }>('last')).last,
+    pid: child.pid ?? 0,
     close: () => stopChild(child),
   };
 }

@@ -9,6 +9,8 @@ export interface LoadResult {
   p99: number;
   /** When the first request went out (`performance.timeOrigin + performance.now()`). */
   startedAt: number;
+  /** CPU seconds the load client spent while the load ran. */
+  cpuSeconds: number;
 }
 
 const CLIENT = fileURLToPath(new URL('./load-client.js', import.meta.url));

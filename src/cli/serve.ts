@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import { createRuntime, type Runtime } from '../server/create-runtime.js';
 import { openStore } from '../server/open-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { baseUrl, formatBanner, storageLocation, tidingsVersion } from './banner.js';
 import { inForeground, offerFirstTenant } from './first-tenant.js';
 import { checkDataDir, explainStartError } from './start-error.js';
@@ -49,7 +50,12 @@ export async function serve(config: Config): Promise<void> {
   // The JWKS is never empty: make the first signing keys now (RSA-4096 takes seconds, off the event loop).
   runtime.pull.keys.ensureKeys().catch((err: unknown) => log.error({ err }, 'could not create the signing keys'));
   const hasTenant = (await runtime.store.listTenants()).length > 0;
-  log.info({ role: config.role, storage: runtime.store.kind, url, issuer: config.issuer }, 'tidings started');
+  // which fsync the embedded store makes, and what the disk measured to choose it (TIDINGS_SQLITE_FSYNC)
+  const fsync = runtime.store instanceof SqliteStore ? runtime.store.fsync : null;
+  log.info(
+    { role: config.role, storage: runtime.store.kind, url, issuer: config.issuer, ...(fsync ? { fsync } : {}) },
+    'tidings started',
+  );
   if (config.keyEncryptionKeys.length === 0) {
     log.warn(
       'TIDINGS_KEY_ENCRYPTION_KEY is not set: signing keys are stored unencrypted. To encrypt them, set TIDINGS_KEY_ENCRYPTION_KEY=$(openssl rand -hex 32)',

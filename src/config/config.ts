@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
 import { parseRetrySchedule } from '../delivery/retry-policy.js';
 import type { SealingKey } from '../keys/secret-sealer.js';
+import { FSYNC_SETTINGS, type FsyncSetting } from '../storage/sqlite/fsync-choice.js';
 import { parseDuration } from '../workflows/duration.js';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -14,6 +15,11 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /**
+   * Where an embedded (SQLite) commit waits for its fsync: `auto` measures the
+   * data directory's disk at start-up and picks (`fsync-choice.ts`).
+   */
+  sqliteFsync: FsyncSetting;
   databaseUrl: string | null;
   adminToken: string | null;
   allowInsecureEndpoints: boolean;
@@ -94,6 +100,7 @@ const ENV_KEYS: Record<string, keyof FileConfig> = {
   PORT: 'port',
   HOST: 'host',
   TIDINGS_DATA_DIR: 'dataDir',
+  TIDINGS_SQLITE_FSYNC: 'sqliteFsync',
   DATABASE_URL: 'databaseUrl',
   TIDINGS_ADMIN_TOKEN: 'adminToken',
   TIDINGS_ALLOW_INSECURE_ENDPOINTS: 'allowInsecureEndpoints',
@@ -139,6 +146,7 @@ export const DEFAULTS = {
   port: 8080,
   host: '127.0.0.1',
   dataDir: './data',
+  sqliteFsync: 'auto',
   databaseUrl: null,
   adminToken: null,
   allowInsecureEndpoints: false,
@@ -270,6 +278,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push('logLevel must be fatal, error, warn, info, debug, trace or silent');
   }
+  const sqliteFsync = text('sqliteFsync') as FsyncSetting;
+  if (!FSYNC_SETTINGS.includes(sqliteFsync)) problems.push('sqliteFsync must be auto, commit or off-loop');
   const logFormat = text('logFormat') as Config['logFormat'];
   if (!['auto', 'json', 'pretty'].includes(logFormat)) problems.push('logFormat must be auto, json or pretty');
   const schedule = parseRetrySchedule(list('retrySchedule'));
@@ -333,6 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     port,
     host,
     dataDir: text('dataDir') ?? './data',
+    sqliteFsync,
     databaseUrl,
     adminToken: text('adminToken'),
     allowInsecureEndpoints: bool('allowInsecureEndpoints'),

@@ -53,6 +53,13 @@ describe('configuration', () => {
     );
   });
 
+  test('TIDINGS_SQLITE_FSYNC: auto by default, commit and off-loop read, anything else refused', () => {
+    assert.equal(loadConfig({}).sqliteFsync, 'auto');
+    assert.equal(loadConfig({ TIDINGS_SQLITE_FSYNC: 'commit' }).sqliteFsync, 'commit');
+    assert.equal(loadConfig({ TIDINGS_SQLITE_FSYNC: 'off-loop' }).sqliteFsync, 'off-loop');
+    assert.throws(() => loadConfig({ TIDINGS_SQLITE_FSYNC: 'never' }), /sqliteFsync must be auto, commit or off-loop/);
+  });
+
   test('TIDINGS_ENDPOINT_FAILING_AFTER: 1h by default, read, refused when not a duration', () => {
     assert.equal(loadConfig({}).endpointFailingAfterMs, 3_600_000);
     assert.equal(loadConfig({ TIDINGS_ENDPOINT_FAILING_AFTER: '15m' }).endpointFailingAfterMs, 900_000);
