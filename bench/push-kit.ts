@@ -158,6 +158,8 @@ export async function openTidings(opts: {
   delivery?: Partial<DispatcherOptions>;
   subjectCount?: number;
   role?: 'all' | 'api';
+  /** `TIDINGS_SQLITE_FSYNC` of the runtime (default `auto`, as `npm start`). */
+  sqliteFsync?: string;
 }): Promise<TidingsBench> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tidings-push-bench-'));
   const config = loadConfig({
@@ -166,6 +168,7 @@ export async function openTidings(opts: {
     TIDINGS_LOG_LEVEL: 'silent',
     TIDINGS_ALLOW_INSECURE_ENDPOINTS: '1',
     TIDINGS_ROLE: opts.role ?? 'all',
+    ...(opts.sqliteFsync ? { TIDINGS_SQLITE_FSYNC: opts.sqliteFsync } : {}),
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
   });
   const runtime = await createRuntime(config, opts.delivery ? { delivery: opts.delivery } : {});
@@ -399,7 +402,8 @@ export function latencies(load: OpenLoopResult, arrivals: Record<string, number>
 export interface LatencyRow extends Omit<LatencyFigures, 'measured'> {
   label: string;
   rate: number;
-  runs: Array<{ p50: number; p99: number }>;
+  /** Each run's p50 and p99 (201 → receipt) and its p99 from request sent. */
+  runs: Array<{ p50: number; p99: number; sentP99: number }>;
 }
 
 /** Folds each configuration's runs (label → figures of every run) into its row of medians. */
@@ -414,6 +418,6 @@ export function latencyRows(runs: Map<string, LatencyFigures[]>, rate: number): 
     sentP99: median(list.map((f) => f.sentP99)),
     beforeAck: median(list.map((f) => f.beforeAck)),
     missing: list.reduce((n, f) => n + f.missing, 0),
-    runs: list.map((f) => ({ p50: f.p50, p99: f.p99 })),
+    runs: list.map((f) => ({ p50: f.p50, p99: f.p99, sentP99: f.sentP99 })),
   }));
 }

@@ -6,6 +6,8 @@
  * and PostgreSQL with the API in this process and one worker process (woken
  * by LISTEN/NOTIFY when the runtime has it, else by its poll interval).
  * No baseline: the bars are absolute (p99 ≤ 100 ms; goal p50 ≤ 5 ms, p99 ≤ 50 ms).
+ * `LATENCY_SQLITE_FSYNC=commit,off-loop`: a SQLite row per `TIDINGS_SQLITE_FSYNC`
+ * setting, interleaved (default: `auto` alone, what `npm start` runs).
  */
 import type { DispatcherOptions } from '../src/delivery/dispatcher.js';
 import { postgresTestDatabase } from '../test/helpers/postgres.js';
@@ -30,9 +32,11 @@ export async function steadyLatency(opts: {
   rate: number;
   durationMs: number;
   delivery?: Partial<DispatcherOptions>;
+  sqliteFsync?: string;
 }): Promise<LatencyFigures & { sent: number; ok: number }> {
   const t = await openTidings({
     databaseUrl: opts.databaseUrl,
+    ...(opts.sqliteFsync ? { sqliteFsync: opts.sqliteFsync } : {}),
     role: opts.workers > 0 ? 'api' : 'all',
     subjectCount: 256,
     ...(opts.delivery ? { delivery: opts.delivery } : {}),
@@ -75,11 +79,22 @@ export async function benchPushLatency(opts: { repeats: number; durationMs: numb
   const receivers = await startReceivers([{ count: 1, mode: 'ok' }]);
   const urls = receivers.urls[0] as string[];
   try {
+    const fsyncSettings = (process.env.LATENCY_SQLITE_FSYNC ?? '').split(',').filter((f) => f !== '');
     for (let i = 0; i < opts.repeats; i++) {
-      add(
-        'Tidings on SQLite (one process)',
-        await steadyLatency({ receivers, urls, databaseUrl: null, workers: 0, rate, durationMs }),
-      );
+      for (const sqliteFsync of fsyncSettings.length > 0 ? fsyncSettings : [undefined]) {
+        add(
+          sqliteFsync ? `Tidings on SQLite (one process, fsync ${sqliteFsync})` : 'Tidings on SQLite (one process)',
+          await steadyLatency({
+            receivers,
+            urls,
+            databaseUrl: null,
+            workers: 0,
+            rate,
+            durationMs,
+            ...(sqliteFsync ? { sqliteFsync } : {}),
+          }),
+        );
+      }
       if (opts.databaseUrl) {
         for (const workers of [0, 1]) {
           const db = await postgresTestDatabase();

@@ -50,7 +50,7 @@ export async function serve(config: Config): Promise<void> {
   // The JWKS is never empty: make the first signing keys now (RSA-4096 takes seconds, off the event loop).
   runtime.pull.keys.ensureKeys().catch((err: unknown) => log.error({ err }, 'could not create the signing keys'));
   const hasTenant = (await runtime.store.listTenants()).length > 0;
-  // which fsync the embedded store makes, and what the disk measured to choose it (TIDINGS_SQLITE_FSYNC)
+  // where the embedded store's commits wait for their fsync (TIDINGS_SQLITE_FSYNC)
   const fsync = runtime.store instanceof SqliteStore ? runtime.store.fsync : null;
   log.info(
     { role: config.role, storage: runtime.store.kind, url, issuer: config.issuer, ...(fsync ? { fsync } : {}) },

@@ -4,7 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
 import { parseRetrySchedule } from '../delivery/retry-policy.js';
 import type { SealingKey } from '../keys/secret-sealer.js';
-import { FSYNC_SETTINGS, type FsyncSetting } from '../storage/sqlite/fsync-choice.js';
+import { FSYNC_MODES, type FsyncMode } from '../storage/sqlite/fsync-mode.js';
 import { parseDuration } from '../workflows/duration.js';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -15,11 +15,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  /**
-   * Where an embedded (SQLite) commit waits for its fsync: `auto` measures the
-   * data directory's disk at start-up and picks (`fsync-choice.ts`).
-   */
-  sqliteFsync: FsyncSetting;
+  /** Where an embedded (SQLite) commit waits for its fsync (`fsync-mode.ts`). */
+  sqliteFsync: FsyncMode;
   databaseUrl: string | null;
   adminToken: string | null;
   allowInsecureEndpoints: boolean;
@@ -146,7 +143,7 @@ export const DEFAULTS = {
   port: 8080,
   host: '127.0.0.1',
   dataDir: './data',
-  sqliteFsync: 'auto',
+  sqliteFsync: 'off-loop',
   databaseUrl: null,
   adminToken: null,
   allowInsecureEndpoints: false,
@@ -278,8 +275,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push('logLevel must be fatal, error, warn, info, debug, trace or silent');
   }
-  const sqliteFsync = text('sqliteFsync') as FsyncSetting;
-  if (!FSYNC_SETTINGS.includes(sqliteFsync)) problems.push('sqliteFsync must be auto, commit or off-loop');
+  const sqliteFsync = text('sqliteFsync') as FsyncMode;
+  if (!FSYNC_MODES.includes(sqliteFsync)) problems.push('sqliteFsync must be off-loop or commit');
   const logFormat = text('logFormat') as Config['logFormat'];
   if (!['auto', 'json', 'pretty'].includes(logFormat)) problems.push('logFormat must be auto, json or pretty');
   const schedule = parseRetrySchedule(list('retrySchedule'));

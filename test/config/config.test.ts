@@ -53,11 +53,10 @@ describe('configuration', () => {
     );
   });
 
-  test('TIDINGS_SQLITE_FSYNC: auto by default, commit and off-loop read, anything else refused', () => {
-    assert.equal(loadConfig({}).sqliteFsync, 'auto');
+  test('TIDINGS_SQLITE_FSYNC: off-loop by default, commit read, anything else refused', () => {
+    assert.equal(loadConfig({}).sqliteFsync, 'off-loop');
     assert.equal(loadConfig({ TIDINGS_SQLITE_FSYNC: 'commit' }).sqliteFsync, 'commit');
-    assert.equal(loadConfig({ TIDINGS_SQLITE_FSYNC: 'off-loop' }).sqliteFsync, 'off-loop');
-    assert.throws(() => loadConfig({ TIDINGS_SQLITE_FSYNC: 'never' }), /sqliteFsync must be auto, commit or off-loop/);
+    assert.throws(() => loadConfig({ TIDINGS_SQLITE_FSYNC: 'auto' }), /sqliteFsync must be off-loop or commit/);
   });
 
   test('TIDINGS_ENDPOINT_FAILING_AFTER: 1h by default, read, refused when not a duration', () => {

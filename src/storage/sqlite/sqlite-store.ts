@@ -29,7 +29,7 @@ import type {
   Tenant,
 } from '../store.js';
 import { BackgroundCheckpoints, SAFETY_NET_PAGES } from './background-checkpoints.js';
-import type { FsyncChoice } from './fsync-choice.js';
+import type { FsyncMode } from './fsync-mode.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { preparedStatements } from './prepared-statements.js';
 import { readSnapshots } from './read-snapshots.js';
@@ -60,11 +60,8 @@ export interface SqliteStoreOptions {
   renderSnapshots?: boolean;
   /** `FULL` (default) makes every acknowledged commit survive power loss. */
   synchronous?: 'FULL' | 'NORMAL';
-  /**
-   * With `FULL` on a file, where a commit waits for its fsync (`fsync-choice.ts`):
-   * inside COMMIT, or off the event loop (the default), and what the probe measured.
-   */
-  fsync?: FsyncChoice;
+  /** With `FULL` on a file, where a commit waits for its fsync (`fsync-mode.ts`): off the event loop by default. */
+  fsync?: FsyncMode;
   /** WAL checkpoints on a thread of their own (`background-checkpoints.ts`); default on for a file. */
   backgroundCheckpoints?: boolean;
   /** Told when a background checkpoint fails (it is retried; the WAL stays bounded regardless). */
@@ -87,16 +84,15 @@ interface Unsynced {
  * Commits are grouped: every `commit` issued in the same turn of the event
  * loop joins one transaction, each change inside its own savepoint so one
  * refused change does not undo its neighbours. On a file, the batch's fsync
- * runs inside COMMIT (`fsync: 'commit'`, what the service picks on a disk
- * that syncs in well under a millisecond: `fsync-choice.ts`) or, by default,
- * off the event loop (`wal-sync.ts`): the transaction commits with
+ * runs off the event loop (`wal-sync.ts`; `fsync: 'commit'` puts it back
+ * inside COMMIT, `fsync-mode.ts`): the transaction commits with
  * `synchronous = NORMAL`, then an `fdatasync` of the WAL on the thread pool,
  * and only then is any change of the batch answered. While it runs, the
  * commits that arrive queue for the next batch (one fsync in flight at a
  * time, as PostgreSQL's group commit does), and pushes and requests keep the
  * event loop. With the fsync inside COMMIT, a process that pushes while it
- * ingests paid one blocking fsync for every few commits (bench `mixed`),
- * which costs more than the hop where fsync takes milliseconds.
+ * ingests paid one blocking fsync for every few commits, and a slow one
+ * stalled every request (bench `mixed` and `push-latency`).
  * Until its fsync ends, a batch's events are left out of the fan-out and of
  * event listings (`outboxBelow`, `sequenceBelow`): nothing is pushed or read
  * that a power loss could take back.
@@ -116,7 +112,7 @@ export class SqliteStore implements Store {
   private syncing: Promise<void> | null = null;
   private unsynced: Unsynced | null = null;
   /** Where a commit waits for its fsync (null: it does not, in memory or with `synchronous = NORMAL`). */
-  readonly fsync: FsyncChoice | null;
+  readonly fsync: FsyncMode | null;
 
   constructor(options: SqliteStoreOptions) {
     this.renderSnapshots = options.renderSnapshots ?? true;
@@ -127,13 +123,11 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    if (options.path !== ':memory:' && (options.synchronous ?? 'FULL') === 'FULL' && options.fsync?.mode !== 'commit') {
+    if (options.path !== ':memory:' && (options.synchronous ?? 'FULL') === 'FULL' && options.fsync !== 'commit') {
       this.walSync = new WalSync(`${options.path}-wal`, options.walDataSync);
     }
     const durable = options.path !== ':memory:' && (options.synchronous ?? 'FULL') === 'FULL';
-    this.fsync = durable
-      ? { mode: this.walSync ? 'off-loop' : 'commit', probeMs: options.fsync?.probeMs ?? null }
-      : null;
+    this.fsync = durable ? (this.walSync ? 'off-loop' : 'commit') : null;
     if (options.path !== ':memory:' && (options.backgroundCheckpoints ?? true)) {
       this.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
       this.checkpoints = BackgroundCheckpoints.start(
