@@ -123,10 +123,8 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    if (options.path !== ':memory:' && (options.synchronous ?? 'FULL') === 'FULL' && options.fsync !== 'commit') {
-      this.walSync = new WalSync(`${options.path}-wal`, options.walDataSync);
-    }
     const durable = options.path !== ':memory:' && (options.synchronous ?? 'FULL') === 'FULL';
+    if (durable && options.fsync !== 'commit') this.walSync = new WalSync(`${options.path}-wal`, options.walDataSync);
     this.fsync = durable ? (this.walSync ? 'off-loop' : 'commit') : null;
     if (options.path !== ':memory:' && (options.backgroundCheckpoints ?? true)) {
       this.db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
