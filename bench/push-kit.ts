@@ -158,7 +158,7 @@ export async function openTidings(opts: {
   delivery?: Partial<DispatcherOptions>;
   subjectCount?: number;
   role?: 'all' | 'api';
-  /** `TIDINGS_SQLITE_FSYNC` of the runtime (default `auto`, as `npm start`). */
+  /** `TIDINGS_SQLITE_FSYNC` of the runtime (default `off-loop`, as `npm start`). */
   sqliteFsync?: string;
 }): Promise<TidingsBench> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tidings-push-bench-'));

@@ -7,7 +7,7 @@
  * by LISTEN/NOTIFY when the runtime has it, else by its poll interval).
  * No baseline: the bars are absolute (p99 ≤ 100 ms; goal p50 ≤ 5 ms, p99 ≤ 50 ms).
  * `LATENCY_SQLITE_FSYNC=commit,off-loop`: a SQLite row per `TIDINGS_SQLITE_FSYNC`
- * setting, interleaved (default: `auto` alone, what `npm start` runs).
+ * setting, interleaved (default: one row with the default, what `npm start` runs).
  */
 import type { DispatcherOptions } from '../src/delivery/dispatcher.js';
 import { postgresTestDatabase } from '../test/helpers/postgres.js';

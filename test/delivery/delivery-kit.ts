@@ -105,17 +105,8 @@ export function recordSuccess(store: DeliveryStore, delivery: DeliveryRecord, no
   );
 }
 
-/**
- * What the store-level delivery tests start from: one endpoint for the
- * `ticket` workflow (its URL is never called) and `count` new ticket subjects
- * `<prefix>-0`…, each creation an event in the outbox. Returns the endpoint's id.
- */
-export async function ticketEndpointAndSubjects(
-  app: TestApp,
-  auth: Record<string, string>,
-  count: number,
-  prefix: string,
-): Promise<string> {
+/** An endpoint for the `ticket` workflow whose URL is never called; returns its id. */
+export async function ticketEndpoint(app: TestApp, auth: Record<string, string>): Promise<string> {
   const endpoint = await app.runtime.app.inject({
     method: 'POST',
     url: '/v1/endpoints',
@@ -123,6 +114,21 @@ export async function ticketEndpointAndSubjects(
     payload: { url: 'http://127.0.0.1:9/hook', workflows: ['ticket'] },
   });
   assert.equal(endpoint.statusCode, 201, endpoint.body);
+  return (endpoint.json() as { id: string }).id;
+}
+
+/**
+ * What the store-level delivery tests start from: a `ticketEndpoint` and
+ * `count` new ticket subjects `<prefix>-0`…, each creation an event in the
+ * outbox. Returns the endpoint's id.
+ */
+export async function ticketEndpointAndSubjects(
+  app: TestApp,
+  auth: Record<string, string>,
+  count: number,
+  prefix: string,
+): Promise<string> {
+  const endpointId = await ticketEndpoint(app, auth);
   for (let i = 0; i < count; i++) {
     const res = await app.runtime.app.inject({
       method: 'POST',
@@ -132,5 +138,5 @@ export async function ticketEndpointAndSubjects(
     });
     assert.equal(res.statusCode, 201, res.body);
   }
-  return (endpoint.json() as { id: string }).id;
+  return endpointId;
 }

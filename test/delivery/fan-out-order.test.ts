@@ -7,7 +7,7 @@ import { matchEndpoints } from '../../src/delivery/match-endpoints.js';
 import { SqliteDeliveryStore } from '../../src/delivery/storage/sqlite-delivery-store.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { startTestApp, type TestApp } from '../helpers/test-runtime.js';
-import { registry } from './delivery-kit.js';
+import { registry, ticketEndpoint } from './delivery-kit.js';
 
 /**
  * SQLite fans out to healthy endpoints first: when an event also goes to a
@@ -34,18 +34,8 @@ describe('SQLite fan-out: healthy endpoints first', () => {
     store = new SqliteStore({ path: join(dir, 'tidings.db') });
     app = await startTestApp({}, { registry, store }, dir);
     ({ auth } = await app.tenant());
-    const create = async () => {
-      const res = await app.runtime.app.inject({
-        method: 'POST',
-        url: '/v1/endpoints',
-        headers: auth,
-        payload: { url: 'http://127.0.0.1:9/hook', workflows: ['ticket'] },
-      });
-      assert.equal(res.statusCode, 201, res.body);
-      return (res.json() as { id: string }).id;
-    };
-    healthy = await create();
-    failing = await create();
+    healthy = await ticketEndpoint(app, auth);
+    failing = await ticketEndpoint(app, auth);
     await health(false);
   });
   after(() => app.close());
