@@ -2,16 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { KEEPS_UP_MS } from '../../src/delivery/fan-out-admission.js';
 import { matchEndpoints } from '../../src/delivery/match-endpoints.js';
-import type { FanOutLeaseRequest } from '../../src/delivery/storage/delivery-store.js';
+import type { FanOutLeaseRequest, LeasedDelivery } from '../../src/delivery/storage/delivery-store.js';
 import { dropBackends, startTestApp, type TestApp, testBackends } from '../helpers/test-runtime.js';
 import { recordSuccess, registry, ticketEndpointAndSubjects } from './delivery-kit.js';
 
 /**
  * `fanOutLeased` called directly on both backends (no dispatcher runs).
- * PostgreSQL writes the deliveries an endpoint has slots for already leased
- * to the caller, with what a push reads, and leaves the rest of a backlog in
- * the outbox while the endpoint keeps up; SQLite fans out and leases none
- * (its lease right after takes them).
+ * PostgreSQL leases the caller the deliveries an endpoint has slots for, with
+ * what a push reads, and leaves the rest of a backlog in the outbox while the
+ * endpoint keeps up; those of this healthy, unordered endpoint go out without
+ * a row, their outbox rows claimed, until their record writes the row
+ * (`postgres-rowless.ts`). SQLite fans out and leases none (its lease right
+ * after takes them).
  */
 const backends = await testBackends();
 after(() => dropBackends(backends));
@@ -52,35 +54,56 @@ for (const backend of backends) {
       return;
     }
 
+    /** Set by the first test: its deliveries pushed without a row, and the one after the record. */
+    let first: LeasedDelivery[] = [];
+    let next: LeasedDelivery[] = [];
+
     test('an endpoint keeping up gets its free slots leased; the rest of the backlog waits in the outbox', async () => {
-      const first = await store().fanOutLeased(100, matchEndpoints, request());
-      assert.equal(first.consumed, 2, 'two events: the endpoint has two slots');
-      assert.equal(first.leased.length, 2);
-      for (const delivery of first.leased) {
+      const fanned = await store().fanOutLeased(100, matchEndpoints, request());
+      assert.equal(fanned.consumed, 2, 'two events: the endpoint has two slots');
+      first = fanned.leased;
+      assert.equal(first.length, 2);
+      for (const delivery of first) {
         assert.equal(delivery.status, 'pending');
         assert.equal(delivery.leaseUntil, NOW + 60_000);
         assert.ok(delivery.leaseToken);
         assert.deepEqual(delivery.event, await app.runtime.store.getEvent(tenantId, delivery.eventId));
         assert.ok(delivery.event?.snapshot, 'with its render snapshot');
-        const stored = await store().getDelivery(tenantId, delivery.id);
-        assert.equal(stored?.leaseToken, delivery.leaseToken, 'written leased');
+        assert.equal(await store().getDelivery(tenantId, delivery.id), null, 'no row until its record');
       }
-      const [a, b] = first.leased.map((d) => d.endpointVersion);
+      const [a, b] = first.map((d) => d.endpointVersion);
       assert.equal(typeof a, 'string');
       assert.equal(a, b);
-      assert.deepEqual(await store().lease(request({ perEndpointCap: 10 })), [], 'leased once: the lease skips them');
-      assert.equal(await rows(), 2, 'no row for the events still in the outbox');
+      assert.deepEqual(await store().lease(request({ perEndpointCap: 10 })), [], 'nothing for the lease to take');
+      assert.equal(await rows(), 0, 'no row for the claimed deliveries nor for the events still in the outbox');
+      const queue = await store().tenantQueueStats(tenantId);
+      assert.equal(queue.pending, 2, 'the claimed deliveries count as pending');
+      assert.equal(typeof queue.oldestCreatedAt, 'number', 'since their events were committed');
 
       const full = await store().fanOutLeased(100, matchEndpoints, request());
-      assert.deepEqual(full, { consumed: 0, leased: [] }, 'no free slot: the outbox waits');
+      assert.deepEqual(full, { consumed: 0, leased: [] }, 'no free slot: the claims count, and the outbox waits');
 
-      const [done] = first.leased;
+      const [done] = first;
       assert.ok(done);
       const recorded = await recordSuccess(store(), done, NOW);
       assert.equal(recorded, true, "the fan-out's lease token records");
-      const next = await store().fanOutLeased(100, matchEndpoints, request());
-      assert.equal(next.consumed, 1, 'a slot freed: one more event');
-      assert.equal(next.leased.length, 1);
+      const row = await store().getDelivery(tenantId, done.id);
+      assert.deepEqual(
+        { status: row?.status, attempts: row?.attempts, leaseToken: row?.leaseToken, createdAt: row?.createdAt },
+        { status: 'succeeded', attempts: 1, leaseToken: null, createdAt: NOW },
+        'the record writes the row, final',
+      );
+      const attempts = await store().listAttempts(tenantId, endpointId, { deliveryId: done.id, limit: 10 });
+      assert.deepEqual(
+        attempts.map((t) => [t.deliveryId, t.attempt, t.outcome]),
+        [[done.id, 1, 'succeeded']],
+      );
+      assert.equal(await recordSuccess(store(), done, NOW), false, 'recorded once');
+
+      const after = await store().fanOutLeased(100, matchEndpoints, request());
+      assert.equal(after.consumed, 1, 'a slot freed: one more event');
+      next = after.leased;
+      assert.equal(next.length, 1);
     });
 
     test('an endpoint leased to a moment ago keeps up whoever leased it; past KEEPS_UP_MS, its deliveries are written pending', async () => {
@@ -99,9 +122,34 @@ for (const backend of backends) {
           { consumed: 1, leased: 0 },
         ],
       );
+      assert.equal(await rows(), 3, 'a row for every event but the two still claimed');
+      // The claims run out (their worker died): the next fan-out reads their outbox rows again, through rows.
+      const later = request({ nowMs: NOW + 120_000, perEndpointCap: 10 });
+      const leased = await store().lease(later);
+      assert.equal(leased.length, 2, 'the two pending');
+      const again = await store().fanOutLeased(100, matchEndpoints, later);
+      assert.equal(again.consumed, 2);
+      assert.equal(again.leased.length, 2, 'and the two whose claims ran out');
+      for (const d of again.leased) {
+        assert.equal((await store().getDelivery(tenantId, d.id))?.leaseToken, d.leaseToken, 'written leased');
+      }
       assert.equal(await rows(), 5, 'every event has its delivery');
-      const later = await store().lease(request({ nowMs: NOW + 120_000, perEndpointCap: 10 }));
-      assert.equal(later.length, 4, 'the two pending and, their leases expired, the two still leased');
+    });
+
+    test("a claim that ran out: its worker's late record keeps the attempt on the row written since", async () => {
+      const [late] = first.filter((d) => d.id !== first[0]?.id);
+      assert.ok(late);
+      assert.equal(await recordSuccess(store(), late, NOW + 121_000), false, 'not moved: the lease is not its');
+      const [row] = await store().listDeliveries(tenantId, endpointId, { eventId: late.eventId, limit: 1 });
+      assert.ok(row);
+      assert.notEqual(row.id, late.id);
+      assert.equal(row.status, 'pending', 'left to the worker that holds it now');
+      const attempts = await store().listAttempts(tenantId, endpointId, { eventId: late.eventId, limit: 10 });
+      assert.deepEqual(
+        attempts.map((t) => t.deliveryId),
+        [row.id],
+        'the attempt is kept, on the row',
+      );
     });
   });
 }

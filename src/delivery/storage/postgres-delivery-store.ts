@@ -45,9 +45,12 @@ import {
   FAN_OUT_BATCH_SQL,
   FAN_OUT_RENDER_BATCH_SQL,
   FANOUT_LOCK_KEY,
+  OUTBOX_HEAD_SQL,
   WRITE_FAN_OUT_SQL,
 } from './postgres-fan-out-sql.js';
 import { ANY_DUE_SQL, HOLD_BACK_SQL, LEASE_SQL, RELEASE_HELD_SQL, RELEASE_NEXT_SQL } from './postgres-lease-sql.js';
+import { ClaimedDeliveries, pushedWithoutRow, type RowToWrite, writeClaimedValues } from './postgres-rowless.js';
+import { WRITE_CLAIMED_SQL } from './postgres-rowless-sql.js';
 
 interface RecordArgs {
   attempt: AttemptRecord;
@@ -99,6 +102,20 @@ const RECORD_BATCH_WITH_INTENTS_SQL = RECORD_BATCH_SQL.replace(
 )
 SELECT id, ordered FROM moved`,
 );
+
+/**
+ * The pending deliveries (those of rows matching `ofDeliveries`) with those
+ * pushed without a row whose record has not come (claimed outbox rows
+ * matching `ofOutbox`, claims run out included: they are fanned out again),
+ * and when the oldest was created (a claimed one: when its event was committed).
+ */
+function pendingSql(ofDeliveries: string, ofOutbox: string): string {
+  return `WITH d AS (SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries WHERE status = 'pending' AND ${ofDeliveries}),
+    c AS (SELECT coalesce(sum(cardinality(claim_deliveries)), 0) AS n,
+      (extract(epoch FROM min(created_at)) * 1000)::bigint AS oldest
+      FROM outbox WHERE claim_until IS NOT NULL AND ${ofOutbox})
+  SELECT d.n + c.n AS n, least(d.oldest, c.oldest) AS oldest FROM d, c`;
+}
 
 /** The sequence of tenant `$1`'s event `eventId`, its id appended to `values` (the listings' `eventId` filter). */
 function eventSequence(values: unknown[], eventId: string): string {
@@ -378,14 +395,15 @@ export class PostgresDeliveryStore implements DeliveryStore {
     // then, instead of a transaction with the lock and the batch (3 round trips at least).
     const next = await this.leasePool.query({
       name: 'tidings-outbox-head',
-      text: 'SELECT id FROM outbox ORDER BY id LIMIT 1',
+      text: OUTBOX_HEAD_SQL,
+      values: [nowMs],
     });
     if (next.rows.length === 0) return 0;
     return transaction(this.leasePool, async (client) => {
       const { rows } = await client.query<FanOutRow>({
         name: 'tidings-fan-out-batch',
         text: FAN_OUT_BATCH_SQL,
-        values: [limit, FANOUT_LOCK_KEY],
+        values: [limit, FANOUT_LOCK_KEY, nowMs],
       });
       if (rows.length === 0) return 0;
       const planned = await planFanOut(client, rows, match, async (tenantId) => {
@@ -403,7 +421,9 @@ export class PostgresDeliveryStore implements DeliveryStore {
   /**
    * `WRITE_FAN_OUT_SQL` for the outbox rows `consumed`: their deliveries,
    * those `lease.leased` marks (per row, per delivery) written leased, and the
-   * rows deleted. Returns the deliveries written leased, as a lease returns them.
+   * rows deleted; a leased delivery that `pushedWithoutRow` gets no row, its
+   * outbox row is claimed instead (`postgres-rowless.ts`). Returns the
+   * deliveries leased, as a lease returns them.
    */
   private async writeFanOut(
     client: pg.PoolClient,
@@ -413,8 +433,12 @@ export class PostgresDeliveryStore implements DeliveryStore {
   ): Promise<LeasedDelivery[]> {
     const columns: unknown[][] = Array.from({ length: 9 }, () => []);
     const byId = new Map<string, LeasedDelivery>();
-    consumed.forEach(({ deliveries }, i) => {
-      deliveries.forEach(({ event, endpoint, held }, k) => {
+    const withoutRow: LeasedDelivery[] = [];
+    const deleted: string[] = [];
+    const claims = { ids: [] as string[], endpoints: [] as string[], deliveries: [] as string[] };
+    consumed.forEach((planned, i) => {
+      const claimed: LeasedDelivery[] = [];
+      planned.deliveries.forEach(({ event, endpoint, held }, k) => {
         const leased = lease?.leased[i]?.[k] === true;
         const delivery: LeasedDelivery = {
           id: `dlv_${newEventId()}`,
@@ -435,18 +459,61 @@ export class PostgresDeliveryStore implements DeliveryStore {
           event,
           endpointVersion: lease?.versions.get(endpoint.id) ?? null,
         };
+        if (lease && leased && pushedWithoutRow(delivery, endpoint, planned)) {
+          claimed.push(delivery);
+          this.claimed.add({ delivery, outboxId: planned.outboxId, claimToken: lease.token });
+          return;
+        }
         const { id, tenantId, endpointId, eventSequence, eventId, subjectId, ordered, nextAttemptAt } = delivery;
         const row = [id, tenantId, endpointId, eventSequence, eventId, subjectId, ordered, nextAttemptAt, leased];
         for (const [c, value] of row.entries()) columns[c]?.push(value);
         if (leased) byId.set(delivery.id, delivery);
       });
+      if (claimed.length === 0) {
+        deleted.push(planned.outboxId);
+        return;
+      }
+      withoutRow.push(...claimed);
+      claims.ids.push(planned.outboxId);
+      claims.endpoints.push(claimed.map((d) => d.endpointId).join(','));
+      claims.deliveries.push(claimed.map((d) => d.id).join(','));
     });
     const written = await client.query<{ id: string }>({
       name: 'tidings-fan-out-write',
       text: WRITE_FAN_OUT_SQL,
-      values: [nowMs, lease?.until ?? null, lease?.token ?? null, ...columns, consumed.map((p) => p.outboxId)],
+      values: [
+        nowMs,
+        lease?.until ?? null,
+        lease?.token ?? null,
+        ...columns,
+        deleted,
+        claims.ids,
+        claims.endpoints,
+        claims.deliveries,
+      ],
     });
-    return written.rows.flatMap((r) => byId.get(r.id) ?? []);
+    return [...written.rows.flatMap((r) => byId.get(r.id) ?? []), ...withoutRow];
+  }
+
+  /** Deliveries this process pushes without a row, until their record writes it (`postgres-rowless.ts`). */
+  private readonly claimed = new ClaimedDeliveries();
+
+  /**
+   * `WRITE_CLAIMED_SQL` for `rows`, which leave `claimed`. Returns each
+   * delivery's row id (a row another worker wrote after the claim ran out,
+   * or null when the endpoint is gone) and whether this statement wrote it.
+   */
+  private async writeClaimed(
+    db: pg.Pool | pg.PoolClient,
+    rows: readonly RowToWrite[],
+  ): Promise<Map<string, { rowId: string | null; created: boolean }>> {
+    for (const { claimed } of rows) this.claimed.delete(claimed.delivery.id);
+    const result = await db.query<{ id: string; row_id: string | null; created: boolean }>({
+      name: 'tidings-write-claimed',
+      text: WRITE_CLAIMED_SQL,
+      values: writeClaimedValues(rows),
+    });
+    return new Map(result.rows.map((r) => [r.id, { rowId: r.row_id, created: r.created }]));
   }
 
   /**
@@ -463,7 +530,8 @@ export class PostgresDeliveryStore implements DeliveryStore {
     if (!this.outboxNotEmpty) {
       const next = await this.leasePool.query({
         name: 'tidings-outbox-head',
-        text: 'SELECT id FROM outbox ORDER BY id LIMIT 1',
+        text: OUTBOX_HEAD_SQL,
+        values: [request.nowMs],
       });
       if (next.rows.length === 0) return { consumed: 0, leased: [] };
     }
@@ -475,7 +543,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
       const { rows } = await client.query<FanOutRow>({
         name: 'tidings-fan-out-read',
         text: FAN_OUT_RENDER_BATCH_SQL,
-        values: [read, FANOUT_LOCK_KEY],
+        values: [read, FANOUT_LOCK_KEY, nowMs],
       });
       if (rows.length === 0) return { consumed: 0, read: 0, leased: [] as LeasedDelivery[] };
       const capacity = new Map<string, EndpointCapacity>();
@@ -581,9 +649,15 @@ export class PostgresDeliveryStore implements DeliveryStore {
 
   async release(id: string, leaseToken: string, nextAttemptAt: number): Promise<void> {
     this.orderedLeases.delete(id);
+    const claimed = this.claimed.get(id);
+    const rowId = claimed
+      ? (await this.writeClaimed(this.pool, [{ claimed, nowMs: claimed.delivery.createdAt, attempt: null }])).get(id)
+          ?.rowId
+      : id;
+    if (!rowId) return; // its endpoint is gone
     await this.pool.query({
       text: 'UPDATE deliveries SET lease_until = NULL, lease_token = NULL, next_attempt_at = $1 WHERE id = $2 AND lease_token = $3',
-      values: [nextAttemptAt, id, leaseToken],
+      values: [nextAttemptAt, rowId, leaseToken],
     });
   }
 
@@ -609,7 +683,39 @@ export class PostgresDeliveryStore implements DeliveryStore {
    * ordering follow-ups for the ordered ones. Per attempt this was five
    * round trips and a commit; see `group-commit.ts` for the figures.
    */
-  private async recordBatch(batch: RecordArgs[]): Promise<boolean[]> {
+  private async recordBatch(all: RecordArgs[]): Promise<boolean[]> {
+    const done = new Map<RecordArgs, boolean>();
+    const final: RowToWrite[] = [];
+    const pending: RowToWrite[] = [];
+    for (const args of all) {
+      const claimed = this.claimed.get(args.attempt.deliveryId);
+      if (!claimed) continue;
+      if (args.update.status === 'succeeded' && args.intent === null) {
+        final.push({ claimed, nowMs: args.nowMs, attempt: args.attempt });
+        done.set(args, false);
+      } else pending.push({ claimed, nowMs: args.nowMs, attempt: null });
+    }
+    // the happy path: the row written final with its attempt, in one statement
+    if (final.length > 0) {
+      const written = await this.writeClaimed(this.recordPool, final);
+      for (const args of all)
+        if (done.has(args)) done.set(args, written.get(args.attempt.deliveryId)?.created === true);
+    }
+    // anything else: the row first, pending and leased (or the one another worker wrote), then the usual record
+    const rowsOf = pending.length > 0 ? await this.writeClaimed(this.recordPool, pending) : new Map();
+    const batch = all
+      .filter((args) => !done.has(args))
+      .map((args) => {
+        const rowId = rowsOf.get(args.attempt.deliveryId)?.rowId;
+        return rowId ? { ...args, attempt: { ...args.attempt, deliveryId: rowId } } : args;
+      });
+    const moved = batch.length > 0 ? await this.recordRows(batch) : [];
+    let k = 0;
+    return all.map((args) => done.get(args) ?? moved[k++] === true);
+  }
+
+  /** `recordBatch` for deliveries that have rows. */
+  private async recordRows(batch: RecordArgs[]): Promise<boolean[]> {
     const ordered = batch.some(({ attempt }) => this.orderedLeases.has(attempt.deliveryId));
     const results = ordered ? await this.recordBatchOrdered(batch) : await this.recordBatchInOneStatement(batch);
     for (const { attempt } of batch) this.orderedLeases.delete(attempt.deliveryId);
@@ -747,17 +853,14 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async queueStats(): Promise<{ pending: number; oldestCreatedAt: number | null }> {
-    const { rows } = await this.pool.query<{ n: string; oldest: string | null }>(
-      "SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries WHERE status = 'pending'",
-    );
+    const { rows } = await this.pool.query<{ n: string; oldest: string | null }>(pendingSql('true', 'true'));
     const row = rows[0];
     return { pending: Number(row?.n ?? 0), oldestCreatedAt: row?.oldest == null ? null : Number(row.oldest) };
   }
 
   async tenantQueueStats(tenantId: string): Promise<{ pending: number; oldestCreatedAt: number | null }> {
     const { rows } = await this.pool.query<{ n: string; oldest: string | null }>({
-      text: `SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries
-              WHERE status = 'pending' AND endpoint_id IN (SELECT id FROM endpoints WHERE tenant_id = $1)`,
+      text: pendingSql('endpoint_id IN (SELECT id FROM endpoints WHERE tenant_id = $1)', 'tenant_id = $1'),
       values: [tenantId],
     });
     const row = rows[0];

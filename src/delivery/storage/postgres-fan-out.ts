@@ -6,7 +6,13 @@ import { type EndpointCapacity, KEEPS_UP_MS } from '../fan-out-admission.js';
 import type { EndpointMatcher } from './delivery-store.js';
 
 /** An outbox row as the fan-out reads it: its event's columns are null when the event is gone (retention). */
-export type FanOutRow = EventRow & { outbox_id: string; subject_attributes: unknown; id: string | null };
+export type FanOutRow = EventRow & {
+  outbox_id: string;
+  /** The claim of a fan-out whose worker did not record it in time (`postgres-rowless-sql.ts`). */
+  outbox_claim: string | null;
+  subject_attributes: unknown;
+  id: string | null;
+};
 
 /** One delivery a fan-out would create. */
 export interface PlannedDelivery {
@@ -19,6 +25,8 @@ export interface PlannedDelivery {
 /** What one outbox row fans out to (nothing when its event is gone or no endpoint matches). */
 export interface PlannedRow {
   outboxId: string;
+  /** Claimed before by a fan-out whose claim ran out: its deliveries get rows (`postgres-rowless.ts`). */
+  recovered: boolean;
   deliveries: PlannedDelivery[];
 }
 
@@ -40,7 +48,7 @@ export async function planFanOut(
   const planned: PlannedRow[] = [];
   for (const row of rows) {
     const deliveries: PlannedDelivery[] = [];
-    planned.push({ outboxId: row.outbox_id, deliveries });
+    planned.push({ outboxId: row.outbox_id, recovered: row.outbox_claim !== null, deliveries });
     if (row.id === null) continue;
     const event = eventFromRow(row as EventRow);
     let endpoints = byTenant.get(event.tenantId);

@@ -7,6 +7,7 @@ import {
   POSTGRES_ORDER_INDEX_MIGRATION,
 } from '../../delivery/storage/delivery-migration.js';
 import { POSTGRES_OPERATIONAL_INTENTS_MIGRATION } from '../../delivery/storage/operational-intent-sql.js';
+import { OUTBOX_CLAIMS_MIGRATION } from '../../delivery/storage/postgres-rowless-sql.js';
 import { POSTGRES_PULL_SQL } from '../../feeds/storage/pull-migration.js';
 import { POSTGRES_DESTINATION_KEYS_MIGRATION } from '../../keys/destination-keys-migration.js';
 import { POSTGRES_SIGNALS_MIGRATION } from '../../signals/ssf-migration.js';
@@ -166,4 +167,7 @@ CREATE INDEX portal_link_uses_by_expiry ON portal_link_uses (expires_at);`,
   // The operational events' outbox: an intent written with its cause, turned into the event by a drain
   // (src/delivery/operational-intent.ts).
   { version: 14, name: 'operational-intents', sql: POSTGRES_OPERATIONAL_INTENTS_MIGRATION },
+  // The happy path without delivery rows: outbox rows claimed by the fan-out that pushes their deliveries
+  // (src/delivery/storage/postgres-rowless-sql.ts).
+  { version: 15, name: 'outbox-claims', sql: OUTBOX_CLAIMS_MIGRATION },
 ];
