@@ -74,6 +74,22 @@ function settled<T>(promise: Promise<T>) {
  * that is not yet durable, and gap-free sequences.
  */
 describe('SQLite group commit', () => {
+  test('every batch, not only the first, runs with synchronous = NORMAL, and FULL is back after it', async () => {
+    // Without the switch a batch would also make SQLite's own fsync inside COMMIT, which no other test sees: the
+    // answers are the same, only slower. Read back as SQLite reports it, batch after batch.
+    const store = await openStore();
+    try {
+      const level = () => store.db.pragma('synchronous', { simple: true });
+      const batch = (store as unknown as { withoutFsync<T>(write: () => T): T }).withoutFsync.bind(store);
+      for (let i = 0; i < 3; i++) {
+        assert.equal(batch(level), 1, `batch ${i + 1} commits with NORMAL`);
+        assert.equal(level(), 2, `FULL again after batch ${i + 1}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   test('one batch of two tenants: refusals and failures answer only their own change, sequences stay gap-free', async () => {
     const store = await openStore();
     try {
