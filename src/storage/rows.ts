@@ -12,7 +12,8 @@ import type { ApiKeyRecord, DueTimer, IdempotencyRecord, Tenant } from './store.
 type Json = string | Record<string, unknown> | unknown[] | null;
 
 const json = <T>(value: Json): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
-const iso = (value: string | Date): string => (value instanceof Date ? value.toISOString() : value);
+/** A time column's value as ISO text: pg gives a Date (or, through `ISO_TIMESTAMPS`, the text), SQLite the text. */
+export const iso = (value: string | Date): string => (value instanceof Date ? value.toISOString() : value);
 const isoOrNull = (value: string | Date | null): string | null => (value === null ? null : iso(value));
 
 export interface TenantRow {

@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import type { RenderSnapshot, StoredEvent } from '../../events/event.js';
 import { eraseFromSnapshot } from '../../formats/render-snapshot.js';
+import { ISO_TIMESTAMPS } from '../../storage/postgres/iso-timestamps.js';
 import { EVENT_COLUMNS, RENDER_EVENT_COLUMNS, SUBJECT_COLUMNS } from '../../storage/postgres/sql/columns.js';
 import { transaction } from '../../storage/postgres/transaction.js';
-import { type EventRow, eventFromRow, type SubjectRow, subjectFromRow } from '../../storage/rows.js';
+import { type EventRow, eventFromRow, iso, type SubjectRow, subjectFromRow } from '../../storage/rows.js';
 import type { Subject } from '../../subjects/subject.js';
 import type { FeedFilter, FeedStorage, LogScope, StoredSet } from './feed-storage.js';
 
@@ -67,6 +68,7 @@ export class PostgresFeedStorage implements FeedStorage {
   async listFeedEvents(tenantId: string, filter: FeedFilter): Promise<StoredEvent[]> {
     const { rows } = await this.pool.query<EventRow>({
       name: 'tidings_feed_events',
+      types: ISO_TIMESTAMPS,
       text: feedPageSql(RENDER_EVENT_COLUMNS),
       values: [tenantId, filter.afterSequence, filter.limit, filter.workflow ?? null, filter.type ?? null],
     });
@@ -82,22 +84,24 @@ export class PostgresFeedStorage implements FeedStorage {
     if (afterEventId === null) {
       const { rows } = await this.pool.query<EventRow>({
         name: 'tidings_feed_rows',
+        types: ISO_TIMESTAMPS,
         text: feedPageSql(FEED_ROW_COLUMNS),
         values: [tenantId, 0, ...rest],
       });
       return { cursorOccurredAt: null, rows };
     }
     const { rows } = await this.pool.query<
-      { cursor_occurred_at: Date } & { [K in keyof EventRow]: EventRow[K] | null }
+      { cursor_occurred_at: string | Date } & { [K in keyof EventRow]: EventRow[K] | null }
     >({
       name: 'tidings_feed_rows_after_id',
+      types: ISO_TIMESTAMPS,
       text: feedPageAfterIdSql(FEED_ROW_COLUMNS),
       values: [tenantId, afterEventId, ...rest],
     });
     const first = rows[0];
     if (!first) return null;
     return {
-      cursorOccurredAt: first.cursor_occurred_at.toISOString(),
+      cursorOccurredAt: iso(first.cursor_occurred_at),
       rows: rows.filter((r) => r.sequence !== null) as EventRow[],
     };
   }
@@ -119,6 +123,7 @@ export class PostgresFeedStorage implements FeedStorage {
     const [page, newest] = await Promise.all([
       this.pool.query<EventRow>({
         name: 'tidings_feed_events_newest',
+        types: ISO_TIMESTAMPS,
         text: `SELECT ${RENDER_EVENT_COLUMNS} FROM events
                WHERE tenant_id = $1 AND sequence < $2
                  AND ($4::text IS NULL OR workflow = $4) AND ($5::text IS NULL OR type = $5)
@@ -140,21 +145,23 @@ export class PostgresFeedStorage implements FeedStorage {
     filter: Omit<FeedFilter, 'afterSequence'>,
   ): Promise<{ cursorOccurredAt: string; events: StoredEvent[] } | null> {
     const { rows } = await this.pool.query<
-      { cursor_occurred_at: Date } & { [K in keyof EventRow]: EventRow[K] | null }
+      { cursor_occurred_at: string | Date } & { [K in keyof EventRow]: EventRow[K] | null }
     >({
       name: 'tidings_feed_events_after_id',
+      types: ISO_TIMESTAMPS,
       text: feedPageAfterIdSql(RENDER_EVENT_COLUMNS),
       values: [tenantId, afterEventId, filter.limit, filter.workflow ?? null, filter.type ?? null],
     });
     const first = rows[0];
     if (!first) return null;
     const events = rows.filter((r) => r.sequence !== null).map((r) => eventFromRow(r as EventRow));
-    return { cursorOccurredAt: first.cursor_occurred_at.toISOString(), events };
+    return { cursorOccurredAt: iso(first.cursor_occurred_at), events };
   }
 
   async listLogEvents(tenantId: string, scope: LogScope, offset: number, limit: number): Promise<StoredEvent[]> {
     const { rows } = await this.pool.query<EventRow>({
       text: `SELECT * FROM ${LOG_SOURCE} ORDER BY sequence LIMIT $4 OFFSET $5`,
+      types: ISO_TIMESTAMPS,
       values: [tenantId, scope.subjectId, scope.withChildren, limit, offset],
     });
     return rows.map(eventFromRow);
@@ -199,6 +206,7 @@ export class PostgresFeedStorage implements FeedStorage {
     if (ids.length === 0) return [];
     const { rows } = await this.pool.query<EventRow>({
       name: 'tidings_feed_events_by_id',
+      types: ISO_TIMESTAMPS,
       text: EVENTS_BY_ID_SQL,
       values: [tenantId, ids],
     });
@@ -209,6 +217,7 @@ export class PostgresFeedStorage implements FeedStorage {
     if (ids.length === 0) return new Map();
     const { rows } = await this.pool.query<SubjectRow>({
       name: 'tidings_feed_subjects',
+      types: ISO_TIMESTAMPS,
       text: `SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE tenant_id = $1 AND id = ANY($2::text[])`,
       values: [tenantId, ids],
     });
@@ -225,6 +234,7 @@ export class PostgresFeedStorage implements FeedStorage {
     if (parentIds.length === 0) return out;
     const { rows } = await this.pool.query<SubjectRow>({
       name: 'tidings_feed_children',
+      types: ISO_TIMESTAMPS,
       text: `SELECT ${SUBJECT_COLUMNS} FROM (
                SELECT ${SUBJECT_COLUMNS}, row_number() OVER (PARTITION BY parent_id ORDER BY created_at, id) AS rank
                FROM subjects WHERE tenant_id = $1 AND parent_id = ANY($2::text[]) AND workflow = $3
