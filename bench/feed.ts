@@ -36,6 +36,8 @@ const LOG_CLIENTS = 4;
 const PROFILE_DIR = process.env.BENCH_FEED_PROFILE;
 /** `BENCH_FEED_LOGS=0`: the cursor feed only, without the SET log reads (they sign for seconds on a busy machine). */
 const WITH_LOGS = process.env.BENCH_FEED_LOGS !== '0';
+/** `BENCH_FEED_BACKENDS=postgres` (or `sqlite`): one backend only, for a change that touches one. */
+const BACKENDS = (process.env.BENCH_FEED_BACKENDS ?? 'sqlite,postgres').split(',');
 const TAGS = { authenticationTags: { metadata: 'bWV0YWRhdGEtdGFn', data: 'ZGF0YS10YWc' } };
 
 /** Runs `read` under the inspector's CPU profiler when BENCH_FEED_PROFILE is set. */
@@ -350,10 +352,13 @@ async function closeBackend(b: Backend): Promise<void> {
   if (b.dataDir) rmSync(b.dataDir, { recursive: true, force: true });
 }
 
-/** SQLite, then PostgreSQL when reachable; each fills once and runs `repeats` interleaved repeats. */
+/** SQLite, then PostgreSQL when reachable (BENCH_FEED_BACKENDS); each fills once and runs `repeats` interleaved repeats. */
 export async function benchFeed(opts: { repeats: number; durationMs: number; databaseUrl: string | null }) {
   const all: FeedFigure[] = [];
-  for (const url of opts.databaseUrl ? [null, opts.databaseUrl] : [null]) {
+  const urls: Array<string | null> = [];
+  if (BACKENDS.includes('sqlite')) urls.push(null);
+  if (BACKENDS.includes('postgres') && opts.databaseUrl) urls.push(opts.databaseUrl);
+  for (const url of urls) {
     const backend = await openBackend(url, opts.repeats);
     try {
       for (let i = 0; i < opts.repeats; i++) all.push(...(await oneRepeat(backend, i, opts.durationMs)));
