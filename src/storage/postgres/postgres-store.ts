@@ -30,6 +30,7 @@ import type {
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
 import type { Queryable } from './queryable.js';
+import { readTimeoutClient } from './read-timeout-client.js';
 import {
   API_KEY_COLUMNS,
   RENDER_EVENT_COLUMNS,
@@ -130,7 +131,8 @@ export class PostgresStore implements Store {
       keepAlive: keepAliveDelay > 0,
       keepAliveInitialDelayMillis: keepAliveDelay,
       ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
-      ...(options.queryTimeoutMs !== undefined ? { query_timeout: options.queryTimeoutMs } : {}),
+      // The client's read timeout (pg's `query_timeout`, done without its per-query closures: `read-timeout-client.ts`).
+      Client: readTimeoutClient(options.queryTimeoutMs ?? 0) as unknown as pg.PoolConfig['Client'],
     };
     this.pool = new pg.Pool({ ...settings, max: Math.max(1, size - parallel) });
     this.commitPool = new pg.Pool({ ...settings, max: parallel });
@@ -144,7 +146,7 @@ export class PostgresStore implements Store {
       application_name: 'tidings-readyz',
       max: 1,
       connectionTimeoutMillis: PING_TIMEOUT_MS,
-      query_timeout: PING_TIMEOUT_MS,
+      Client: readTimeoutClient(PING_TIMEOUT_MS) as unknown as pg.PoolConfig['Client'],
     });
     // Without a listener an idle connection dropped by the server (restart,
     // failover, terminated backend) would crash the process. The pool only
