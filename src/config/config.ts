@@ -61,7 +61,8 @@ export interface Config {
   /** The server cancels a statement that runs longer (`statement_timeout`); shorter than `dbQueryTimeoutMs`. */
   dbStatementTimeoutMs: number;
   /**
-   * The client stops waiting for a query's answer after this long (pg's `query_timeout`) and drops
+   * The client stops waiting for a query's answer after this long (pg's `query_timeout`, done by
+   * `read-timeout-client.ts`) and drops
    * the connection: what bounds a request while the database is partitioned away (sockets open,
    * nothing answering), where the server's own timeout is never heard.
    */

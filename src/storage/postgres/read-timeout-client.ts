@@ -48,7 +48,8 @@ class PendingQuery {
  * `query_timeout` and 305-440 MB with it (or through a checked-out client's
  * promise), ran 18-27 mark-compacts instead of none, and read 0.66x the rows;
  * on the feed's server GC was 22-28% of the CPU (bench/RESULTS.md, session 15).
- * Query objects and cursors (anything with `submit`) go to pg as they are.
+ * Query objects and cursors (anything with `submit`) go to pg as they are,
+ * without a read timeout: Tidings sends none.
  */
 export function readTimeoutClient(readTimeoutMs: number): typeof pg.Client {
   class ReadTimeoutClient extends pg.Client {}
