@@ -58,10 +58,23 @@ describe('readTimeoutClient', { skip: pgdb.skip }, () => {
     }
   });
 
-  test('a server error reaches the caller once, with its SQLSTATE', async () => {
+  test('a server error reaches the caller once, with its SQLSTATE and a stack that names the caller', async () => {
     const pool = poolOf(5_000);
     try {
       await assert.rejects(pool.query('SELECT 1/0'), { code: '22012' });
+      const client = await pool.connect();
+      try {
+        async function divideByZero() {
+          return await client.query('SELECT 1/0');
+        }
+        await assert.rejects(divideByZero(), (error: unknown) => {
+          assert.equal((error as { code?: string }).code, '22012');
+          assert.match(String((error as Error).stack), /divideByZero/);
+          return true;
+        });
+      } finally {
+        client.release();
+      }
       assert.equal((await pool.query('SELECT 1 AS one')).rows[0].one, 1);
     } finally {
       await pool.end();

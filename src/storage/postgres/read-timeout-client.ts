@@ -66,6 +66,10 @@ export function readTimeoutClient(readTimeoutMs: number): typeof pg.Client {
     }
     return new Promise((resolve, reject) => {
       send(this, config, queryValues, (error, result) => (error ? reject(error) : resolve(result)));
+    }).catch((error: unknown) => {
+      // As pg does: a stack that leads back to the caller's awaits, not to the socket's read.
+      if (error instanceof Error) Error.captureStackTrace(error);
+      throw error;
     });
   }
   function send(client: pg.Client, config: unknown, values: unknown, callback: Callback): void {
