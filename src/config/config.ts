@@ -62,9 +62,8 @@ export interface Config {
   dbStatementTimeoutMs: number;
   /**
    * The client stops waiting for a query's answer after this long (pg's `query_timeout`, done by
-   * `read-timeout-client.ts`) and drops
-   * the connection: what bounds a request while the database is partitioned away (sockets open,
-   * nothing answering), where the server's own timeout is never heard.
+   * `read-timeout-client.ts`) and drops the connection: what bounds a request while the database is
+   * partitioned away (sockets open, nothing answering), where the server's own timeout is never heard.
    */
   dbQueryTimeoutMs: number;
   /** Longest wait for a pooled connection, a new one included (pg's `connectionTimeoutMillis`). */

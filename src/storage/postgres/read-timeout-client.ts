@@ -45,8 +45,8 @@ class PendingQuery {
  * `Client#query` install a callback closure of its own on the query, and with
  * it every row of every answer outlived the young generation. A bare loop of
  * 100-row pages through `pg.Pool` promoted ~1.6 MB in 4 s without
- * `query_timeout` and 305-440 MB with it (or through a checked-out client's
- * promise), ran 18-27 mark-compacts instead of none, and read 0.66x the rows;
+ * `query_timeout`, and 305-486 MB with it or through a checked-out client's
+ * promise: 18-28 mark-compacts instead of none, and ~0.66x the rows read;
  * on the feed's server GC was 22-28% of the CPU (bench/RESULTS.md, session 15).
  * Query objects and cursors (anything with `submit`) go to pg as they are,
  * without a read timeout: Tidings sends none.
